@@ -1,0 +1,66 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-postgres lint format assets bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Runtime packages; re-installed when pyproject.toml changes.
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# Runtime and test packages.
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.runtime
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+GOVUK := node_modules/govuk-frontend/dist/govuk
+static/css/app.css: node_modules/.installed $(wildcard static/scss/*.scss)
+	mkdir -p static/css static/vendor/govuk
+	npx sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps \
+		static/scss/app.scss static/css/app.css
+	cp $(GOVUK)/govuk-frontend.min.js static/vendor/govuk/
+
+assets: static/css/app.css
+
+# Set up everything, load the demo and serve on http://127.0.0.1:5000 (Ctrl+C stops it).
+run: $(VENV)/.runtime assets
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	SESSION_COOKIE_SECURE=false PREFERRED_URL_SCHEME=http $(FLASK) run --host $(HOST) --port $(PORT)
+
+# The whole suite: lint, then every test. DATABASE_URL chooses the database (SQLite if unset).
+test: $(VENV)/.test assets
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+test-postgres: $(VENV)/.test assets
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/pytest
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.test assets
+	$(BIN)/python bench/dates_throughput.py
+	$(BIN)/python bench/booking_rate.py
+
+clean:
+	rm -rf $(VENV) node_modules static/css static/vendor

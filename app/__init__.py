@@ -1,0 +1,107 @@
+"""The Signs of Safety training service: the app factory."""
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import (
+    BASE_DIR,
+    INSTANCE_DIR,
+    Config,
+    instance_secret_key,
+    normalise_database_url,
+    settings_from_environment,
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app: settings, extensions, blueprints, errors, commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(Config)
+    app.config.update(settings_from_environment())
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key()
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    register_templates(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_templates(app: Flask) -> None:
+    """Find the GOV.UK Frontend macros beside our own templates."""
+    app.jinja_loader = ChoiceLoader(
+        [
+            app.jinja_loader,
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    from app.core import filters
+
+    filters.register(app)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension instances to this app."""
+    from app.database import install_sqlite_transaction_control, render_migration_item
+    from app.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(BASE_DIR / "migrations"),
+        render_as_batch=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    with app.app_context():
+        install_sqlite_transaction_control(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach each part of the product."""
+    from app.booking.routes import bp as booking_bp
+    from app.core.routes import bp as core_bp
+    from app.courses.routes import bp as courses_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(booking_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Plain-language pages for every error a person might meet."""
+    from app.core.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Commands for newcomers and operators: `flask --app wsgi demo load`."""
+    from app.demo.commands import demo_cli
+
+    app.cli.add_command(demo_cli)

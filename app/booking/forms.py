@@ -1,0 +1,128 @@
+"""The booking, cancel and move forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from app.core.fields import (
+    AgreeField,
+    ChecklistField,
+    ChoiceField,
+    LongTextField,
+    TextField,
+    printable_text,
+    work_email,
+)
+from app.models import ACCESS_NEEDS, COUNCIL_AREA_LABELS, SECTOR_LABELS
+
+
+def required_text(label: str, required: str, max_length: int, **kwargs) -> TextField:
+    """A required single-line answer with a length limit and plain messages."""
+    return TextField(
+        label,
+        validators=[
+            InputRequired(message=required),
+            Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
+            printable_text(f"{label} must only include letters, numbers and punctuation"),
+        ],
+        **kwargs,
+    )
+
+
+class BookingForm(FlaskForm):
+    """What we need to know to give someone a place."""
+
+    full_name = required_text("Full name", "Enter your full name", 120)
+    email = TextField(
+        "Work email address",
+        validators=work_email("Enter your work email address"),
+        description="We will send your confirmation to this address.",
+    )
+    phone = TextField(
+        "Phone number (optional)",
+        validators=[
+            Optional(),
+            Regexp(
+                r"^\+?[0-9 ()-]{6,30}$",
+                message="Enter a phone number, like 01228 606060 or 07700 900982",
+            ),
+        ],
+        description="In case we need to reach you about the training, for example on the day.",
+    )
+    job_title = required_text("Job title", "Enter your job title", 120)
+    organisation = required_text(
+        "Organisation or team",
+        "Enter the organisation or team you work for",
+        200,
+        description="For example, Carlisle Early Help team or Keswick Primary School.",
+    )
+    sector = ChoiceField(
+        "Which area do you work in?",
+        choices=list(SECTOR_LABELS.items()),
+        validators=[InputRequired(message="Select the area you work in")],
+        invalid_message="Select the area you work in",
+    )
+    council_area = ChoiceField(
+        "Which council area do you work in?",
+        choices=list(COUNCIL_AREA_LABELS.items()),
+        validators=[InputRequired(message="Select the council area you work in")],
+        invalid_message="Select the council area you work in",
+    )
+    manager_name = required_text("Your manager's full name", "Enter your manager's full name", 120)
+    manager_email = TextField(
+        "Your manager's email address",
+        validators=work_email("Enter your manager's email address"),
+    )
+    manager_agrees = AgreeField(
+        "My manager agrees I can attend both days",
+        validators=[InputRequired(message="Confirm that your manager agrees you can attend both days")],
+    )
+    access_needs = ChecklistField(
+        "Do you need anything to take part? (optional)",
+        choices=list(ACCESS_NEEDS.items()),
+        description="Select all that apply. Only the training team will see this.",
+    )
+    access_details = LongTextField(
+        "Tell us more about what you need (optional)",
+        validators=[Length(max=1000, message="What you need must be 1000 characters or fewer")],
+        description="For example, the size of print you need or when you need a break.",
+    )
+    dietary_needs = LongTextField(
+        "Dietary needs (optional)",
+        validators=[Length(max=500, message="Dietary needs must be 500 characters or fewer")],
+        description="For example, vegetarian, halal or a nut allergy.",
+    )
+    submission_key = HiddenField()
+
+
+class CancelForm(FlaskForm):
+    """Confirm a cancellation. The form holds only its security token."""
+
+
+class MoveForm(FlaskForm):
+    """Choose another date to move to."""
+
+    new_date = ChoiceField(
+        "Which date would you like instead?",
+        choices=[],
+        validators=[InputRequired(message="Select the date you would like instead")],
+        invalid_message="Select one of the dates shown",
+    )
+
+
+class InterestForm(FlaskForm):
+    """Ask to be told when new dates are published."""
+
+    full_name = required_text("Full name", "Enter your full name", 120)
+    email = TextField(
+        "Work email address",
+        validators=work_email("Enter your work email address"),
+        description="We will email you when new dates are published.",
+    )
+    organisation = TextField(
+        "Organisation or team (optional)",
+        validators=[
+            Optional(),
+            Length(max=200, message="Organisation or team must be 200 characters or fewer"),
+        ],
+    )

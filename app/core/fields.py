@@ -1,0 +1,103 @@
+"""Form fields and checks shared by every form: GOV.UK widgets and plain-English messages."""
+
+import unicodedata
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, ValidationError
+
+
+def strip_whitespace(value):
+    """Trim spaces and fold runs of white space inside single-line answers."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return value
+
+
+def strip_ends(value):
+    """Trim white space at the ends of a longer answer, keeping its line breaks."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def printable_text(message: str):
+    """Refuse control characters; any letters in any script are welcome."""
+
+    def check(_form, field):
+        for character in field.data or "":
+            if unicodedata.category(character) in {"Cc", "Cf", "Cs", "Co"} and character not in "\r\n\t":
+                raise ValidationError(message)
+
+    return check
+
+
+def work_email(required_message: str):
+    """An email address in the right shape. We do not look it up on the internet."""
+    return [
+        InputRequired(message=required_message),
+        Length(max=254, message="Email address must be 254 characters or fewer"),
+        Email(
+            message="Enter an email address in the correct format, like name@example.com",
+            check_deliverability=False,
+        ),
+    ]
+
+
+class TextField(StringField):
+    """A single-line text box, trimmed, in the GOV.UK style."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("filters", [strip_whitespace])
+        super().__init__(label, validators, **kwargs)
+
+
+class LongTextField(TextAreaField):
+    """A multi-line text box, trimmed at the ends."""
+
+    widget = GovTextArea()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("filters", [strip_ends])
+        super().__init__(label, validators, **kwargs)
+
+
+class ChoiceField(RadioField):
+    """Radios. An unknown value gets the same plain message as no answer."""
+
+    widget = GovRadioInput()
+
+    def __init__(self, label=None, validators=None, invalid_message="Select an option", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def pre_validate(self, form):
+        if self.data in (None, "", "None"):
+            return
+        if self.data not in {str(value) for value, _label in self.choices}:
+            self.data = None
+            raise ValidationError(self.invalid_message)
+
+
+class ChecklistField(SelectMultipleField):
+    """Checkboxes, any number of which may be ticked."""
+
+    widget = GovCheckboxesInput()
+
+    def pre_validate(self, form):
+        allowed = {str(value) for value, _label in self.choices}
+        if any(value not in allowed for value in self.data or []):
+            self.data = [value for value in self.data if value in allowed]
+            raise ValidationError("Select only the options shown")
+
+
+class AgreeField(BooleanField):
+    """A single checkbox to confirm something."""
+
+    widget = GovCheckboxInput()

@@ -1,0 +1,70 @@
+"""Template filters that write dates, times and counts the way GOV.UK style asks."""
+
+from datetime import date, datetime, time
+
+from flask import Flask
+
+from app.models import LONDON
+
+
+def long_date(value: date | datetime) -> str:
+    """Tuesday 3 March 2026."""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON)
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def short_time(value: time | datetime) -> str:
+    """9:30am, 12pm (midday), 5pm."""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).time()
+    if value.hour == 12 and value.minute == 0:
+        return "12pm (midday)"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+def date_and_time(value: datetime) -> str:
+    """5pm on Tuesday 3 March 2026."""
+    return f"{short_time(value)} on {long_date(value)}"
+
+
+def places(count: int) -> str:
+    """1 place, 3 places."""
+    return f"{count} place" if count == 1 else f"{count} places"
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 11th."""
+    if 10 <= number % 100 <= 20:
+        return f"{number}th"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
+
+
+def day_range(course_date) -> str:
+    """Tuesday 3 March and Wednesday 4 March 2026."""
+    days = [day.day for day in course_date.days]
+    if not days:
+        return "Days to be confirmed"
+    parts = [f"{day:%A} {day.day} {day:%B}" for day in days]
+    return f"{', '.join(parts[:-1])} and {parts[-1]} {days[-1].year}" if len(parts) > 1 else long_date(days[0])
+
+
+def date_summary(course_date) -> str:
+    """The days and the town, in one line."""
+    return f"{day_range(course_date)}, {course_date.venue.name}, {course_date.venue.town}"
+
+
+def register(app: Flask) -> None:
+    """Make the filters available to every template."""
+    for function in (
+        long_date,
+        short_time,
+        date_and_time,
+        places,
+        ordinal,
+        day_range,
+        date_summary,
+    ):
+        app.add_template_filter(function)

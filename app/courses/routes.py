@@ -1,0 +1,63 @@
+"""Public pages: the home page, a course, the list of dates, one date, and registering interest."""
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+
+from app.booking.forms import InterestForm
+from app.booking.service import closed_reason, register_interest
+from app.courses import service
+from app.database import utcnow
+from app.extensions import db
+
+bp = Blueprint("courses", __name__)
+
+DATE_ID = "<int(max=2147483647):date_id>"
+
+
+@bp.get("/")
+def home():
+    """Explain the training and show the next dates."""
+    courses = service.all_courses(db.session)
+    next_dates = service.upcoming_dates(db.session, utcnow(), limit=3)
+    return render_template("courses/home.html", courses=courses, next_dates=next_dates)
+
+
+@bp.get("/courses/<slug>")
+def course(slug: str):
+    """Show a course, who should come, and its upcoming dates."""
+    found = service.course_by_slug(db.session, slug) or abort(404)
+    dates = service.upcoming_dates(db.session, utcnow(), course_id=found.id)
+    return render_template("courses/course.html", course=found, dates=dates)
+
+
+@bp.get("/dates")
+def dates():
+    """List every upcoming published date, soonest first."""
+    now = utcnow()
+    upcoming = service.upcoming_dates(db.session, now)
+    courses = service.all_courses(db.session)
+    return render_template("courses/dates.html", dates=upcoming, courses=courses, now=now)
+
+
+@bp.get(f"/dates/{DATE_ID}")
+def course_date(date_id: int):
+    """Show one date in full, with the venue's access information."""
+    found = service.published_date(db.session, date_id) or abort(404)
+    return render_template("courses/date.html", course_date=found, closed_reason=closed_reason(found, utcnow()))
+
+
+@bp.route("/courses/<slug>/interest", methods=["GET", "POST"])
+def interest(slug: str):
+    """Ask to be told by email when new dates are published."""
+    found = service.course_by_slug(db.session, slug) or abort(404)
+    form = InterestForm()
+    if form.validate_on_submit():
+        register_interest(db.session, found.id, form.full_name.data, form.email.data, form.organisation.data)
+        return redirect(url_for("courses.interest_done", slug=slug))
+    return render_template("courses/interest.html", course=found, form=form)
+
+
+@bp.get("/courses/<slug>/interest/done")
+def interest_done(slug: str):
+    """Confirm that we will be in touch."""
+    found = service.course_by_slug(db.session, slug) or abort(404)
+    return render_template("courses/interest_done.html", course=found)

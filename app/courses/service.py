@@ -1,0 +1,53 @@
+"""Finding courses and the dates people can see."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.models import LONDON, Course, CourseDate, CourseDay, DateStatus
+
+
+def today_in_london(now: datetime) -> date:
+    """The calendar date in the UK at `now`."""
+    return now.astimezone(LONDON).date()
+
+
+def first_day_column():
+    """A correlated subquery: the first day of each course date."""
+    return sa.select(sa.func.min(CourseDay.day)).where(CourseDay.course_date_id == CourseDate.id).scalar_subquery()
+
+
+def upcoming_dates(
+    session: Session, now: datetime, course_id: int | None = None, limit: int | None = None
+) -> list[CourseDate]:
+    """Published dates whose first day is today or later, soonest first."""
+    first_day = first_day_column()
+    query = (
+        sa.select(CourseDate)
+        .where(CourseDate.status == DateStatus.PUBLISHED, first_day >= today_in_london(now))
+        .order_by(first_day, CourseDate.id)
+    )
+    if course_id is not None:
+        query = query.where(CourseDate.course_id == course_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query).unique())
+
+
+def published_date(session: Session, date_id: int) -> CourseDate | None:
+    """A date the public may see: published, or cancelled after it was published."""
+    course_date = session.get(CourseDate, date_id)
+    if course_date is None or course_date.status == DateStatus.DRAFT:
+        return None
+    return course_date
+
+
+def course_by_slug(session: Session, slug: str) -> Course | None:
+    """The course with this web address, if there is one."""
+    return session.scalar(sa.select(Course).where(Course.slug == slug))
+
+
+def all_courses(session: Session) -> list[Course]:
+    """Every course, by title."""
+    return list(session.scalars(sa.select(Course).order_by(Course.title)))

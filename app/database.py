@@ -1,0 +1,86 @@
+"""Database plumbing shared by every part: SQLite transaction control and UTC times."""
+
+import sqlite3
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
+
+WRITE_OPTION = "take_write_lock"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A moment in time: stored as naive UTC on every database, read back as aware UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs a timezone-aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def install_sqlite_transaction_control(engine: Engine, busy_timeout: int) -> None:
+    """Let SQLite transactions that will write take the write lock when they begin.
+
+    pysqlite's own BEGIN is deferred: a transaction that reads and then writes can fail
+    at once with "database is locked" when another writer got in between. We issue BEGIN
+    ourselves, and BEGIN IMMEDIATE for sessions started with begin_write().
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        if not isinstance(dbapi_connection, sqlite3.Connection):
+            return
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start a transaction that will write, holding SQLite's write lock from the start.
+
+    A read-only transaction the caller left open is ended first, so that the write lock
+    is taken before anything is read. Pending changes would be lost that way, so they
+    are refused. On PostgreSQL this only starts the transaction; rows are locked with
+    SELECT ... FOR UPDATE by the caller.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() needs a session with no unsaved changes")
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
+
+
+def render_migration_item(type_, obj, autogen_context):
+    """Write UTCDateTime columns into migrations as plain DateTime, so they never import the app."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False

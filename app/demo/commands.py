@@ -1,0 +1,17 @@
+"""`flask --app wsgi demo load`: sample data for trying the service."""
+
+import click
+from flask.cli import AppGroup
+
+from app.database import utcnow
+from app.demo.data import load_demo
+from app.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data for trying the service.")
+
+
+@demo_cli.command("load")
+def load_command():
+    """Load the course, venues in Cumbria and sample dates. Safe to run again."""
+    added = load_demo(db.session, utcnow())
+    click.echo(f"Demo data loaded: {added} new date(s).")

@@ -1,0 +1,177 @@
+"""Demo data: the real course, venues in Cumbria and a few sample dates. Loading twice adds nothing."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.booking.service import BookingDetails, book_place
+from app.courses.service import today_in_london
+from app.models import LONDON, CouncilArea, Course, CourseDate, CourseDay, DateStatus, Sector, Venue
+
+COURSE = {
+    "slug": "signs-of-safety-introduction",
+    "title": "Signs of Safety Two Day Introductory Training",
+    "summary": (
+        "Two days in person that introduce Signs of Safety: a way of working with children and "
+        "families that builds on their strengths and helps them find their own answers."
+    ),
+    "description": (
+        "Signs of Safety is how Cumberland Council and Westmorland and Furness Council work with "
+        "children and families. It starts from what is going well. It works in partnership with "
+        "families, the people close to them and other professionals.\n\n"
+        "The two days focus on the Signs of Safety assessment framework: how we map what is "
+        "working well, what we are worried about and what needs to happen. There is also a short "
+        "introduction to safety planning.\n\n"
+        "You will practise using simple, clear words instead of professional jargon, so that "
+        "children and families understand why we are involved and what we are working towards."
+    ),
+    "audience": (
+        "New members of staff, and anyone who has not yet done the two day introductory training.\n\n"
+        "The training is for people who work with children and families in Cumbria: children's "
+        "social care, early help, schools, health, fostering and adoption, children with "
+        "disabilities, looked after children, and the voluntary and community sector."
+    ),
+    "in_person": True,
+}
+
+VENUES = [
+    {
+        "name": "Civic Centre",
+        "address": "Rickergate",
+        "town": "Carlisle",
+        "postcode": "CA3 8QG",
+        "step_free_access": True,
+        "hearing_loop": True,
+        "accessible_toilets": True,
+        "parking": "Pay and display car park next to the building. Two Blue Badge spaces by the entrance.",
+        "access_notes": "The training room is on the first floor. There is a lift.",
+    },
+    {
+        "name": "County Offices",
+        "address": "Busher Walk",
+        "town": "Kendal",
+        "postcode": "LA9 4RQ",
+        "step_free_access": True,
+        "hearing_loop": False,
+        "accessible_toilets": True,
+        "parking": "Limited parking on site. The nearest public car park is a 5 minute walk.",
+        "access_notes": "Ask at reception for a portable hearing loop.",
+    },
+    {
+        "name": "Town Hall",
+        "address": "Duke Street",
+        "town": "Barrow-in-Furness",
+        "postcode": "LA14 2LD",
+        "step_free_access": False,
+        "hearing_loop": True,
+        "accessible_toilets": True,
+        "parking": "On-street parking nearby.",
+        "access_notes": (
+            "The main entrance has steps. Step-free access is by the side door on Cornwallis Street: ring the bell."
+        ),
+    },
+]
+
+# (weeks from today, venue index, capacity, confirmed bookings, waiting-list bookings)
+SAMPLE_DATES = [(3, 0, 20, 6, 0), (6, 1, 16, 15, 0), (9, 2, 12, 12, 3)]
+
+PEOPLE = [
+    ("Siân Evans", "Early help worker", "Carlisle Early Help team", Sector.EARLY_HELP),
+    (
+        "Zoë Armstrong",
+        "Social worker",
+        "Children's social care, Workington",
+        Sector.CHILDRENS_SOCIAL_CARE,
+    ),
+    ("Aoife O'Neill", "Designated safeguarding lead", "Keswick School", Sector.SCHOOLS),
+    ("Nguyễn Thị Lan", "Health visitor", "North Cumbria health visiting", Sector.HEALTH),
+    ("李明", "Supervising social worker", "Fostering service", Sector.FOSTERING_ADOPTION),
+    ("Callum Birkett", "Family support worker", "Barrow family hub", Sector.EARLY_HELP),
+]
+
+
+def upsert_course(session: Session) -> Course:
+    course = session.scalar(sa.select(Course).where(Course.slug == COURSE["slug"]))
+    if course is None:
+        course = Course(**COURSE)
+        session.add(course)
+    return course
+
+
+def upsert_venues(session: Session) -> list[Venue]:
+    venues = []
+    for values in VENUES:
+        venue = session.scalar(sa.select(Venue).where(Venue.name == values["name"], Venue.town == values["town"]))
+        if venue is None:
+            venue = Venue(**values)
+            session.add(venue)
+        venues.append(venue)
+    return venues
+
+
+def next_tuesday_after(start: date, weeks: int) -> date:
+    day = start + timedelta(weeks=weeks)
+    return day + timedelta(days=(1 - day.weekday()) % 7)
+
+
+def sample_date(course: Course, venue: Venue, first_day: date, capacity: int) -> CourseDate:
+    closes = datetime.combine(first_day - timedelta(days=3), time(17, 0), tzinfo=LONDON)
+    return CourseDate(
+        course=course,
+        venue=venue,
+        capacity=capacity,
+        status=DateStatus.PUBLISHED,
+        booking_closes_at=closes.astimezone(UTC),
+        days=[
+            CourseDay(
+                day=first_day + timedelta(days=offset),
+                start_time=time(9, 30),
+                end_time=time(16, 30),
+            )
+            for offset in (0, 1)
+        ],
+    )
+
+
+def demo_person(number: int) -> BookingDetails:
+    name, job, organisation, sector = PEOPLE[number % len(PEOPLE)]
+    return BookingDetails(
+        full_name=name if number < len(PEOPLE) else f"{name} {number}",
+        email=f"demo.person{number}@example.org",
+        job_title=job,
+        organisation=organisation,
+        sector=sector,
+        council_area=CouncilArea.CUMBERLAND if number % 2 else CouncilArea.WESTMORLAND_FURNESS,
+        manager_name="Alex Manager",
+        manager_email="alex.manager@example.org",
+        manager_agrees=True,
+        access_needs=["hearing_loop"] if number % 5 == 0 else [],
+    )
+
+
+def load_demo(session: Session, now: datetime) -> int:
+    """Load the demo; return how many new dates were added."""
+    course = upsert_course(session)
+    venues = upsert_venues(session)
+    session.commit()
+    added = 0
+    start = today_in_london(now)
+    for weeks, venue_index, capacity, confirmed, waiting in SAMPLE_DATES:
+        venue = venues[venue_index]
+        already = session.scalar(
+            sa.select(CourseDate.id).where(
+                CourseDate.course_id == course.id,
+                CourseDate.venue_id == venue.id,
+                CourseDate.status == DateStatus.PUBLISHED,
+            )
+        )
+        if already is not None:
+            continue
+        course_date = sample_date(course, venue, next_tuesday_after(start, weeks), capacity)
+        session.add(course_date)
+        session.commit()
+        for number in range(confirmed + waiting):
+            book_place(session, course_date.id, demo_person(number + 100 * weeks), now=now)
+        added += 1
+    return added

@@ -1,0 +1,300 @@
+"""The service's records: courses, venues, dates and their days, bookings and interest."""
+
+import enum
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.database import UTCDateTime, utcnow
+from app.extensions import db
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def enum_column(enum_class: type[enum.Enum], name: str) -> sa.Enum:
+    """Store an enum by its value, as a short string with a CHECK, on every database."""
+    return sa.Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=30,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class DateStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class BookingStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+
+
+class Sector(enum.StrEnum):
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care"
+    EARLY_HELP = "early_help"
+    SCHOOLS = "schools"
+    HEALTH = "health"
+    FOSTERING_ADOPTION = "fostering_adoption"
+    CHILDREN_WITH_DISABILITIES = "children_with_disabilities"
+    LOOKED_AFTER_CHILDREN = "looked_after_children"
+    POLICE = "police"
+    VOLUNTARY_COMMUNITY = "voluntary_community"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return SECTOR_LABELS[self]
+
+
+SECTOR_LABELS = {
+    Sector.CHILDRENS_SOCIAL_CARE: "Children's social care",
+    Sector.EARLY_HELP: "Early help",
+    Sector.SCHOOLS: "Schools and education",
+    Sector.HEALTH: "Health",
+    Sector.FOSTERING_ADOPTION: "Fostering and adoption",
+    Sector.CHILDREN_WITH_DISABILITIES: "Children with disabilities",
+    Sector.LOOKED_AFTER_CHILDREN: "Looked after children",
+    Sector.POLICE: "Police",
+    Sector.VOLUNTARY_COMMUNITY: "Voluntary and community sector",
+    Sector.OTHER: "Other",
+}
+
+
+class CouncilArea(enum.StrEnum):
+    CUMBERLAND = "cumberland"
+    WESTMORLAND_FURNESS = "westmorland_furness"
+    OUTSIDE_CUMBRIA = "outside_cumbria"
+
+    @property
+    def label(self) -> str:
+        return COUNCIL_AREA_LABELS[self]
+
+
+COUNCIL_AREA_LABELS = {
+    CouncilArea.CUMBERLAND: "Cumberland",
+    CouncilArea.WESTMORLAND_FURNESS: "Westmorland and Furness",
+    CouncilArea.OUTSIDE_CUMBRIA: "Outside Cumbria",
+}
+
+# What someone may need to take part. Stored by key; the words are shown to training staff.
+ACCESS_NEEDS = {
+    "step_free": "Step-free access (for example, I use a wheelchair)",
+    "hearing_loop": "A hearing loop",
+    "sign_language": "A British Sign Language interpreter",
+    "large_print": "Papers in large print, or sent to me before the day",
+    "breaks": "Extra breaks or a quiet space",
+    "parking": "A parking space close to the entrance",
+    "other": "Something else (tell us below)",
+}
+
+
+class Course(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    summary: so.Mapped[str] = so.mapped_column(sa.String(500))
+    description: so.Mapped[str] = so.mapped_column(sa.Text)
+    audience: so.Mapped[str] = so.mapped_column(sa.Text)
+    in_person: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    dates: so.WriteOnlyMapped["CourseDate"] = so.relationship(back_populates="course")
+
+    def __repr__(self) -> str:
+        return f"<Course {self.slug}>"
+
+
+class Venue(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    address: so.Mapped[str] = so.mapped_column(sa.String(500))
+    town: so.Mapped[str] = so.mapped_column(sa.String(100))
+    postcode: so.Mapped[str] = so.mapped_column(sa.String(10))
+    step_free_access: so.Mapped[bool] = so.mapped_column(default=False)
+    hearing_loop: so.Mapped[bool] = so.mapped_column(default=False)
+    accessible_toilets: so.Mapped[bool] = so.mapped_column(default=False)
+    parking: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    access_notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def full_address(self) -> str:
+        return ", ".join(part for part in (self.name, self.address, self.town, self.postcode) if part)
+
+    def __repr__(self) -> str:
+        return f"<Venue {self.name}>"
+
+
+class CourseDate(db.Model):
+    """One run of a course, usually over two days."""
+
+    __table_args__ = (
+        sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint("places_taken >= 0 AND places_taken <= capacity", name="places_within_capacity"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course.id"), index=True)
+    venue_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("venue.id"), index=True)
+    capacity: so.Mapped[int]
+    # Confirmed places, kept in step by app.booking.service; the CHECK above is the backstop.
+    places_taken: so.Mapped[int] = so.mapped_column(default=0)
+    status: so.Mapped[DateStatus] = so.mapped_column(
+        enum_column(DateStatus, "date_status"), default=DateStatus.DRAFT, index=True
+    )
+    booking_closes_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    cancellation_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    course: so.Mapped[Course] = so.relationship(back_populates="dates", lazy="joined", innerjoin=True)
+    venue: so.Mapped[Venue] = so.relationship(lazy="joined", innerjoin=True)
+    days: so.Mapped[list["CourseDay"]] = so.relationship(
+        back_populates="course_date",
+        order_by="CourseDay.day",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.places_taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.places_taken >= self.capacity
+
+    @property
+    def first_day(self) -> date:
+        return self.days[0].day
+
+    @property
+    def last_day(self) -> date:
+        return self.days[-1].day
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.days[0].starts_at
+
+    def booking_open(self, now: datetime) -> bool:
+        """Whether a place can be booked at `now`."""
+        return (
+            self.status == DateStatus.PUBLISHED
+            and bool(self.days)
+            and now < self.booking_closes_at
+            and now < self.starts_at
+        )
+
+    def __repr__(self) -> str:
+        return f"<CourseDate {self.id} {self.status}>"
+
+
+class CourseDay(db.Model):
+    """One day of a course date, in UK time."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("course_date_id", "day", name="uq_course_day_date_day"),
+        sa.CheckConstraint("end_time > start_time", name="ends_after_start"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    course_date_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course_date.id", ondelete="CASCADE"), index=True)
+    day: so.Mapped[date]
+    start_time: so.Mapped[time]
+    end_time: so.Mapped[time]
+
+    course_date: so.Mapped[CourseDate] = so.relationship(back_populates="days")
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.day, self.start_time, tzinfo=LONDON)
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.day, self.end_time, tzinfo=LONDON)
+
+
+class Booking(db.Model):
+    """A person's place, or their place in the queue, on a course date."""
+
+    __table_args__ = (
+        # One active booking per person per date; cancelled ones do not count.
+        sa.Index(
+            "uq_booking_one_active_per_person",
+            "course_date_id",
+            "email_key",
+            unique=True,
+            sqlite_where=sa.text("status != 'cancelled'"),
+            postgresql_where=sa.text("status != 'cancelled'"),
+        ),
+        sa.Index("ix_booking_queue", "course_date_id", "status", "queued_at", "id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(12), unique=True)
+    manage_token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    # The hidden key of the form that made this booking: a second submit finds it.
+    submission_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    course_date_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course_date.id"))
+    status: so.Mapped[BookingStatus] = so.mapped_column(enum_column(BookingStatus, "booking_status"))
+
+    full_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    email_key: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
+    phone: so.Mapped[str] = so.mapped_column(sa.String(30), default="")
+    job_title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    organisation: so.Mapped[str] = so.mapped_column(sa.String(200))
+    sector: so.Mapped[Sector] = so.mapped_column(enum_column(Sector, "sector"))
+    council_area: so.Mapped[CouncilArea] = so.mapped_column(enum_column(CouncilArea, "council_area"))
+    manager_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    manager_email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    manager_agrees: so.Mapped[bool]
+
+    # Sensitive: shown only to signed-in training staff, never on public pages.
+    access_needs: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    access_details: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    dietary_needs: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    # Waiting-list order: first come, first served.
+    queued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    cancelled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    course_date: so.Mapped[CourseDate] = so.relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != BookingStatus.CANCELLED
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.reference} {self.status}>"
+
+
+class Interest(db.Model):
+    """Someone who wants to hear when new dates of a course are published."""
+
+    __table_args__ = (sa.UniqueConstraint("course_id", "email_key", name="uq_interest_course_email"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course.id"), index=True)
+    full_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    email_key: so.Mapped[str] = so.mapped_column(sa.String(254))
+    organisation: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    notified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    course: so.Mapped[Course] = so.relationship()

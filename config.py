@@ -1,0 +1,83 @@
+"""Settings. Each one can be given as an environment variable of the same name."""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def normalise_database_url(url: str) -> str:
+    """Name the psycopg 3 driver explicitly: SQLAlchemy 2.1 reads a bare postgresql:// otherwise."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Defaults that are safe in production and still work over plain HTTP on 127.0.0.1."""
+
+    # When unset, a random key is made once and kept in instance/secret_key.
+    SECRET_KEY: str | None = None
+    DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'sos-training.sqlite3'}"
+    # Seconds a SQLite writer waits for another writer before giving up.
+    SQLITE_BUSY_TIMEOUT = 30
+
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PREFERRED_URL_SCHEME = "https"
+    SERVER_NAME: str | None = None
+    # How many proxies in front of the app set X-Forwarded-* headers (0: trust none).
+    PROXY_FIX_HOPS = 0
+
+    # Bigger request bodies get a plain "too large" page.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 64 * 1024
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    TRAINING_TEAM_EMAIL = "SignsOfSafety@cumbria.gov.uk"
+    PARTNERSHIP_NAME = "Cumbria Safeguarding Children Partnership"
+
+    LOG_LEVEL = "INFO"
+
+
+def settings_from_environment(config: type = Config, environ=os.environ) -> dict:
+    """Read every setting named in Config from the environment, typed like its default."""
+    settings = {}
+    for key, default in vars(config).items():
+        if not key.isupper() or key not in environ:
+            continue
+        raw = environ[key].strip()
+        if isinstance(default, bool):
+            word = raw.lower()
+            if word not in TRUE_WORDS | FALSE_WORDS:
+                raise ValueError(f"{key} must be true or false, not {raw!r}")
+            settings[key] = word in TRUE_WORDS
+        elif isinstance(default, int):
+            settings[key] = int(raw)
+        else:
+            settings[key] = raw or None
+    if "SQLALCHEMY_DATABASE_URI" in environ:
+        settings.setdefault("DATABASE_URL", environ["SQLALCHEMY_DATABASE_URI"])
+    return settings
+
+
+def instance_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:
+    """Return the key kept in instance/secret_key, making it on first use."""
+    path = instance_dir / "secret_key"
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
