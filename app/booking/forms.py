@@ -10,6 +10,7 @@ from app.core.fields import (
     ChoiceField,
     LongTextField,
     TextField,
+    choices_from,
     printable_text,
     work_email,
 )
@@ -58,13 +59,13 @@ class BookingForm(FlaskForm):
     )
     sector = ChoiceField(
         "Which area do you work in?",
-        choices=list(SECTOR_LABELS.items()),
+        choices=choices_from(SECTOR_LABELS),
         validators=[InputRequired(message="Select the area you work in")],
         invalid_message="Select the area you work in",
     )
     council_area = ChoiceField(
         "Which council area do you work in?",
-        choices=list(COUNCIL_AREA_LABELS.items()),
+        choices=choices_from(COUNCIL_AREA_LABELS),
         validators=[InputRequired(message="Select the council area you work in")],
         invalid_message="Select the council area you work in",
     )
@@ -79,7 +80,7 @@ class BookingForm(FlaskForm):
     )
     access_needs = ChecklistField(
         "Do you need anything to take part? (optional)",
-        choices=list(ACCESS_NEEDS.items()),
+        choices=choices_from(ACCESS_NEEDS),
         description="Select all that apply. Only the training team will see this.",
     )
     access_details = LongTextField(

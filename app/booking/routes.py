@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, session, u
 
 from app.booking import service
 from app.booking.forms import BookingForm, CancelForm, MoveForm
+from app.core.fields import choices_from
 from app.core.filters import date_summary, long_date
 from app.courses.service import published_date
 from app.database import utcnow
@@ -137,7 +138,7 @@ def move(token: str):
         return redirect(url_for("booking.manage", token=token))
     choices = service.dates_to_move_to(db.session, booking, utcnow())
     form = MoveForm()
-    form.new_date.choices = [(str(d.id), date_summary(d)) for d in choices]
+    form.new_date.choices = choices_from({d.id: date_summary(d) for d in choices})
     if choices and form.validate_on_submit():
         try:
             service.move_booking(db.session, token, int(form.new_date.data))

@@ -244,16 +244,17 @@ def book_place(
     now: datetime | None = None,
 ) -> BookingResult:
     """Give the person a place, or a place on the waiting list when the date is full."""
+    clock_given = now is not None
     now = now or utcnow()
     begin_write(session)
+    course_date = lock_dates(session, course_date_id).get(course_date_id)
+    # Checked with the lock held, so a double click waits for the first click's booking.
     if submission_key:
         earlier = session.scalar(sa.select(Booking).where(Booking.submission_key == submission_key))
         if earlier is not None:
             position = waiting_position(session, earlier)
             session.commit()
             return BookingResult(earlier, created=False, waiting_position=position)
-
-    course_date = lock_dates(session, course_date_id).get(course_date_id)
     if course_date is None:
         session.rollback()
         raise DateNotFound("We could not find that date.")
@@ -271,6 +272,8 @@ def book_place(
         raise BookedOnAnotherDate("You already have a booking for another date of this course.", existing)
 
     confirmed = take_place(session, course_date)
+    # Read the clock again now that the lock is held, so queue order is the order of arrival.
+    queued_at = now if clock_given else utcnow()
     booking = Booking(
         reference=new_reference(session),
         manage_token=new_manage_token(),
@@ -291,8 +294,8 @@ def book_place(
         access_needs=list(details.access_needs),
         access_details=details.access_details,
         dietary_needs=details.dietary_needs,
-        queued_at=now,
-        confirmed_at=now if confirmed else None,
+        queued_at=queued_at,
+        confirmed_at=queued_at if confirmed else None,
     )
     session.add(booking)
     try:

@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 
@@ -48,6 +48,15 @@ def work_email(required_message: str):
     ]
 
 
+def choices_from(labels: dict) -> list[SelectChoice]:
+    """Radio or checkbox options from a mapping of stored value to the words people see."""
+    return [SelectChoice(str(value), label) for value, label in labels.items()]
+
+
+def allowed_values(field) -> set[str]:
+    return {str(choice.value) for choice in field.iter_choices()}
+
+
 class TextField(StringField):
     """A single-line text box, trimmed, in the GOV.UK style."""
 
@@ -80,7 +89,7 @@ class ChoiceField(RadioField):
     def pre_validate(self, form):
         if self.data in (None, "", "None"):
             return
-        if self.data not in {str(value) for value, _label in self.choices}:
+        if self.data not in allowed_values(self):
             self.data = None
             raise ValidationError(self.invalid_message)
 
@@ -91,7 +100,7 @@ class ChecklistField(SelectMultipleField):
     widget = GovCheckboxesInput()
 
     def pre_validate(self, form):
-        allowed = {str(value) for value, _label in self.choices}
+        allowed = allowed_values(self)
         if any(value not in allowed for value in self.data or []):
             self.data = [value for value in self.data if value in allowed]
             raise ValidationError("Select only the options shown")

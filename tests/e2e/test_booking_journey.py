@@ -1,0 +1,140 @@
+"""A person finds a date and books a place in a real browser; every page passes axe-core."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from app.booking.service import book_place
+from app.core.filters import day_range
+from app.models import Booking, BookingStatus
+from tests.factories import details, make_course, make_date
+
+pytestmark = pytest.mark.e2e
+
+REFERENCE = re.compile(r"SOS-[A-Z0-9]{5}")
+
+
+def fill_booking_form(page, full_name="Siân O'Neill"):
+    """Answer every question the way a person would, finding each field by its label."""
+    page.get_by_label("Full name", exact=True).fill(full_name)
+    page.get_by_label("Work email address", exact=True).fill("sian.oneill@example.org")
+    page.get_by_label("Job title", exact=True).fill("Social worker")
+    page.get_by_label("Organisation or team", exact=True).fill("Carlisle Early Help team")
+    page.get_by_label("Early help", exact=True).check()
+    page.get_by_label("Westmorland and Furness", exact=True).check()
+    page.get_by_label("Your manager's full name", exact=True).fill("Dafydd Ó Briain")
+    page.get_by_label("Your manager's email address", exact=True).fill("dafydd.obriain@example.org")
+    page.get_by_label("My manager agrees I can attend both days", exact=True).check()
+    page.get_by_label("A hearing loop", exact=True).check()
+    page.get_by_role("button", name="Book my place").click()
+
+
+def test_a_person_books_a_place_from_the_home_page(page, session):
+    """Home, dates, one date, the form, the confirmation and the manage page, all by clicking."""
+    course_date = make_date(session, capacity=10)
+    page.goto("/")
+    page.get_by_role("button", name="See all dates and book a place").click()
+    expect(page).to_have_url(re.compile(r"/dates$"))
+    page.get_by_role("link", name=day_range(course_date)).click()
+    page.get_by_role("button", name="Book a place").click()
+    fill_booking_form(page)
+
+    expect(page.get_by_role("heading", name="Your place is booked")).to_be_visible()
+    expect(page.locator(".govuk-panel__body")).to_contain_text(REFERENCE)
+    expect(page.get_by_text("Siân O'Neill", exact=True)).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"^http.*bookings")).click()  # the manage link shows its URL
+    expect(page.get_by_text("Place confirmed", exact=True)).to_be_visible()
+
+    session.rollback()  # expire everything and end the read snapshot: on SQLite it hides the browser's booking
+    bookings = session.scalars(sa.select(Booking)).all()
+    assert [(b.full_name, b.status, b.access_needs) for b in bookings] == [
+        ("Siân O'Neill", BookingStatus.CONFIRMED, ["hearing_loop"])
+    ]
+
+
+def test_an_empty_booking_form_shows_an_error_summary_that_moves_focus(page, session):
+    """The GOV.UK error summary gets focus, titles the page 'Error:' and links to each field."""
+    course_date = make_date(session, capacity=10)
+    page.goto(f"/dates/{course_date.id}/book")
+    page.get_by_role("button", name="Book my place").click()
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(summary.get_by_role("link", name="Select the area you work in")).to_have_attribute("href", "#sector")
+    summary.get_by_role("link", name="Enter your full name").click()
+    expect(page.get_by_label("Full name", exact=True)).to_be_focused()
+
+
+def test_a_person_can_book_with_javascript_turned_off(new_page, session):
+    """The form posts and redirects without any script."""
+    course_date = make_date(session, capacity=10)
+    page = new_page(java_script_enabled=False)
+    page.goto(f"/dates/{course_date.id}")
+    page.get_by_role("button", name="Book a place").click()
+    fill_booking_form(page)
+    expect(page.get_by_role("heading", name="Your place is booked")).to_be_visible()
+
+
+@pytest.fixture
+def paths(session):
+    """Paths to every page of the journey, for an open date and a full one with a waiting list."""
+    open_date = make_date(session, capacity=10)
+    full_date = make_date(session, capacity=1, days_from_now=40)
+    booked = book_place(session, open_date.id, details()).booking
+    book_place(session, full_date.id, details())
+    waiting = book_place(session, full_date.id, details()).booking
+    return {
+        "home": "/",
+        "dates": "/dates",
+        "date": f"/dates/{open_date.id}",
+        "full date": f"/dates/{full_date.id}",
+        "booking form": f"/dates/{open_date.id}/book",
+        "waiting list form": f"/dates/{full_date.id}/book",
+        "confirmation": f"/bookings/{booked.manage_token}/confirmation",
+        "waiting list confirmation": f"/bookings/{waiting.manage_token}/confirmation",
+        "manage": f"/bookings/{booked.manage_token}",
+        "manage waiting": f"/bookings/{waiting.manage_token}",
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "home",
+        "dates",
+        "date",
+        "full date",
+        "booking form",
+        "waiting list form",
+        "confirmation",
+        "waiting list confirmation",
+        "manage",
+        "manage waiting",
+    ],
+)
+def test_page_has_no_accessibility_violations(page, paths, assert_accessible, name):
+    """axe-core finds nothing against WCAG 2.2 AA."""
+    page.goto(paths[name])
+    assert_accessible(page)
+
+
+def test_booking_form_with_errors_has_no_accessibility_violations(page, session, assert_accessible):
+    """Error messages, the summary and the 'Error:' title pass axe-core."""
+    course_date = make_date(session, capacity=10)
+    page.goto(f"/dates/{course_date.id}/book")
+    page.get_by_role("button", name="Book my place").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/", "/dates"])
+def test_pages_with_no_dates_have_no_accessibility_violations(page, session, assert_accessible, path):
+    """The 'Tell me when dates are published' pages pass axe-core."""
+    make_course(session)
+    page.goto(path)
+    expect(page.get_by_role("link", name=re.compile("Tell me when dates are published"))).to_be_visible()
+    assert_accessible(page)

@@ -1,0 +1,221 @@
+"""Booking, cancelling and moving through the web pages, as a person would."""
+
+import re
+
+import sqlalchemy as sa
+
+from app.booking.service import book_place
+from app.models import Booking, BookingStatus
+from tests.factories import booking_form, details, make_course, make_date
+
+
+def token_from(response) -> str:
+    match = re.search(r"/bookings/([A-Za-z0-9_-]{43})", response.headers.get("Location", ""))
+    assert match, response.headers.get("Location")
+    return match.group(1)
+
+
+def all_bookings(session):
+    session.rollback()
+    return list(session.scalars(sa.select(Booking)))
+
+
+def test_booking_form_books_a_place_and_shows_the_reference(client, session):
+    course_date = make_date(session, capacity=5)
+    response = client.post(
+        f"/dates/{course_date.id}/book",
+        data=booking_form(full_name="Nguyễn Thị Lan", access_needs=["hearing_loop", "breaks"]),
+    )
+    assert response.status_code == 302
+    confirmation = client.get(response.headers["Location"])
+    page = confirmation.get_data(as_text=True)
+    assert "Your place is booked" in page
+    (booking,) = all_bookings(session)
+    assert booking.reference in page
+    assert booking.full_name == "Nguyễn Thị Lan"
+    assert booking.access_needs == ["hearing_loop", "breaks"]
+    assert f"/bookings/{booking.manage_token}" in page
+
+
+def test_a_full_date_says_so_before_the_form_and_gives_a_queue_position(client, session):
+    course_date = make_date(session, capacity=1)
+    book_place(session, course_date.id, details())
+    form_page = client.get(f"/dates/{course_date.id}/book").get_data(as_text=True)
+    assert "This date is full" in form_page and "waiting list" in form_page
+    response = client.post(f"/dates/{course_date.id}/book", data=booking_form())
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You are on the waiting list" in page
+    assert "You are 1st on the waiting list" in page
+
+
+def test_missing_answers_are_listed_at_the_top_and_by_each_field_keeping_other_answers(client, session):
+    course_date = make_date(session)
+    response = client.post(
+        f"/dates/{course_date.id}/book",
+        data=booking_form(full_name="", email="not-an-email", sector=None, manager_agrees=None, job_title="Héloïse"),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<title>Error:" in page
+    assert "There is a problem" in page
+    for message, field in [
+        ("Enter your full name", "full_name"),
+        ("Enter an email address in the correct format, like name@example.com", "email"),
+        ("Select the area you work in", "sector"),
+        ("Confirm that your manager agrees you can attend both days", "manager_agrees"),
+    ]:
+        assert f'href="#{field}"' in page
+        assert page.count(message) == 2, message  # once in the summary, once by the field
+    assert 'value="Héloïse"' in page
+    assert 'value="not-an-email"' in page
+    assert all_bookings(session) == []
+
+
+def test_an_unknown_choice_gets_a_plain_message_not_a_crash(client, session):
+    course_date = make_date(session)
+    response = client.post(
+        f"/dates/{course_date.id}/book",
+        data=booking_form(sector="wizards", council_area="<script>alert(1)</script>", access_needs=["teleporter"]),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Select the area you work in" in page
+    assert "Select the council area you work in" in page
+    assert "Select only the options shown" in page
+    assert "<script>alert(1)" not in page
+
+
+def test_over_long_answers_are_refused_with_the_limit(client, session):
+    course_date = make_date(session)
+    response = client.post(f"/dates/{course_date.id}/book", data=booking_form(full_name="A" * 121))
+    assert "Full name must be 120 characters or fewer" in response.get_data(as_text=True)
+
+
+def test_spaces_around_answers_are_trimmed(client, session):
+    course_date = make_date(session)
+    client.post(
+        f"/dates/{course_date.id}/book", data=booking_form(full_name="  Zoë   Armstrong ", email=" zoe@example.org ")
+    )
+    (booking,) = all_bookings(session)
+    assert booking.full_name == "Zoë Armstrong"
+    assert booking.email == "zoe@example.org"
+
+
+def test_sending_the_same_form_twice_shows_the_first_booking(client, session):
+    course_date = make_date(session)
+    form = booking_form(submission_key="abcdefghijklmnopqrstuvwx")
+    first = client.post(f"/dates/{course_date.id}/book", data=form)
+    second = client.post(f"/dates/{course_date.id}/book", data=form)
+    assert token_from(first) == token_from(second)
+    assert len(all_bookings(session)) == 1
+
+
+def test_booking_again_from_the_same_browser_shows_the_existing_booking(client, session):
+    course_date = make_date(session)
+    first = client.post(f"/dates/{course_date.id}/book", data=booking_form(email="sam@example.org"))
+    again = client.post(f"/dates/{course_date.id}/book", data=booking_form(email="sam@example.org"))
+    assert again.status_code == 302
+    assert token_from(again) == token_from(first)
+    assert len(all_bookings(session)) == 1
+
+
+def test_booking_again_from_another_browser_is_refused_without_showing_the_booking(app, client, session):
+    course_date = make_date(session)
+    client.post(f"/dates/{course_date.id}/book", data=booking_form(email="sam@example.org"))
+    stranger = app.test_client()
+    response = stranger.post(f"/dates/{course_date.id}/book", data=booking_form(email="SAM@example.org"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "already has a booking for this date" in page
+    assert "/bookings/" not in page
+
+
+def test_someone_booked_on_another_date_is_offered_a_move(client, session):
+    course = make_course(session)
+    first = make_date(session, course=course)
+    second = make_date(session, course=course, days_from_now=60)
+    book_place(session, first.id, details(email="sam@example.org"))
+    response = client.post(f"/dates/{second.id}/book", data=booking_form(email="sam@example.org"))
+    page = response.get_data(as_text=True)
+    assert "already has a booking for this course" in page
+    assert "Move to another date" in page
+
+
+def test_a_draft_date_is_not_found_and_a_closed_date_cannot_be_booked(client, session):
+    from app.models import DateStatus
+
+    draft = make_date(session, status=DateStatus.DRAFT)
+    assert client.get(f"/dates/{draft.id}/book").status_code == 404
+    closed = make_date(session, days_from_now=1, closes_days_before=3)
+    response = client.post(f"/dates/{closed.id}/book", data=booking_form())
+    assert "Booking for this date has closed" in response.get_data(as_text=True)
+    assert all_bookings(session) == []
+
+
+def test_manage_page_shows_the_booking_but_never_the_access_needs(client, session):
+    course_date = make_date(session)
+    booking = book_place(
+        session, course_date.id, details(access_details="I need a BSL interpreter", dietary_needs="Halal")
+    ).booking
+    page = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
+    assert booking.reference in page and "Place confirmed" in page
+    assert "BSL interpreter" not in page and "Halal" not in page
+    for public in ["/", "/dates", f"/dates/{course_date.id}", f"/courses/{course_date.course.slug}"]:
+        text = client.get(public).get_data(as_text=True)
+        assert "BSL interpreter" not in text and "Halal" not in text
+        assert booking.full_name not in text
+
+
+def test_cancel_asks_first_then_cancels_and_promotes_the_waiting_list(client, session):
+    course_date = make_date(session, capacity=1)
+    booking = book_place(session, course_date.id, details()).booking
+    waiting = book_place(session, course_date.id, details()).booking
+    token = booking.manage_token
+    ask = client.get(f"/bookings/{token}/cancel")
+    assert "Are you sure you want to cancel your booking?" in ask.get_data(as_text=True)
+    assert all(b.status != BookingStatus.CANCELLED for b in all_bookings(session))
+
+    done = client.post(f"/bookings/{token}/cancel", follow_redirects=True)
+    assert "Your booking has been cancelled" in done.get_data(as_text=True)
+    session.rollback()
+    assert session.get(Booking, booking.id).status == BookingStatus.CANCELLED
+    assert session.get(Booking, waiting.id).status == BookingStatus.CONFIRMED
+
+
+def test_move_lists_dates_with_places_and_moves_the_booking(client, session):
+    course = make_course(session)
+    current = make_date(session, course=course)
+    other = make_date(session, course=course, days_from_now=60)
+    booking = book_place(session, current.id, details()).booking
+    page = client.get(f"/bookings/{booking.manage_token}/move").get_data(as_text=True)
+    assert f'value="{other.id}"' in page and f'value="{current.id}"' not in page
+
+    done = client.post(f"/bookings/{booking.manage_token}/move", data={"new_date": str(other.id)})
+    assert done.status_code == 302
+    session.rollback()
+    assert session.get(Booking, booking.id).course_date_id == other.id
+
+
+def test_moving_to_a_date_not_offered_is_refused_plainly(client, session):
+    course = make_course(session)
+    current = make_date(session, course=course)
+    make_date(session, course=course, days_from_now=60)
+    booking = book_place(session, current.id, details()).booking
+    for bad in ["999999", "abc", "", str(current.id)]:
+        response = client.post(f"/bookings/{booking.manage_token}/move", data={"new_date": bad})
+        assert response.status_code == 200
+        assert "Select" in response.get_data(as_text=True)
+
+
+def test_a_wrong_or_tampered_manage_link_is_not_found(client, session):
+    booking = book_place(session, make_date(session).id, details()).booking
+    token = booking.manage_token
+    tampered = token[:-1] + ("B" if token[-1] == "A" else "A")
+    for path in [
+        f"/bookings/{tampered}",
+        f"/bookings/{booking.reference}",
+        "/bookings/x",
+        f"/bookings/{tampered}/cancel",
+    ]:
+        assert client.get(path).status_code == 404
+    assert client.post(f"/bookings/{tampered}/cancel").status_code == 404

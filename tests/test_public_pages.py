@@ -1,0 +1,145 @@
+"""The public pages: what they say, and how they answer bad requests."""
+
+import sqlalchemy as sa
+
+from app import create_app
+from app.booking.service import book_place
+from app.models import DateStatus, Interest
+from tests.factories import details, make_course, make_date, make_venue
+
+
+def text(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def test_home_page_explains_the_training_and_shows_the_next_dates(client, session):
+    course_date = make_date(session)
+    page = text(client, "/")
+    assert "Signs of Safety" in page
+    assert "in person only" in page.lower()
+    assert f"/dates/{course_date.id}" in page
+
+
+def test_dates_page_shows_both_days_venue_and_places_left(client, session):
+    venue = make_venue(session, name="County Offices", town="Kendal")
+    make_date(session, venue=venue, capacity=12)
+    full = make_date(session, capacity=1, days_from_now=50)
+    book_place(session, full.id, details())
+    page = text(client, "/dates")
+    assert "Day 1:" in page and "Day 2:" in page and "9:30am to 4:30pm" in page
+    assert "County Offices, Kendal" in page
+    assert "12 places left" in page
+    assert "Full: join the waiting list" in page
+
+
+def test_dates_page_hides_drafts_cancelled_and_past_dates(client, session):
+    draft = make_date(session, status=DateStatus.DRAFT)
+    cancelled = make_date(session, status=DateStatus.CANCELLED)
+    past = make_date(session, days_from_now=-10, closes_days_before=-100)
+    page = text(client, "/dates")
+    for hidden in (draft, cancelled, past):
+        assert f'/dates/{hidden.id}"' not in page
+
+
+def test_with_no_dates_the_dates_page_says_so_and_offers_to_tell_me(client, session):
+    course = make_course(session)
+    page = text(client, "/dates")
+    assert "There are no training dates published at the moment" in page
+    assert f"/courses/{course.slug}/interest" in page
+    assert "Tell me when dates are published" in page
+
+
+def test_date_page_shows_venue_access_information_and_a_book_button(client, session):
+    venue = make_venue(
+        session, step_free_access=False, hearing_loop=True, access_notes="Ring the bell at the side door."
+    )
+    course_date = make_date(session, venue=venue)
+    page = text(client, f"/dates/{course_date.id}")
+    assert "No step-free access" in page and "Hearing loop available" in page
+    assert "Ring the bell at the side door." in page
+    assert f"/dates/{course_date.id}/book" in page and "Book a place" in page
+
+
+def test_a_cancelled_date_says_so_and_offers_no_booking(client, session):
+    course_date = make_date(session, status=DateStatus.CANCELLED)
+    page = text(client, f"/dates/{course_date.id}")
+    assert "This date has been cancelled" in page
+    assert f"/dates/{course_date.id}/book" not in page
+
+
+def test_course_page_says_who_should_come_and_that_it_is_in_person_only(client, session):
+    course = make_course(session)
+    make_date(session, course=course)
+    page = text(client, f"/courses/{course.slug}")
+    assert "Who should come" in page
+    assert "In person only: there is no online option." in page
+
+
+def test_registering_interest_records_it_once(client, session):
+    course = make_course(session)
+    for email in ["Lee@Example.org", "lee@example.org"]:
+        response = client.post(
+            f"/courses/{course.slug}/interest", data={"full_name": "Lee", "email": email, "organisation": ""}
+        )
+        assert response.status_code == 302
+    assert "We will email you" in text(client, f"/courses/{course.slug}/interest/done")
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Interest.id))) == 1
+
+
+def test_interest_form_errors_are_plain(client, session):
+    course = make_course(session)
+    response = client.post(f"/courses/{course.slug}/interest", data={"full_name": "", "email": "nope"})
+    page = response.get_data(as_text=True)
+    assert "Enter your full name" in page
+    assert "Enter an email address in the correct format" in page
+
+
+def test_unknown_pages_and_ids_get_a_plain_404(client):
+    for path in [
+        "/nope",
+        "/dates/abc",
+        "/dates/-1",
+        "/dates/99999999999999999999",
+        "/courses/unknown",
+        "/dates/0/book",
+    ]:
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_wrong_method_gets_a_plain_405(client):
+    response = client.post("/dates")
+    assert response.status_code == 405
+    assert "Sorry, that did not work" in response.get_data(as_text=True)
+    assert "GET" in response.headers["Allow"]
+
+
+def test_an_oversized_form_gets_a_plain_413(client, session):
+    course_date = make_date(session)
+    response = client.post(f"/dates/{course_date.id}/book", data={"full_name": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_healthz_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_healthz_says_503_when_the_database_does_not_answer(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+def test_pages_send_no_access_requirements_to_the_public(client, session):
+    course_date = make_date(session)
+    book_place(session, course_date.id, details(access_needs=["sign_language"], access_details="Needs an interpreter"))
+    for path in ["/", "/dates", f"/dates/{course_date.id}", f"/dates/{course_date.id}/book"]:
+        page = text(client, path)
+        assert "Needs an interpreter" not in page

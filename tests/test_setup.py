@@ -1,0 +1,97 @@
+"""Settings, migrations and the demo data: what a newcomer and an operator rely on."""
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from app import create_app
+from app.extensions import db
+from app.models import Booking, BookingStatus, CourseDate
+from config import Config, normalise_database_url, settings_from_environment
+
+
+def test_settings_come_from_environment_variables_named_after_the_config_keys():
+    settings = settings_from_environment(
+        environ={
+            "SESSION_COOKIE_SECURE": "false",
+            "MAX_CONTENT_LENGTH": "2048",
+            "TRAINING_TEAM_EMAIL": "team@example.org",
+            "DATABASE_URL": "postgresql://u@h/db",
+        }
+    )
+    assert settings == {
+        "SESSION_COOKIE_SECURE": False,
+        "MAX_CONTENT_LENGTH": 2048,
+        "TRAINING_TEAM_EMAIL": "team@example.org",
+        "DATABASE_URL": "postgresql://u@h/db",
+    }
+
+
+def test_a_yes_or_no_setting_with_another_word_is_refused():
+    with pytest.raises(ValueError, match="SESSION_COOKIE_SECURE"):
+        settings_from_environment(environ={"SESSION_COOKIE_SECURE": "maybe"})
+
+
+def test_defaults_are_safe_for_production():
+    assert Config.SESSION_COOKIE_SECURE is True
+    assert Config.SESSION_COOKIE_HTTPONLY is True
+    assert Config.WTF_CSRF_ENABLED is True
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("postgresql://postgres@127.0.0.1/test", "postgresql+psycopg://postgres@127.0.0.1/test"),
+        ("postgres://postgres@127.0.0.1/test", "postgresql+psycopg://postgres@127.0.0.1/test"),
+        ("postgresql+psycopg://p@h/d", "postgresql+psycopg://p@h/d"),
+        ("sqlite:////tmp/x.sqlite3", "sqlite:////tmp/x.sqlite3"),
+    ],
+)
+def test_postgresql_urls_name_the_psycopg_driver(given, expected):
+    assert normalise_database_url(given) == expected
+
+
+def test_a_secret_key_is_made_and_kept_when_none_is_given(tmp_path, monkeypatch):
+    from config import instance_secret_key
+
+    first = instance_secret_key(tmp_path)
+    assert len(first) == 64
+    assert instance_secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_models_and_migrations_agree(app, runner):
+    """`flask db check` passes, and autogenerate finds nothing to add on this database."""
+    result = runner.invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_upgrade_builds_an_empty_database_and_downgrade_removes_it(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/fresh.sqlite3"})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        tables = set(sa.inspect(db.engine).get_table_names())
+    assert {"course", "venue", "course_date", "course_day", "booking", "interest"} <= tables
+    assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
+    with app.app_context():
+        assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def test_demo_load_makes_open_nearly_full_and_full_dates_once(runner, session):
+    assert "3 new date(s)" in runner.invoke(args=["demo", "load"]).output
+    assert "0 new date(s)" in runner.invoke(args=["demo", "load"]).output
+    session.rollback()
+    dates = list(session.scalars(sa.select(CourseDate).order_by(CourseDate.id)))
+    assert [d.places_left for d in dates] == [14, 1, 0]
+    waiting = session.scalar(
+        sa.select(sa.func.count(Booking.id)).where(
+            Booking.course_date_id == dates[2].id, Booking.status == BookingStatus.WAITING
+        )
+    )
+    assert waiting == 3
