@@ -80,3 +80,8 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def pytest_report_header(config):
+    url = os.environ.get("DATABASE_URL")
+    return f"database: {sa.engine.make_url(normalise_database_url(url)).render_as_string() if url else 'SQLite (temporary file)'}"

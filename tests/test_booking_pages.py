@@ -91,6 +91,20 @@ def test_over_long_answers_are_refused_with_the_limit(client, session):
     assert "Full name must be 120 characters or fewer" in response.get_data(as_text=True)
 
 
+def test_names_in_any_script_are_welcome(client, session):
+    course_date = make_date(session, capacity=10)
+    names = ["Siân Evans", "Zoë Armstrong", "Aoife O'Neill", "Nguyễn Thị Lan", "李明"]
+    for name in names:
+        assert client.post(f"/dates/{course_date.id}/book", data=booking_form(full_name=name)).status_code == 302
+    assert sorted(b.full_name for b in all_bookings(session)) == sorted(names)
+
+
+def test_control_characters_in_a_name_are_refused(client, session):
+    course_date = make_date(session)
+    response = client.post(f"/dates/{course_date.id}/book", data=booking_form(full_name="Sam\x00Smith"))
+    assert "Full name must only include letters, numbers and punctuation" in response.get_data(as_text=True)
+
+
 def test_spaces_around_answers_are_trimmed(client, session):
     course_date = make_date(session)
     client.post(

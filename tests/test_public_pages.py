@@ -143,3 +143,31 @@ def test_pages_send_no_access_requirements_to_the_public(client, session):
     for path in ["/", "/dates", f"/dates/{course_date.id}", f"/dates/{course_date.id}/book"]:
         page = text(client, path)
         assert "Needs an interpreter" not in page
+
+
+def test_an_unexpected_error_gets_a_plain_500_page(app):
+    broken = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @broken.get("/broken-for-test")
+    def broken_view():
+        raise RuntimeError("boom")
+
+    response = broken.test_client().get("/broken-for-test")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Sorry, there is a problem with the service" in page
+    assert "boom" not in page and "Traceback" not in page
+
+
+def test_a_forbidden_request_gets_a_plain_403_page(app):
+    from flask import abort
+
+    guarded = create_app({**app.config})
+
+    @guarded.get("/forbidden-for-test")
+    def forbidden_view():
+        abort(403)
+
+    response = guarded.test_client().get("/forbidden-for-test")
+    assert response.status_code == 403
+    assert "You cannot see this page" in response.get_data(as_text=True)
