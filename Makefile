@@ -35,11 +35,15 @@ static/css/app.css: node_modules/.installed $(wildcard static/scss/*.scss)
 
 assets: static/css/app.css
 
-# Set up everything, load the demo and serve on http://127.0.0.1:5000 (Ctrl+C stops it).
+# Set up everything, load the demo and serve on http://127.0.0.1:5000 with the email worker
+# beside it (Ctrl+C stops both). Without MAIL_SERVER, emails are written to instance/mail/.
 run: $(VENV)/.runtime assets
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	SESSION_COOKIE_SECURE=false PREFERRED_URL_SCHEME=http $(FLASK) run --host $(HOST) --port $(PORT)
+	export SESSION_COOKIE_SECURE=false PREFERRED_URL_SCHEME=http BASE_URL=http://$(HOST):$(PORT); \
+	$(FLASK) mail worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite: lint, then every test. DATABASE_URL chooses the database (SQLite if unset).
 test: $(VENV)/.test assets

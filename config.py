@@ -48,6 +48,32 @@ class Config:
 
     LOG_LEVEL = "INFO"
 
+    # The address people reach the service on, used for links in emails and calendar invites.
+    BASE_URL = "http://127.0.0.1:5000"
+
+    # Email. With no MAIL_SERVER, messages are written as .eml files to MAIL_FILE_DIR instead.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Signs of Safety training <SignsOfSafety@cumbria.gov.uk>"
+    MAIL_SUPPRESS_SEND = False
+    # Seconds to wait for the mail server before giving up on an attempt.
+    MAIL_TIMEOUT = 10
+    # A CA certificate file to trust for the mail server's TLS, instead of the system's CA store.
+    MAIL_CA_FILE: str | None = None
+    MAIL_FILE_DIR = str(INSTANCE_DIR / "mail")
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_RETRY_MAX_SECONDS = 3600
+    # A message a worker claimed but did not finish is picked up again after this many seconds.
+    MAIL_LEASE_SECONDS = 120
+    MAIL_POLL_SECONDS = 5
+    # Days before the first day of a course when reminders go out.
+    REMINDER_DAYS = "14,2"
+
 
 def settings_from_environment(config: type = Config, environ=os.environ) -> dict:
     """Read every setting named in Config from the environment, typed like its default."""

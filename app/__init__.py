@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension instances to this app."""
     from app.database import install_sqlite_transaction_control, render_migration_item
     from app.extensions import csrf, db, migrate
+    from app.mail import transport as mail_transport
 
     db.init_app(app)
     migrate.init_app(
@@ -78,6 +79,7 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_item,
     )
     csrf.init_app(app)
+    mail_transport.init_app(app)
     with app.app_context():
         install_sqlite_transaction_control(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
 
@@ -87,10 +89,12 @@ def register_blueprints(app: Flask) -> None:
     from app.booking.routes import bp as booking_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
+    from app.mail.routes import bp as calendar_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(booking_bp)
+    app.register_blueprint(calendar_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -103,5 +107,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Commands for newcomers and operators: `flask --app wsgi demo load`."""
     from app.demo.commands import demo_cli
+    from app.mail.commands import mail_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)

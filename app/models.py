@@ -266,6 +266,8 @@ class Booking(db.Model):
     access_details: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     dietary_needs: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
+    # Goes up with every calendar invite or cancellation sent, so updates replace the entry.
+    calendar_sequence: so.Mapped[int] = so.mapped_column(default=0)
     # Waiting-list order: first come, first served.
     queued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -298,3 +300,42 @@ class Interest(db.Model):
     notified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     course: so.Mapped[Course] = so.relationship()
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    """An email waiting to be sent, written in the same transaction as the change that caused it."""
+
+    __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # Messages that must go once only (reminders, new-date notices) carry a key that is unique.
+    dedupe_key: so.Mapped[str | None] = so.mapped_column(sa.String(200), unique=True)
+    booking_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("booking.id"), index=True)
+    to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
+    text_body: so.Mapped[str] = so.mapped_column(sa.Text)
+    html_body: so.Mapped[str] = so.mapped_column(sa.Text)
+    calendar_method: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    calendar_ics: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    message_id: so.Mapped[str] = so.mapped_column(sa.String(200))
+
+    status: so.Mapped[OutboxStatus] = so.mapped_column(
+        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    locked_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    last_error: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

@@ -40,6 +40,9 @@ def app(tmp_path_factory):
             "WTF_CSRF_ENABLED": False,
             "SESSION_COOKIE_SECURE": False,
             "PREFERRED_URL_SCHEME": "http",
+            "MAIL_SERVER": None,
+            "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("mail")),
+            "BASE_URL": "http://training.example.test",
         }
     )
     with app.app_context():
@@ -86,3 +89,16 @@ def pytest_report_header(config):
     """Say which database the suite runs on."""
     url = os.environ.get("DATABASE_URL")
     return f"database: {normalise_database_url(url) if url else 'SQLite, a temporary file'}"
+
+
+@pytest.fixture
+def mail_server(app):
+    """A real SMTP server on loopback; the app sends to it for the length of the test."""
+    from tests.mail_server import MailServer
+
+    server = MailServer().start()
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT", "MAIL_RETRY_BASE_SECONDS")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5, MAIL_RETRY_BASE_SECONDS=30)
+    yield server
+    server.stop()
+    app.config.update(saved)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.courses.service import first_day_column, today_in_london, upcoming_dates
 from app.database import begin_write, utcnow
+from app.mail import messages
 from app.models import (
     Booking,
     BookingStatus,
@@ -206,6 +207,12 @@ def fill_from_waiting_list(session: Session, course_date: CourseDate, now: datet
     return promoted
 
 
+def offer_places(session: Session, promoted: list[Booking]) -> None:
+    """Tell each person who got a place from the waiting list."""
+    for booking in promoted:
+        messages.place_offered(session, booking)
+
+
 def closed_reason(course_date: CourseDate, now: datetime) -> str | None:
     """Why this date cannot be booked at `now`, in plain words; None when it can."""
     if course_date.status == DateStatus.CANCELLED:
@@ -305,6 +312,10 @@ def book_place(
         session.rollback()
         raise AlreadyBooked("You have already booked this date.") from None
     position = None if confirmed else waiting_position(session, booking)
+    if confirmed:
+        messages.place_confirmed(session, booking)
+    else:
+        messages.added_to_waiting_list(session, booking, position)
     session.commit()
     return BookingResult(booking, created=True, waiting_position=position)
 
@@ -339,6 +350,8 @@ def cancel_booking(session: Session, token: str, *, now: datetime | None = None)
     if was_confirmed:
         give_back_place(session, course_date)
         promoted = fill_from_waiting_list(session, course_date, now)
+    messages.booking_cancelled(session, booking, had_place=was_confirmed)
+    offer_places(session, promoted)
     session.commit()
     return ChangeResult(booking, promoted)
 
@@ -367,6 +380,8 @@ def move_booking(session: Session, token: str, new_date_id: int, *, now: datetim
     if was_confirmed:
         give_back_place(session, old_date)
         promoted = fill_from_waiting_list(session, old_date, now)
+    messages.booking_moved(session, booking, old_date, had_place=was_confirmed)
+    offer_places(session, promoted)
     session.commit()
     return ChangeResult(booking, promoted)
 

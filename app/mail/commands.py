@@ -1,0 +1,63 @@
+"""`flask --app wsgi mail ...`: the outbox worker and what it has done."""
+
+import signal
+import threading
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.courses.changes import queue_reminders
+from app.database import utcnow
+from app.extensions import db
+from app.mail.outbox import failed_messages, outbox_summary, send_due
+
+mail_cli = AppGroup("mail", help="Deliver the emails waiting in the outbox.")
+
+
+def reminder_days() -> list[int]:
+    return [int(part) for part in str(current_app.config["REMINDER_DAYS"]).split(",") if part.strip()]
+
+
+def one_pass() -> str:
+    """Queue due reminders, then deliver everything due."""
+    queued = queue_reminders(db.session, utcnow(), reminder_days())
+    report = send_due(db.session)
+    db.session.remove()
+    return f"reminders queued: {queued}, sent: {report.sent}, to retry: {report.retrying}, failed: {report.failed}"
+
+
+@mail_cli.command("send-due")
+def send_due_command():
+    """Deliver what is due now, then exit (for cron)."""
+    click.echo(one_pass())
+
+
+@mail_cli.command("worker")
+def worker_command():
+    """Keep delivering emails until stopped (Ctrl+C or SIGTERM)."""
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    poll = float(current_app.config["MAIL_POLL_SECONDS"])
+    server = current_app.config["MAIL_SERVER"]
+    where = f"SMTP server {server}" if server else f".eml files in {current_app.config['MAIL_FILE_DIR']}"
+    click.echo(f"Email worker started: delivering to {where}. Ctrl+C stops it.")
+    while not stop.is_set():
+        try:
+            current_app.logger.debug(one_pass())
+        except Exception:  # noqa: BLE001 - the worker must outlive a bad pass; the error is logged
+            current_app.logger.exception("Email worker pass failed")
+            db.session.remove()
+        stop.wait(poll)
+    click.echo("Email worker stopped.")
+
+
+@mail_cli.command("status")
+def status_command():
+    """Show how many emails are waiting, sent and failed, and list the failed ones."""
+    counts = outbox_summary(db.session)
+    click.echo(", ".join(f"{status}: {count}" for status, count in counts.items()))
+    for message in failed_messages(db.session):
+        click.echo(f"failed #{message.id} {message.kind} to {message.to_address} after {message.attempts} tries:")
+        click.echo(f"    {message.last_error}")

@@ -1,0 +1,197 @@
+"""The outbox: emails are written with the change that causes them and delivered by a worker.
+
+Delivery is at least once. A worker claims due messages (FOR UPDATE SKIP LOCKED on PostgreSQL,
+so several workers never claim the same one; SQLite has one writer at a time) and holds them
+for a lease. A worker that dies leaves its claim to expire, and the message is picked up again.
+Failures are retried with exponential backoff and jitter, then marked failed and kept.
+"""
+
+import logging
+import random
+import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import make_msgid
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_mail import BadHeaderError
+from sqlalchemy.orm import Session
+
+from app.database import begin_write, utcnow
+from app.mail.transport import build_email, open_transport
+from app.models import Booking, OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+
+def queue_message(
+    session: Session,
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    booking: Booking | None = None,
+    calendar_method: str | None = None,
+    calendar_ics: str | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Add an email to the outbox in the caller's transaction. A repeated dedupe key adds nothing."""
+    if dedupe_key and session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
+        return None
+    domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip(">").strip() or None
+    message = OutboxMessage(
+        kind=kind,
+        dedupe_key=dedupe_key,
+        booking_id=booking.id if booking is not None else None,
+        to_address=to,
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        calendar_method=calendar_method,
+        calendar_ics=calendar_ics,
+        message_id=make_msgid(domain=domain),
+        next_attempt_at=utcnow(),
+    )
+    session.add(message)
+    return message
+
+
+def retry_delay(attempts: int, base: float, cap: float) -> float:
+    """Seconds before the next try: doubling each time, capped, with jitter so retries spread out."""
+    delay = min(cap, base * 2 ** max(attempts - 1, 0))
+    return delay * random.uniform(0.5, 1.0)
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[int]:
+    """Claim up to `limit` due messages for this worker, for the lease time."""
+    lease = timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
+    begin_write(session)
+    messages = session.scalars(
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            OutboxMessage.next_attempt_at <= now,
+            sa.or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for message in messages:
+        message.status = OutboxStatus.SENDING
+        message.locked_until = now + lease
+        message.attempts += 1
+    ids = [message.id for message in messages]
+    session.commit()
+    return ids
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _record_failure(message: OutboxMessage, error: Exception, now: datetime, report: DeliveryReport) -> None:
+    config = current_app.config
+    message.last_error = f"{type(error).__name__}: {error}"[:2000]
+    message.locked_until = None
+    report.errors.append(message.last_error)
+    if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+        message.status = OutboxStatus.FAILED
+        report.failed += 1
+        log.error("Gave up on email %s to %s: %s", message.id, message.to_address, message.last_error)
+        return
+    message.status = OutboxStatus.PENDING
+    delay = retry_delay(message.attempts, config["MAIL_RETRY_BASE_SECONDS"], config["MAIL_RETRY_MAX_SECONDS"])
+    message.next_attempt_at = now + timedelta(seconds=delay)
+    report.retrying += 1
+    log.warning("Email %s to %s will be retried: %s", message.id, message.to_address, message.last_error)
+
+
+def deliver(session: Session, ids: list[int], report: DeliveryReport) -> None:
+    """Send claimed messages over one connection and record each outcome."""
+    rows = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
+    emails = [(message.id, build_email(message)) for message in rows]
+    session.commit()  # hold no transaction open while talking to the mail server
+    outcomes: dict[int, Exception | None] = {}
+    try:
+        with open_transport() as transport:
+            for message_id, email in emails:
+                try:
+                    transport.send(email)
+                    outcomes[message_id] = None
+                except (smtplib.SMTPException, OSError, ValueError, BadHeaderError) as error:
+                    outcomes[message_id] = error
+                    if isinstance(error, smtplib.SMTPServerDisconnected | OSError):
+                        break  # the connection is gone: the rest wait for the next try
+    except (smtplib.SMTPException, OSError) as error:
+        for message_id, _email in emails:
+            outcomes.setdefault(message_id, error)
+    for message_id, _email in emails:
+        outcomes.setdefault(message_id, ConnectionError("not tried: the connection was lost"))
+
+    now = utcnow()
+    begin_write(session)
+    for message in session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
+        error = outcomes[message.id]
+        if error is None:
+            message.status = OutboxStatus.SENT
+            message.sent_at = now
+            message.locked_until = None
+            message.last_error = ""
+            report.sent += 1
+        else:
+            _record_failure(message, error, now, report)
+    session.commit()
+
+
+def send_due(session: Session, *, batch_size: int = 50, now: datetime | None = None) -> DeliveryReport:
+    """Deliver everything that is due now, batch by batch, then return what happened."""
+    report = DeliveryReport()
+    while True:
+        ids = claim_due(session, now or utcnow(), batch_size)
+        if not ids:
+            return report
+        deliver(session, ids, report)
+
+
+def retry_failed(session: Session, message_id: int) -> bool:
+    """Put a failed message back in the queue to be tried again now."""
+    begin_write(session)
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.status != OutboxStatus.FAILED:
+        session.rollback()
+        return False
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    session.commit()
+    return True
+
+
+def outbox_summary(session: Session) -> dict[str, int]:
+    """How many messages there are in each state."""
+    rows = session.execute(
+        sa.select(OutboxMessage.status, sa.func.count(OutboxMessage.id)).group_by(OutboxMessage.status)
+    )
+    counts = {status.value: 0 for status in OutboxStatus}
+    counts.update({status.value: count for status, count in rows})
+    return counts
+
+
+def failed_messages(session: Session, limit: int = 100) -> list[OutboxMessage]:
+    """Messages the worker gave up on, newest first."""
+    return list(
+        session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.FAILED)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,131 @@
+"""Calendar invites and feeds: valid iCalendar that survives the clocks changing."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from dateutil.rrule import rrulestr
+
+from app.booking.service import book_place
+from app.mail import calendar
+from app.models import CourseDay, DateStatus
+from tests.factories import details, make_date
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
+
+
+def invites_for(booking, course_date, method="REQUEST", sequence=0):
+    return calendar.booking_invites(
+        booking,
+        course_date,
+        method=method,
+        sequence=sequence,
+        organiser="team@example.org",
+        manage_url="https://example.test/bookings/x",
+        uid_domain="example.test",
+        now=NOW,
+    )
+
+
+def set_days(session, course_date, *days):
+    course_date.days.clear()
+    session.flush()
+    course_date.days.extend(CourseDay(day=d, start_time=s, end_time=e) for d, s, e in days)
+    session.commit()
+
+
+def parse(ics):
+    return icalendar.Calendar.from_ical(ics)
+
+
+def test_a_weekly_two_day_course_across_the_clocks_changing_keeps_its_local_times(session):
+    course_date = make_date(session, days_from_now=400)
+    set_days(
+        session,
+        course_date,
+        (date(2027, 3, 23), time(9, 30), time(16, 30)),
+        (date(2027, 3, 30), time(9, 30), time(16, 30)),
+    )
+    booking = book_place(session, course_date.id, details()).booking
+    (invite,) = invites_for(booking, course_date)
+    parsed = parse(invite.ics)
+
+    assert str(parsed["METHOD"]) == "REQUEST"
+    (event,) = parsed.walk("VEVENT")
+    assert event["RRULE"].to_ical() == b"FREQ=DAILY;COUNT=2;INTERVAL=7"
+    start = event.decoded("DTSTART")
+    assert start.tzinfo is not None and str(event["DTSTART"].params["TZID"]) == "Europe/London"
+    occurrences = list(rrulestr(event["RRULE"].to_ical().decode(), dtstart=start))
+    assert [o.astimezone(UTC).hour for o in occurrences] == [9, 8]  # GMT, then BST
+    assert [o.astimezone(LONDON).time() for o in occurrences] == [time(9, 30), time(9, 30)]
+
+    (timezone,) = parsed.walk("VTIMEZONE")
+    assert str(timezone["TZID"]) == "Europe/London"
+    kinds = {component.name for component in timezone.subcomponents}
+    assert kinds == {"STANDARD", "DAYLIGHT"}
+    assert event["DTSTAMP"].to_ical().endswith(b"Z")
+
+
+def test_an_invite_names_organiser_attendee_location_and_the_manage_link(session):
+    course_date = make_date(session)
+    booking = book_place(session, course_date.id, details(full_name="Siân O'Neill", email="sian@example.org")).booking
+    (event,) = parse(invites_for(booking, course_date)[0].ics).walk("VEVENT")
+    assert str(event["ORGANIZER"]) == "mailto:team@example.org"
+    assert str(event["ATTENDEE"]) == "mailto:sian@example.org"
+    assert event["ATTENDEE"].params["CN"] == "Siân O'Neill"
+    assert str(event["LOCATION"]) == "Civic Centre, Rickergate, Carlisle, CA3 8QG"
+    assert "https://example.test/bookings/x" in str(event["DESCRIPTION"])
+    assert str(event["UID"]) == f"{booking.reference}-{course_date.id}@example.test"
+
+
+def test_a_cancellation_keeps_the_uid_and_says_cancelled(session):
+    course_date = make_date(session)
+    booking = book_place(session, course_date.id, details()).booking
+    (request,) = invites_for(booking, course_date, "REQUEST", 0)
+    (cancel,) = invites_for(booking, course_date, "CANCEL", 1)
+    parsed = parse(cancel.ics)
+    (event,) = parsed.walk("VEVENT")
+    assert str(parsed["METHOD"]) == "CANCEL"
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert cancel.uid == request.uid
+    assert int(event["SEQUENCE"]) == 1
+
+
+def test_days_with_different_hours_become_one_event_each(session):
+    course_date = make_date(session)
+    first = course_date.first_day
+    set_days(session, course_date, (first, time(9, 30), time(16, 30)), (first + timedelta(days=1), time(9), time(12)))
+    booking = book_place(session, course_date.id, details()).booking
+    invites = invites_for(booking, course_date)
+    assert len(invites) == 2
+    for number, invite in enumerate(invites, start=1):
+        (event,) = parse(invite.ics).walk("VEVENT")
+        assert "RRULE" not in event
+        assert invite.uid.endswith(f"-day{number}@example.test")
+
+
+def test_the_dates_feed_publishes_upcoming_published_dates_only(client, session):
+    shown = make_date(session)
+    hidden = make_date(session, status=DateStatus.DRAFT)
+    response = client.get("/dates.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    parsed = parse(response.data)
+    assert str(parsed["METHOD"]) == "PUBLISH"
+    uids = [str(e["UID"]) for e in parsed.walk("VEVENT")]
+    assert uids == [f"date-{shown.id}@training.example.test"]
+    assert f"date-{hidden.id}@" not in response.get_data(as_text=True)
+    course_feed = client.get(f"/courses/{shown.course.slug}/dates.ics")
+    assert [str(e["UID"]) for e in parse(course_feed.data).walk("VEVENT")] == uids
+
+
+def test_the_manage_page_offers_the_booking_as_a_calendar_file(client, session):
+    booking = book_place(session, make_date(session).id, details()).booking
+    page = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
+    assert f"/bookings/{booking.manage_token}/calendar.ics" in page
+    response = client.get(f"/bookings/{booking.manage_token}/calendar.ics")
+    assert response.status_code == 200
+    (event,) = parse(response.data).walk("VEVENT")
+    assert str(event["UID"]).startswith(booking.reference)
+    assert client.get("/bookings/not-a-real-token/calendar.ics").status_code == 404

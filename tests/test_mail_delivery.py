@@ -1,0 +1,230 @@
+"""Emails go through the outbox to a real SMTP server, and none is lost when the server is down."""
+
+import socket
+import ssl
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+import trustme
+
+from app.booking.service import book_place
+from app.database import utcnow
+from app.extensions import db
+from app.mail.outbox import claim_due, outbox_summary, retry_failed, send_due
+from app.models import OutboxMessage, OutboxStatus
+from tests.factories import details, make_date
+from tests.mail_server import MailServer, calendar_part
+
+
+def outbox(session):
+    session.rollback()
+    return list(session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_booking_writes_its_email_to_the_outbox_and_sends_nothing_during_the_request(client, session, mail_server):
+    course_date = make_date(session)
+    client.post(f"/dates/{course_date.id}/book", data={})  # an invalid form queues nothing
+    book_place(session, course_date.id, details(email="sam@example.org"))
+    assert [m.status for m in outbox(session)] == [OutboxStatus.PENDING]
+    assert mail_server.messages == []
+    send_due(session)
+    assert [m["To"] for m in mail_server.messages] == ["sam@example.org"]
+
+
+def test_the_confirmation_has_text_html_and_a_request_invite_inline_and_attached(session, mail_server):
+    course_date = make_date(session)
+    booking = book_place(session, course_date.id, details(email="sam@example.org")).booking
+    send_due(session)
+    (message,) = mail_server.messages
+    assert message.get_content_type() == "multipart/mixed"
+    alternative = message.get_payload()[0]
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in alternative.get_payload()] == ["text/plain", "text/html", "text/calendar"]
+    calendar = calendar_part(message)
+    assert calendar.get_param("method") == "REQUEST"
+    assert calendar.get_content_charset() == "utf-8"
+    (attachment,) = [p for p in message.iter_attachments()]
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_content().decode() == calendar.get_content()
+    text = message.get_body(("plain",)).get_content()
+    for expected in [
+        course_date.course.title,
+        "Day 1:",
+        "Day 2:",
+        "Rickergate, Carlisle, CA3 8QG",
+        "Step-free access",
+        booking.reference,
+        f"http://training.example.test/bookings/{booking.manage_token}",
+        "SignsOfSafety@cumbria.gov.uk",
+    ]:
+        assert expected in text, expected
+    html = message.get_body(("html",)).get_content()
+    assert booking.reference in html and booking.manage_token in html
+    assert message["Reply-To"] == "SignsOfSafety@cumbria.gov.uk"
+
+
+def test_a_booking_made_while_the_mail_server_is_down_is_delivered_exactly_once_later(session):
+    server = MailServer()  # not started: nothing listens on its port yet
+    from flask import current_app
+
+    current_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5)
+    try:
+        course_date = make_date(session)
+        result = book_place(session, course_date.id, details(email="down@example.org"))
+        assert result.created  # the booking succeeds at once
+
+        report = send_due(session)
+        assert (report.sent, report.retrying) == (0, 1)
+        (message,) = outbox(session)
+        assert message.status == OutboxStatus.PENDING and message.attempts == 1
+        assert message.next_attempt_at > utcnow()
+
+        server.start()
+        send_due(session)  # not due yet: the backoff holds it back
+        assert server.messages == []
+        send_due(session, now=utcnow() + timedelta(hours=2))
+        send_due(session, now=utcnow() + timedelta(hours=4))
+        assert [m["To"] for m in server.messages] == ["down@example.org"]
+        assert outbox(session)[0].status == OutboxStatus.SENT
+    finally:
+        server.stop()
+        current_app.config.update(MAIL_SERVER=None)
+
+
+class SilentServer:
+    """Accepts connections and never says a word, like a mail server that hangs."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.connections = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        try:
+            while True:
+                connection, _ = self.sock.accept()
+                self.connections.append(connection)
+        except OSError:
+            return
+
+    def close(self):
+        for connection in self.connections:
+            connection.close()
+        self.sock.close()
+
+
+def test_a_server_that_never_answers_is_given_up_on_for_this_attempt_and_retried_later(app, session):
+    silent = SilentServer()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.port, MAIL_TIMEOUT=1)
+    try:
+        book_place(session, make_date(session).id, details())
+        report = send_due(session)
+        (message,) = outbox(session)
+        assert report.retrying == 1
+        assert message.status == OutboxStatus.PENDING
+        assert "timed out" in message.last_error.lower()
+        assert message.next_attempt_at > utcnow()
+    finally:
+        silent.close()
+        app.config.update(MAIL_SERVER=None, MAIL_TIMEOUT=10)
+
+
+@pytest.fixture
+def tls_mail_server(app, tmp_path):
+    """An SMTP server that offers STARTTLS with a certificate from a private, self-made CA."""
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate.configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    server = MailServer(tls_context=context, require_starttls=True).start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_USE_TLS=True, MAIL_TIMEOUT=5)
+    yield server, str(ca_file)
+    server.stop()
+    app.config.update(MAIL_SERVER=None, MAIL_USE_TLS=False, MAIL_CA_FILE=None)
+
+
+def test_a_self_signed_tls_server_is_refused_unless_its_ca_is_configured(app, session, tls_mail_server):
+    server, ca_file = tls_mail_server
+    book_place(session, make_date(session).id, details())
+
+    refused = send_due(session)
+    assert refused.sent == 0
+    assert "CERTIFICATE_VERIFY_FAILED" in outbox(session)[0].last_error
+    assert server.messages == []
+
+    app.config["MAIL_CA_FILE"] = ca_file
+    accepted = send_due(session, now=utcnow() + timedelta(hours=1))
+    assert accepted.sent == 1
+    assert len(server.messages) == 1
+
+
+def test_a_message_is_marked_failed_after_the_last_attempt_kept_and_can_be_tried_again(app, session, runner):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=MailServer().port, MAIL_MAX_ATTEMPTS=3)
+    try:
+        book_place(session, make_date(session).id, details(email="unlucky@example.org"))
+        later = utcnow()
+        for _ in range(3):
+            later += timedelta(days=1)
+            send_due(session, now=later)
+        (message,) = outbox(session)
+        assert message.status == OutboxStatus.FAILED and message.attempts == 3
+        status = runner.invoke(args=["mail", "status"]).output
+        assert "failed: 1" in status and "unlucky@example.org" in status
+        assert retry_failed(session, message.id)
+        assert outbox(session)[0].status == OutboxStatus.PENDING
+    finally:
+        app.config.update(MAIL_SERVER=None, MAIL_MAX_ATTEMPTS=8)
+
+
+def test_a_message_claimed_by_a_worker_that_died_is_sent_after_its_lease_expires(app, session, mail_server):
+    book_place(session, make_date(session).id, details())
+    claimed = claim_due(session, utcnow(), 10)  # a worker claims it, then dies before sending
+    assert len(claimed) == 1
+    assert send_due(session).sent == 0  # still held by the dead worker's lease
+    lease = app.config["MAIL_LEASE_SECONDS"]
+    assert send_due(session, now=utcnow() + timedelta(seconds=lease + 1)).sent == 1
+    assert len(mail_server.messages) == 1
+
+
+def test_two_workers_deliver_200_queued_messages_with_none_sent_twice(app, session, mail_server):
+    from app.mail.outbox import queue_message
+
+    for number in range(200):
+        queue_message(session, kind="test", to=f"p{number}@example.org", subject="Hello", text="Hi", html="<p>Hi</p>")
+    session.commit()
+    barrier = threading.Barrier(2)
+    reports = []
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            reports.append(send_due(db.session, batch_size=10))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    recipients = [m["To"] for m in mail_server.messages]
+    assert len(recipients) == 200
+    assert len(set(recipients)) == 200
+    assert sum(r.sent for r in reports) == 200
+    assert all(r.sent > 0 for r in reports), "both workers should have taken part"
+    assert outbox_summary(session)["sent"] == 200
+
+
+def test_the_worker_command_and_send_due_command_deliver(runner, session, mail_server):
+    book_place(session, make_date(session).id, details())
+    output = runner.invoke(args=["mail", "send-due"]).output
+    assert "sent: 1" in output
+    assert len(mail_server.messages) == 1
