@@ -1,5 +1,7 @@
 """Database plumbing shared by every part: SQLite transaction control and UTC times."""
 
+import fcntl
+import os
 import sqlite3
 from datetime import UTC, datetime
 
@@ -39,27 +41,52 @@ def install_sqlite_transaction_control(engine: Engine, busy_timeout: int) -> Non
     pysqlite's own BEGIN is deferred: a transaction that reads and then writes can fail
     at once with "database is locked" when another writer got in between. We issue BEGIN
     ourselves, and BEGIN IMMEDIATE for sessions started with begin_write().
+
+    SQLite makes a waiting writer sleep and poll (1 ms, 2 ms, 5 ms ... 100 ms), so under load
+    the database sits idle while writers sleep. Writers therefore first queue on an OS file
+    lock beside the database (flock), which wakes the next one the moment the last one is done.
     """
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+    lock_path = f"{database}-writers" if database not in (None, "", ":memory:") else None
 
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):
+    def on_connect(dbapi_connection, record):
         if not isinstance(dbapi_connection, sqlite3.Connection):
             return
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if engine.url.database not in (None, "", ":memory:"):
+        if lock_path:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            record.info["writers_lock"] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        lock = connection.info.get("writers_lock")
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            connection.info["writers_locked"] = True
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection, record):
+        # The transaction has committed or rolled back by the time the connection comes back.
+        if record.info.pop("writers_locked", False):
+            fcntl.flock(record.info["writers_lock"], fcntl.LOCK_UN)
+
+    @event.listens_for(engine, "close")
+    def on_close(_dbapi_connection, record):
+        lock = record.info.pop("writers_lock", None)
+        if lock is not None:
+            os.close(lock)  # closing also releases a lock still held
 
 
 def begin_write(session: Session) -> None:

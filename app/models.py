@@ -321,10 +321,10 @@ class OutboxMessage(db.Model):
     booking_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("booking.id"), index=True)
     to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
     subject: so.Mapped[str] = so.mapped_column(sa.String(300))
-    text_body: so.Mapped[str] = so.mapped_column(sa.Text)
-    html_body: so.Mapped[str] = so.mapped_column(sa.Text)
-    calendar_method: so.Mapped[str | None] = so.mapped_column(sa.String(10))
-    calendar_ics: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # What the message needs besides its booking (date, calendar method and sequence, reason...).
+    # The text, HTML and invite are rendered from it when the message is sent, outside the
+    # transaction that queued it, so queueing stays cheap inside the booking lock.
+    context: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     message_id: so.Mapped[str] = so.mapped_column(sa.String(200))
 
     status: so.Mapped[OutboxStatus] = so.mapped_column(
@@ -336,6 +336,8 @@ class OutboxMessage(db.Model):
     last_error: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    booking: so.Mapped[Booking | None] = so.relationship()
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

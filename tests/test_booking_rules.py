@@ -243,3 +243,14 @@ def test_dates_to_move_to_lists_only_other_open_dates_with_places(session):
     booking = book_place(session, current.id, details()).booking
     now = datetime.now(UTC)
     assert [d.id for d in service.dates_to_move_to(session, booking, now)] == [open_date.id]
+
+
+def test_a_clashing_reference_is_replaced_and_the_booking_still_made(session, monkeypatch):
+    course_date = make_date(session)
+    taken = book_place(session, course_date.id, details()).booking.reference
+    offered = iter([taken, "SOS-ZZZZZ"])
+    monkeypatch.setattr(service, "new_reference", lambda: next(offered))
+    result = book_place(session, course_date.id, details())
+    assert result.booking.reference == "SOS-ZZZZZ"
+    session.refresh(course_date)
+    assert course_date.places_taken == 2

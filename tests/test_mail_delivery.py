@@ -12,8 +12,9 @@ import trustme
 from app.booking.service import book_place
 from app.database import utcnow
 from app.extensions import db
+from app.mail import messages
 from app.mail.outbox import claim_due, outbox_summary, retry_failed, send_due
-from app.models import OutboxMessage, OutboxStatus
+from app.models import Interest, OutboxMessage, OutboxStatus
 from tests.factories import details, make_date
 from tests.mail_server import MailServer, calendar_part
 
@@ -195,10 +196,17 @@ def test_a_message_claimed_by_a_worker_that_died_is_sent_after_its_lease_expires
 
 
 def test_two_workers_deliver_200_queued_messages_with_none_sent_twice(app, session, mail_server):
-    from app.mail.outbox import queue_message
-
+    course_date = make_date(session)
     for number in range(200):
-        queue_message(session, kind="test", to=f"p{number}@example.org", subject="Hello", text="Hi", html="<p>Hi</p>")
+        interest = Interest(
+            course_id=course_date.course_id,
+            full_name="P",
+            email=f"p{number}@example.org",
+            email_key=f"p{number}@example.org",
+        )
+        session.add(interest)
+        session.flush()
+        messages.dates_published(session, interest, course_date)
     session.commit()
     barrier = threading.Barrier(2)
     reports = []
@@ -228,3 +236,16 @@ def test_the_worker_command_and_send_due_command_deliver(runner, session, mail_s
     output = runner.invoke(args=["mail", "send-due"]).output
     assert "sent: 1" in output
     assert len(mail_server.messages) == 1
+
+
+def test_a_message_that_can_no_longer_be_written_is_retried_not_crashed_on(session, mail_server):
+    from app.mail.outbox import queue_message
+
+    queue_message(
+        session, kind="dates_published", to="x@example.org", subject="New dates", context={"course_date_id": 999}
+    )
+    session.commit()
+    report = send_due(session)
+    assert report.retrying == 1
+    assert "no longer exists" in outbox(session)[0].last_error
+    assert mail_server.messages == []

@@ -171,3 +171,27 @@ def test_a_forbidden_request_gets_a_plain_403_page(app):
     response = guarded.test_client().get("/forbidden-for-test")
     assert response.status_code == 403
     assert "You cannot see this page" in response.get_data(as_text=True)
+
+
+def test_the_dates_page_shows_changes_at_once_despite_being_kept_between_requests(client, session):
+    course_date = make_date(session, capacity=3)
+    assert "3 places left" in text(client, "/dates")
+    book_place(session, course_date.id, details())
+    assert "2 places left" in text(client, "/dates")
+    later = make_date(session, days_from_now=90)
+    assert f"/dates/{later.id}" in text(client, "/dates")
+    course_date.venue.name = "Renamed Hall"
+    session.commit()
+    assert "Renamed Hall" in text(client, "/dates")
+    assert "Renamed Hall" in text(client, "/")
+
+
+def test_the_dates_page_answers_not_modified_when_nothing_changed(client, session):
+    course_date = make_date(session)
+    first = client.get("/dates")
+    etag = first.headers["ETag"]
+    again = client.get("/dates", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    book_place(session, course_date.id, details())
+    changed = client.get("/dates", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag

@@ -48,16 +48,17 @@ def details_from(form: BookingForm) -> service.BookingDetails:
 @bp.route("/dates/<int(max=2147483647):date_id>/book", methods=["GET", "POST"])
 def book(date_id: int):
     """Show the booking form; on a valid answer, book a place or a waiting-list place."""
-    course_date = published_date(db.session, date_id) or abort(404)
-    reason = service.closed_reason(course_date, utcnow())
     form = BookingForm()
     if not form.submission_key.data or not SUBMISSION_KEY.match(form.submission_key.data):
         form.submission_key.data = secrets.token_urlsafe(24)
-    if not reason and form.validate_on_submit():
+    reason = None
+    if form.validate_on_submit():
         try:
             result = service.book_place(
                 db.session, date_id, details_from(form), submission_key=form.submission_key.data
             )
+        except service.DateNotFound:
+            abort(404)
         except service.AlreadyBooked as refused:
             if refused.booking and refused.booking.manage_token in session.get(REMEMBERED, []):
                 flash("You have already booked this date. Here is your booking.", "info")
@@ -71,8 +72,10 @@ def book(date_id: int):
         except service.BookingError as refused:
             reason = refused.message
         else:
-            remember(result.booking.manage_token)
-            return redirect(url_for("booking.confirmation", token=result.booking.manage_token))
+            remember(result.manage_token)
+            return redirect(url_for("booking.confirmation", token=result.manage_token))
+    course_date = published_date(db.session, date_id) or abort(404)
+    reason = reason or service.closed_reason(course_date, utcnow())
     return render_template("booking/book.html", course_date=course_date, form=form, reason=reason)
 
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.courses.service import first_day_column, today_in_london, upcoming_dates
+from app.courses.service import today_in_london, upcoming_dates
 from app.database import begin_write, utcnow
 from app.mail import messages
 from app.models import (
@@ -89,6 +90,8 @@ class BookingResult:
     booking: Booking
     created: bool
     waiting_position: int | None = None
+    # Read before the commit expires the booking, so showing it needs no further query.
+    manage_token: str = ""
 
 
 @dataclass
@@ -105,13 +108,17 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
-def new_reference(session: Session) -> str:
-    """A short reference people can read out on the phone, like SOS-7KX2Q."""
-    while True:
-        code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-        reference = f"SOS-{code}"
-        if session.scalar(sa.select(Booking.id).where(Booking.reference == reference)) is None:
-            return reference
+def new_reference() -> str:
+    """A short reference people can read out on the phone, like SOS-7KX2Q.
+
+    Its uniqueness is left to the unique constraint: book_place tries again on the rare clash.
+    """
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"SOS-{code}"
+
+
+class _ReferenceTaken(Exception):
+    """The new booking's reference was already in use."""
 
 
 def new_manage_token() -> str:
@@ -133,6 +140,8 @@ def lock_dates(session: Session, *date_ids: int) -> dict[int, CourseDate]:
         sa.select(CourseDate)
         .where(CourseDate.id.in_(ids))
         .order_by(CourseDate.id)
+        # Course and venue are not needed to decide; load them later if asked, outside the lock's hot path.
+        .options(so.lazyload(CourseDate.course), so.lazyload(CourseDate.venue), so.joinedload(CourseDate.days))
         .with_for_update(of=CourseDate)
         .execution_options(populate_existing=True)
     ).unique()
@@ -228,18 +237,23 @@ def closed_reason(course_date: CourseDate, now: datetime) -> str | None:
 
 def active_booking_for_course(session: Session, course_id: int, key: str, now: datetime) -> Booking | None:
     """This person's booking on a date of this course that has not yet finished."""
-    return session.scalar(
-        sa.select(Booking)
-        .join(Booking.course_date)
+    # A plain column query keeps this cheap on the hot path; people rarely have more than one row.
+    booking_ids = session.scalars(
+        sa.select(Booking.id)
+        .join(CourseDate, Booking.course_date_id == CourseDate.id)
         .where(
-            CourseDate.course_id == course_id,
-            CourseDate.status != DateStatus.CANCELLED,
-            first_day_column() >= today_in_london(now),
             Booking.email_key == key,
             Booking.status != BookingStatus.CANCELLED,
+            CourseDate.course_id == course_id,
+            CourseDate.status != DateStatus.CANCELLED,
         )
-        .limit(1)
-    )
+    ).all()
+    today = today_in_london(now)
+    for booking_id in booking_ids:
+        booking = session.get(Booking, booking_id)
+        if booking.course_date.days and booking.course_date.first_day >= today:
+            return booking
+    return None
 
 
 def book_place(
@@ -251,17 +265,35 @@ def book_place(
     now: datetime | None = None,
 ) -> BookingResult:
     """Give the person a place, or a place on the waiting list when the date is full."""
+    for _attempt in range(5):
+        try:
+            return _book_place_once(session, course_date_id, details, submission_key=submission_key, now=now)
+        except _ReferenceTaken:
+            continue
+    raise RuntimeError("No free booking reference after five tries")
+
+
+def _book_place_once(
+    session: Session,
+    course_date_id: int,
+    details: BookingDetails,
+    *,
+    submission_key: str | None,
+    now: datetime | None,
+) -> BookingResult:
     clock_given = now is not None
     now = now or utcnow()
     begin_write(session)
     course_date = lock_dates(session, course_date_id).get(course_date_id)
     # Checked with the lock held, so a double click waits for the first click's booking.
     if submission_key:
-        earlier = session.scalar(sa.select(Booking).where(Booking.submission_key == submission_key))
-        if earlier is not None:
+        earlier_id = session.scalar(sa.select(Booking.id).where(Booking.submission_key == submission_key))
+        if earlier_id is not None:
+            earlier = session.get(Booking, earlier_id)
             position = waiting_position(session, earlier)
+            token = earlier.manage_token
             session.commit()
-            return BookingResult(earlier, created=False, waiting_position=position)
+            return BookingResult(earlier, created=False, waiting_position=position, manage_token=token)
     if course_date is None:
         session.rollback()
         raise DateNotFound("We could not find that date.")
@@ -282,10 +314,10 @@ def book_place(
     # Read the clock again now that the lock is held, so queue order is the order of arrival.
     queued_at = now if clock_given else utcnow()
     booking = Booking(
-        reference=new_reference(session),
+        reference=new_reference(),
         manage_token=new_manage_token(),
         submission_key=submission_key or None,
-        course_date_id=course_date.id,
+        course_date=course_date,
         status=BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITING,
         full_name=details.full_name,
         email=details.email.strip(),
@@ -305,19 +337,24 @@ def book_place(
         confirmed_at=queued_at if confirmed else None,
     )
     session.add(booking)
+    if confirmed:
+        messages.place_confirmed(session, booking)  # inserted with the booking by the flush below
+    reference = booking.reference
     try:
         session.flush()
     except IntegrityError:
-        # Only reachable if the locks above were bypassed; the unique indexes still hold.
         session.rollback()
+        if session.scalar(sa.select(Booking.id).where(Booking.reference == reference)) is not None:
+            raise _ReferenceTaken from None
+        # Otherwise only reachable if the locks above were bypassed; the unique indexes still hold.
         raise AlreadyBooked("You have already booked this date.") from None
-    position = None if confirmed else waiting_position(session, booking)
-    if confirmed:
-        messages.place_confirmed(session, booking)
-    else:
+    position = None
+    if not confirmed:
+        position = waiting_position(session, booking)
         messages.added_to_waiting_list(session, booking, position)
+    token = booking.manage_token
     session.commit()
-    return BookingResult(booking, created=True, waiting_position=position)
+    return BookingResult(booking, created=True, waiting_position=position, manage_token=token)
 
 
 def _lock_booking(session: Session, token: str, *other_date_ids: int) -> tuple[Booking, dict]:

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 
 from app.booking.forms import InterestForm
 from app.booking.service import closed_reason, register_interest
+from app.core.page_cache import cached_page
 from app.courses import service
 from app.database import utcnow
 from app.extensions import db
@@ -16,9 +17,14 @@ DATE_ID = "<int(max=2147483647):date_id>"
 @bp.get("/")
 def home():
     """Explain the training and show the next dates."""
-    courses = service.all_courses(db.session)
-    next_dates = service.upcoming_dates(db.session, utcnow(), limit=3)
-    return render_template("courses/home.html", courses=courses, next_dates=next_dates)
+    now = utcnow()
+
+    def render():
+        courses = service.all_courses(db.session)
+        next_dates = service.upcoming_dates(db.session, now, limit=3)
+        return render_template("courses/home.html", courses=courses, next_dates=next_dates)
+
+    return cached_page("home", service.listing_version(db.session, now), render)
 
 
 @bp.get("/courses/<slug>")
@@ -33,9 +39,13 @@ def course(slug: str):
 def dates():
     """List every upcoming published date, soonest first."""
     now = utcnow()
-    upcoming = service.upcoming_dates(db.session, now)
-    courses = service.all_courses(db.session)
-    return render_template("courses/dates.html", dates=upcoming, courses=courses, now=now)
+
+    def render():
+        upcoming = service.upcoming_dates(db.session, now)
+        courses = [] if upcoming else service.all_courses(db.session)
+        return render_template("courses/dates.html", dates=upcoming, courses=courses)
+
+    return cached_page("dates", service.listing_version(db.session, now), render)
 
 
 @bp.get(f"/dates/{DATE_ID}")

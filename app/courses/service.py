@@ -5,7 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.models import LONDON, Course, CourseDate, CourseDay, DateStatus
+from app.models import LONDON, Course, CourseDate, CourseDay, DateStatus, Venue
 
 
 def today_in_london(now: datetime) -> date:
@@ -51,3 +51,21 @@ def course_by_slug(session: Session, slug: str) -> Course | None:
 def all_courses(session: Session) -> list[Course]:
     """Every course, by title."""
     return list(session.scalars(sa.select(Course).order_by(Course.title)))
+
+
+def listing_version(session: Session, now: datetime) -> tuple:
+    """A value that changes whenever the public lists of dates would.
+
+    Bookings change places_taken and any change to a date (its days included) sets its
+    updated_at; new dates change the count; courses and venues have their own updated_at.
+    """
+    row = session.execute(
+        sa.select(
+            sa.select(sa.func.count(CourseDate.id)).scalar_subquery(),
+            sa.select(sa.func.max(CourseDate.updated_at)).scalar_subquery(),
+            sa.select(sa.func.coalesce(sa.func.sum(CourseDate.places_taken), 0)).scalar_subquery(),
+            sa.select(sa.func.max(Course.updated_at)).scalar_subquery(),
+            sa.select(sa.func.max(Venue.updated_at)).scalar_subquery(),
+        )
+    ).one()
+    return (today_in_london(now).isoformat(), *(str(value) for value in row))

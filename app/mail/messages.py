@@ -1,55 +1,21 @@
-"""The emails the service sends, each queued in the outbox by the change that causes it."""
+"""The emails the service sends. Each is queued in the outbox by the change that causes it.
 
-from datetime import datetime
-from urllib.parse import urlsplit
+Queueing records only who, what kind and the few facts the message needs; app.mail.rendering
+turns that into text, HTML and a calendar invite when the worker sends it.
+"""
 
-from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
-from app.database import utcnow
 from app.mail import calendar
 from app.mail.outbox import queue_message
-from app.models import Booking, CourseDate, Interest
+from app.models import Booking, BookingStatus, CourseDate, Interest
 
 
-def public_url(path: str) -> str:
-    """A full link to a page of the service, for use in emails."""
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
-def manage_url(booking: Booking) -> str:
-    return public_url(f"/bookings/{booking.manage_token}")
-
-
-def uid_domain() -> str:
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-
-
-def organiser_email() -> str:
-    return current_app.config["TRAINING_TEAM_EMAIL"]
-
-
-def calendar_details(booking: Booking, now: datetime) -> dict:
-    """What every invite or cancellation for a booking shares; SEQUENCE rises each time."""
-    sequence = booking.calendar_sequence
+def next_sequence(booking: Booking) -> int:
+    """The SEQUENCE for the next invite or cancellation of this booking: it rises every time."""
+    sequence = booking.calendar_sequence or 0  # None until a new booking is first saved
     booking.calendar_sequence = sequence + 1
-    return {
-        "sequence": sequence,
-        "organiser": organiser_email(),
-        "manage_url": manage_url(booking),
-        "uid_domain": uid_domain(),
-        "now": now,
-    }
-
-
-def render(template: str, **context) -> tuple[str, str]:
-    """The plain text and HTML versions of an email."""
-    context.setdefault("team_email", organiser_email())
-    context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
-    return (
-        render_template(f"email/{template}.txt", **context),
-        render_template(f"email/{template}.html", **context),
-    )
+    return sequence
 
 
 def queue_booking_email(
@@ -61,7 +27,7 @@ def queue_booking_email(
     course_date: CourseDate | None = None,
     method: str | None = None,
     dedupe_key: str | None = None,
-    **context,
+    **facts,
 ) -> None:
     """Queue an email about a booking, with calendar invites when `method` is given.
 
@@ -69,38 +35,23 @@ def queue_booking_email(
     main email, and each further day gets a short email of its own carrying its invite.
     """
     course_date = course_date or booking.course_date
-    context.update(booking=booking, course_date=course_date, manage_url=manage_url(booking))
-    invites = []
+    context = {"course_date_id": course_date.id, "method": method, **facts}
+    days = 1
     if method:
-        invites = calendar.booking_invites(booking, course_date, method=method, **calendar_details(booking, utcnow()))
-    text, html = render(kind, **context)
-    first = invites[0] if invites else None
+        context["sequence"] = next_sequence(booking)
+        days = len(calendar.day_groups(course_date))
     queue_message(
-        session,
-        kind=kind,
-        to=booking.email,
-        subject=subject,
-        text=text,
-        html=html,
-        booking=booking,
-        calendar_method=method if first else None,
-        calendar_ics=first.ics if first else None,
-        dedupe_key=dedupe_key,
+        session, kind=kind, to=booking.email, subject=subject, context=context, booking=booking, dedupe_key=dedupe_key
     )
-    for number, invite in enumerate(invites[1:], start=2):
-        day = course_date.days[number - 1]
-        text, html = render("calendar_day", day=day, day_number=number, cancelled=method == calendar.CANCEL, **context)
+    for day in range(2, days + 1):
         queue_message(
             session,
-            kind=f"{kind}_day",
+            kind="calendar_day",
             to=booking.email,
-            subject=f"{subject}: calendar entry for day {number}",
-            text=text,
-            html=html,
+            subject=f"{subject}: calendar entry for day {day}",
+            context={**context, "day": day},
             booking=booking,
-            calendar_method=method,
-            calendar_ics=invite.ics,
-            dedupe_key=f"{dedupe_key}:day{number}" if dedupe_key else None,
+            dedupe_key=f"{dedupe_key}:day{day}" if dedupe_key else None,
         )
 
 
@@ -132,7 +83,7 @@ def booking_cancelled(session: Session, booking: Booking, *, had_place: bool) ->
 def booking_moved(session: Session, booking: Booking, old_date: CourseDate, *, had_place: bool) -> None:
     """An invite for the new date, and a cancellation that removes the old one from the calendar."""
     queue_booking_email(
-        session, booking, "booking_moved", "Your booking has moved", method=calendar.REQUEST, old_date=old_date
+        session, booking, "booking_moved", "Your booking has moved", method=calendar.REQUEST, old_date_id=old_date.id
     )
     if had_place:
         queue_booking_email(
@@ -147,7 +98,7 @@ def booking_moved(session: Session, booking: Booking, old_date: CourseDate, *, h
 
 def date_changed(session: Session, booking: Booking, changes: list[str]) -> None:
     """Tell someone what the training team changed; confirmed places get an updated invite."""
-    has_place = booking.status == "confirmed"
+    has_place = booking.status == BookingStatus.CONFIRMED
     queue_booking_email(
         session,
         booking,
@@ -160,7 +111,7 @@ def date_changed(session: Session, booking: Booking, changes: list[str]) -> None
 
 
 def date_cancelled(session: Session, booking: Booking, reason: str) -> None:
-    has_place = booking.status == "confirmed"
+    has_place = booking.status == BookingStatus.CONFIRMED
     queue_booking_email(
         session,
         booking,
@@ -184,19 +135,11 @@ def reminder(session: Session, booking: Booking, days_before: int) -> None:
 
 
 def dates_published(session: Session, interest: Interest, course_date: CourseDate) -> None:
-    text, html = render(
-        "dates_published",
-        interest=interest,
-        course_date=course_date,
-        date_url=public_url(f"/dates/{course_date.id}"),
-        dates_url=public_url("/dates"),
-    )
     queue_message(
         session,
         kind="dates_published",
         to=interest.email,
         subject="New Signs of Safety training dates are published",
-        text=text,
-        html=html,
+        context={"interest_id": interest.id, "course_date_id": course_date.id},
         dedupe_key=f"dates-published:interest:{interest.id}",
     )

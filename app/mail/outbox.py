@@ -19,6 +19,7 @@ from flask_mail import BadHeaderError
 from sqlalchemy.orm import Session
 
 from app.database import begin_write, utcnow
+from app.mail.rendering import RenderError, render_message
 from app.mail.transport import build_email, open_transport
 from app.models import Booking, OutboxMessage, OutboxStatus
 
@@ -31,11 +32,8 @@ def queue_message(
     kind: str,
     to: str,
     subject: str,
-    text: str,
-    html: str,
+    context: dict,
     booking: Booking | None = None,
-    calendar_method: str | None = None,
-    calendar_ics: str | None = None,
     dedupe_key: str | None = None,
 ) -> OutboxMessage | None:
     """Add an email to the outbox in the caller's transaction. A repeated dedupe key adds nothing."""
@@ -45,13 +43,10 @@ def queue_message(
     message = OutboxMessage(
         kind=kind,
         dedupe_key=dedupe_key,
-        booking_id=booking.id if booking is not None else None,
+        booking=booking,
         to_address=to,
         subject=subject,
-        text_body=text,
-        html_body=html,
-        calendar_method=calendar_method,
-        calendar_ics=calendar_ics,
+        context=context,
         message_id=make_msgid(domain=domain),
         next_attempt_at=utcnow(),
     )
@@ -117,9 +112,14 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime, rep
 def deliver(session: Session, ids: list[int], report: DeliveryReport) -> None:
     """Send claimed messages over one connection and record each outcome."""
     rows = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
-    emails = [(message.id, build_email(message)) for message in rows]
-    session.commit()  # hold no transaction open while talking to the mail server
     outcomes: dict[int, Exception | None] = {}
+    emails = []
+    for message in rows:
+        try:
+            emails.append((message.id, build_email(message, render_message(session, message))))
+        except RenderError as error:
+            outcomes[message.id] = error
+    session.commit()  # hold no transaction open while talking to the mail server
     try:
         with open_transport() as transport:
             for message_id, email in emails:

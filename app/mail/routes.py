@@ -6,7 +6,7 @@ from app.booking.service import booking_by_token
 from app.courses import service
 from app.database import utcnow
 from app.extensions import db
-from app.mail import calendar, messages
+from app.mail import calendar, rendering
 from app.models import BookingStatus, DateStatus
 
 bp = Blueprint("calendar", __name__)
@@ -44,9 +44,9 @@ def booking_calendar(token: str):
         booking,
         booking.course_date,
         sequence=booking.calendar_sequence,
-        organiser=messages.organiser_email(),
-        manage_url=messages.manage_url(booking),
-        uid_domain=messages.uid_domain(),
+        organiser=rendering.organiser_email(),
+        manage_url=rendering.manage_url(booking),
+        uid_domain=rendering.uid_domain(),
         now=utcnow(),
     )
     return ics_response(text, f"{booking.reference}.ics")
@@ -57,6 +57,6 @@ def feed(dates, name: str) -> str:
         dates,
         name=name,
         base_url=current_app.config["BASE_URL"].rstrip("/"),
-        uid_domain=messages.uid_domain(),
+        uid_domain=rendering.uid_domain(),
         now=utcnow(),
     )

@@ -56,24 +56,22 @@ class CalendarEmail(Message):
         return part
 
 
-def build_email(outbox_message) -> CalendarEmail:
+def build_email(outbox_message, rendered) -> CalendarEmail:
     """The email for an outbox row: text, HTML and, for invites, the calendar part and invite.ics."""
     email = CalendarEmail(
         subject=outbox_message.subject,
         recipients=[outbox_message.to_address],
-        body=outbox_message.text_body,
+        body=rendered.text,
         reply_to=current_app.config["TRAINING_TEAM_EMAIL"],
-        calendar_method=outbox_message.calendar_method,
+        calendar_method=rendered.calendar_method,
     )
     # Set directly: Flask-Mail's html=None would drop the key. Calendar clients read the last part.
-    email.alts = {"html": outbox_message.html_body}
-    if outbox_message.calendar_ics:
-        email.alts["calendar"] = outbox_message.calendar_ics
+    email.alts = {"html": rendered.html}
+    if rendered.calendar_ics:
+        email.alts["calendar"] = rendered.calendar_ics
         email.attachments.append(
             Attachment(
-                filename="invite.ics",
-                content_type="application/ics",
-                data=outbox_message.calendar_ics.encode("utf-8"),
+                filename="invite.ics", content_type="application/ics", data=rendered.calendar_ics.encode("utf-8")
             )
         )
     email.msgId = outbox_message.message_id

@@ -1,8 +1,8 @@
 """Email outbox and calendar sequence
 
-Revision ID: 1f463c136bb4
+Revision ID: c6c13f9ce709
 Revises: 9b5d0c0b0b0f
-Create Date: 2026-11-29 09:28:15.836340
+Create Date: 2026-11-29 09:34:24.955740
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '1f463c136bb4'
+revision = 'c6c13f9ce709'
 down_revision = '9b5d0c0b0b0f'
 branch_labels = None
 depends_on = None
@@ -25,10 +25,7 @@ def upgrade():
     sa.Column('booking_id', sa.Integer(), nullable=True),
     sa.Column('to_address', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
-    sa.Column('text_body', sa.Text(), nullable=False),
-    sa.Column('html_body', sa.Text(), nullable=False),
-    sa.Column('calendar_method', sa.String(length=10), nullable=True),
-    sa.Column('calendar_ics', sa.Text(), nullable=True),
+    sa.Column('context', sa.JSON(), nullable=False),
     sa.Column('message_id', sa.String(length=200), nullable=False),
     sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='outbox_status', native_enum=False, create_constraint=True, length=30), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),

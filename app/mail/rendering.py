@@ -1,0 +1,97 @@
+"""Turning an outbox row into the words and the calendar invite that are sent."""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from sqlalchemy.orm import Session
+
+from app.database import utcnow
+from app.mail import calendar
+from app.models import Booking, CourseDate, Interest, OutboxMessage
+
+
+class RenderError(Exception):
+    """The message can no longer be written, for example because its booking is gone."""
+
+
+@dataclass
+class RenderedEmail:
+    text: str
+    html: str
+    calendar_method: str | None = None
+    calendar_ics: str | None = None
+
+
+def public_url(path: str) -> str:
+    """A full link to a page of the service, for use in emails."""
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def manage_url(booking: Booking) -> str:
+    return public_url(f"/bookings/{booking.manage_token}")
+
+
+def uid_domain() -> str:
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def organiser_email() -> str:
+    return current_app.config["TRAINING_TEAM_EMAIL"]
+
+
+def render_pair(template: str, **context) -> tuple[str, str]:
+    """The plain text and HTML versions of an email."""
+    context.setdefault("team_email", organiser_email())
+    context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
+    return render_template(f"email/{template}.txt", **context), render_template(f"email/{template}.html", **context)
+
+
+def _get(session: Session, model, key):
+    found = session.get(model, key) if key is not None else None
+    if found is None:
+        raise RenderError(f"{model.__name__} {key} no longer exists")
+    return found
+
+
+def render_message(session: Session, message: OutboxMessage) -> RenderedEmail:
+    """Write the email for an outbox row, as things stand now."""
+    context = dict(message.context or {})
+    course_date = _get(session, CourseDate, context.pop("course_date_id", None))
+    if message.kind == "dates_published":
+        interest = _get(session, Interest, context.pop("interest_id", None))
+        text, html = render_pair(
+            "dates_published",
+            interest=interest,
+            course_date=course_date,
+            date_url=public_url(f"/dates/{course_date.id}"),
+            dates_url=public_url("/dates"),
+        )
+        return RenderedEmail(text, html)
+
+    booking = _get(session, Booking, message.booking_id)
+    method = context.pop("method", None)
+    sequence = context.pop("sequence", 0)
+    day = context.pop("day", 1)
+    if "old_date_id" in context:
+        context["old_date"] = _get(session, CourseDate, context.pop("old_date_id"))
+    link = manage_url(booking)
+    invite = None
+    if method:
+        invites = calendar.booking_invites(
+            booking,
+            course_date,
+            method=method,
+            sequence=sequence,
+            organiser=organiser_email(),
+            manage_url=link,
+            uid_domain=uid_domain(),
+            now=utcnow(),
+        )
+        invite = invites[day - 1] if day <= len(invites) else None
+    if message.kind == "calendar_day":
+        if day > len(course_date.days):
+            raise RenderError(f"day {day} of date {course_date.id} no longer exists")
+        context.update(day=course_date.days[day - 1], day_number=day, cancelled=method == calendar.CANCEL)
+    text, html = render_pair(message.kind, booking=booking, course_date=course_date, manage_url=link, **context)
+    return RenderedEmail(text, html, method if invite else None, invite.ics if invite else None)
