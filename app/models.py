@@ -307,6 +307,8 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Not sent because it no longer applied, such as a reminder for a place since cancelled.
+    SKIPPED = "skipped"
 
 
 class OutboxMessage(db.Model):

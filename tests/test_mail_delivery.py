@@ -67,9 +67,10 @@ def test_the_confirmation_has_text_html_and_a_request_invite_inline_and_attached
 
 
 def test_a_booking_made_while_the_mail_server_is_down_is_delivered_exactly_once_later(session):
-    server = MailServer()  # not started: nothing listens on its port yet
     from flask import current_app
 
+    server = MailServer().start()
+    server.stop()  # the mail server goes down
     current_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5)
     try:
         course_date = make_date(session)
@@ -82,7 +83,7 @@ def test_a_booking_made_while_the_mail_server_is_down_is_delivered_exactly_once_
         assert message.status == OutboxStatus.PENDING and message.attempts == 1
         assert message.next_attempt_at > utcnow()
 
-        server.start()
+        server.start()  # and comes back on the same port
         send_due(session)  # not due yet: the backoff holds it back
         assert server.messages == []
         send_due(session, now=utcnow() + timedelta(hours=2))

@@ -180,3 +180,16 @@ def test_every_message_is_in_the_outbox_before_any_is_sent(session):
     course_date = make_date(session)
     book_place(session, course_date.id, details())
     assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1
+
+
+def test_a_reminder_queued_before_the_place_was_cancelled_is_not_sent(session, mail_server):
+    booked_at = datetime.now(UTC)
+    course_date = make_date(session, days_from_now=20, now=booked_at)
+    booking = book_place(session, course_date.id, details(email="late@example.org"), now=booked_at).booking
+    sent(session, mail_server)
+    starts = course_date.starts_at.astimezone(UTC)
+    assert queue_reminders(session, starts - timedelta(days=13), [14, 2]) == 1
+    cancel_booking(session, booking.manage_token, now=starts - timedelta(days=13))
+    report = send_due(session)
+    assert (report.sent, report.skipped) == (1, 1)  # the cancellation goes; the reminder does not
+    assert [m["Subject"] for m in mail_server.messages] == ["Your booking is cancelled"]

@@ -2,6 +2,7 @@
 
 import signal
 import threading
+import time
 
 import click
 from flask import current_app
@@ -12,6 +13,8 @@ from app.database import utcnow
 from app.extensions import db
 from app.mail.outbox import failed_messages, outbox_summary, send_due
 
+REMINDER_INTERVAL_SECONDS = 60
+
 mail_cli = AppGroup("mail", help="Deliver the emails waiting in the outbox.")
 
 
@@ -19,12 +22,15 @@ def reminder_days() -> list[int]:
     return [int(part) for part in str(current_app.config["REMINDER_DAYS"]).split(",") if part.strip()]
 
 
-def one_pass() -> str:
+def one_pass(with_reminders: bool = True) -> str:
     """Queue due reminders, then deliver everything due."""
-    queued = queue_reminders(db.session, utcnow(), reminder_days())
+    queued = queue_reminders(db.session, utcnow(), reminder_days()) if with_reminders else 0
     report = send_due(db.session)
     db.session.remove()
-    return f"reminders queued: {queued}, sent: {report.sent}, to retry: {report.retrying}, failed: {report.failed}"
+    return (
+        f"reminders queued: {queued}, sent: {report.sent}, skipped: {report.skipped}, "
+        f"to retry: {report.retrying}, failed: {report.failed}"
+    )
 
 
 @mail_cli.command("send-due")
@@ -43,9 +49,14 @@ def worker_command():
     server = current_app.config["MAIL_SERVER"]
     where = f"SMTP server {server}" if server else f".eml files in {current_app.config['MAIL_FILE_DIR']}"
     click.echo(f"Email worker started: delivering to {where}. Ctrl+C stops it.")
+    next_reminders = 0.0
     while not stop.is_set():
         try:
-            current_app.logger.debug(one_pass())
+            # Reminders are looked for once a minute; emails as often as MAIL_POLL_SECONDS.
+            with_reminders = time.monotonic() >= next_reminders
+            if with_reminders:
+                next_reminders = time.monotonic() + REMINDER_INTERVAL_SECONDS
+            current_app.logger.debug(one_pass(with_reminders))
         except Exception:  # noqa: BLE001 - the worker must outlive a bad pass; the error is logged
             current_app.logger.exception("Email worker pass failed")
             db.session.remove()

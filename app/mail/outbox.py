@@ -19,7 +19,7 @@ from flask_mail import BadHeaderError
 from sqlalchemy.orm import Session
 
 from app.database import begin_write, utcnow
-from app.mail.rendering import RenderError, render_message
+from app.mail.rendering import NoLongerApplies, RenderError, render_message
 from app.mail.transport import build_email, open_transport
 from app.models import Booking, OutboxMessage, OutboxStatus
 
@@ -87,6 +87,7 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[int]:
 @dataclass
 class DeliveryReport:
     sent: int = 0
+    skipped: int = 0
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -117,7 +118,7 @@ def deliver(session: Session, ids: list[int], report: DeliveryReport) -> None:
     for message in rows:
         try:
             emails.append((message.id, build_email(message, render_message(session, message))))
-        except RenderError as error:
+        except (RenderError, NoLongerApplies) as error:
             outcomes[message.id] = error
     session.commit()  # hold no transaction open while talking to the mail server
     try:
@@ -140,7 +141,12 @@ def deliver(session: Session, ids: list[int], report: DeliveryReport) -> None:
     begin_write(session)
     for message in session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
         error = outcomes[message.id]
-        if error is None:
+        if isinstance(error, NoLongerApplies):
+            message.status = OutboxStatus.SKIPPED
+            message.locked_until = None
+            message.last_error = f"Not sent: {error}"
+            report.skipped += 1
+        elif error is None:
             message.status = OutboxStatus.SENT
             message.sent_at = now
             message.locked_until = None

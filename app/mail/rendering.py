@@ -8,11 +8,15 @@ from sqlalchemy.orm import Session
 
 from app.database import utcnow
 from app.mail import calendar
-from app.models import Booking, CourseDate, Interest, OutboxMessage
+from app.models import Booking, BookingStatus, CourseDate, DateStatus, Interest, OutboxMessage
 
 
 class RenderError(Exception):
     """The message can no longer be written, for example because its booking is gone."""
+
+
+class NoLongerApplies(Exception):
+    """The message should not go out any more, such as a reminder for a place since cancelled."""
 
 
 @dataclass
@@ -70,6 +74,12 @@ def render_message(session: Session, message: OutboxMessage) -> RenderedEmail:
         return RenderedEmail(text, html)
 
     booking = _get(session, Booking, message.booking_id)
+    if message.kind == "reminder" and (
+        booking.status != BookingStatus.CONFIRMED
+        or booking.course_date_id != course_date.id
+        or course_date.status != DateStatus.PUBLISHED
+    ):
+        raise NoLongerApplies("the place was cancelled or moved, or the date was cancelled")
     method = context.pop("method", None)
     sequence = context.pop("sequence", 0)
     day = context.pop("day", 1)

@@ -27,7 +27,7 @@ def upgrade():
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('context', sa.JSON(), nullable=False),
     sa.Column('message_id', sa.String(length=200), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='outbox_status', native_enum=False, create_constraint=True, length=30), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'skipped', name='outbox_status', native_enum=False, create_constraint=True, length=30), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
     sa.Column('locked_until', sa.DateTime(), nullable=True),
