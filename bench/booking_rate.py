@@ -20,7 +20,6 @@ sleeping: in our runs gthread was slower on both databases. Compare with --worke
 import argparse
 import sys
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from _common import (
@@ -78,36 +77,12 @@ def make_app(database_url: str):
 
 
 def add_course_date(app, capacity: int) -> int:
-    """One published two-day date, a month ahead, bookable now (as tests/factories.py makes them)."""
+    """One published two-day date, a month ahead, bookable now, made by the test factories."""
     from app.extensions import db
-    from app.models import LONDON, Course, CourseDate, CourseDay, DateStatus, Venue
+    from tests.factories import make_date
 
-    now = datetime.now(UTC)
-    first_day = now.astimezone(LONDON).date() + timedelta(days=30)
-    closes = datetime.combine(first_day - timedelta(days=3), time(17), tzinfo=LONDON)
     with app.app_context():
-        course = Course(
-            slug="signs-of-safety-introduction",
-            title="Signs of Safety Two Day Introductory Training",
-            summary="Two days in person that introduce Signs of Safety.",
-            description="The Signs of Safety assessment framework, with a short look at safety planning.",
-            audience="New members of staff, and anyone who has not yet done the training.",
-        )
-        venue = Venue(name="Civic Centre", address="Rickergate", town="Carlisle", postcode="CA3 8QG")
-        course_date = CourseDate(
-            course=course,
-            venue=venue,
-            capacity=capacity,
-            status=DateStatus.PUBLISHED,
-            booking_closes_at=closes.astimezone(UTC),
-            days=[
-                CourseDay(day=first_day + timedelta(days=n), start_time=time(9, 30), end_time=time(16, 30))
-                for n in (0, 1)
-            ],
-        )
-        db.session.add(course_date)
-        db.session.commit()
-        date_id = course_date.id
+        date_id = make_date(db.session, capacity=capacity).id
         db.session.remove()
         # No pooled connection may cross the fork of the load generator.
         db.engine.dispose()
@@ -115,21 +90,10 @@ def add_course_date(app, capacity: int) -> int:
 
 
 def booking_form(number: int) -> dict:
-    """What person `number` types into the form (the fields of tests/factories.py booking_form)."""
-    return {
-        "full_name": f"Bench Person {number}",
-        "email": f"bench.person{number}@example.org",
-        "phone": "",
-        "job_title": "Family support worker",
-        "organisation": "Kendal Early Help team",
-        "sector": "early_help",
-        "council_area": "westmorland_furness",
-        "manager_name": "Sam Manager",
-        "manager_email": "sam.manager@example.org",
-        "manager_agrees": "y",
-        "access_details": "",
-        "dietary_needs": "",
-    }
+    """What person `number` types into the form."""
+    from tests.factories import booking_form as typed_form
+
+    return typed_form(full_name=f"Bench Person {number}", email=f"bench.person{number}@example.org")
 
 
 def booking_requests(date_id: int):
