@@ -99,9 +99,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Plain-language pages for every error a person might meet."""
-    from app.core.errors import register
+    from app.core import errors, security
 
-    register(app)
+    errors.register(app)
+    security.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -40,3 +40,23 @@ def test_the_form_works_with_the_token_it_was_given(csrf_client, session):
 def test_session_cookie_is_http_only_and_lax(app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_pages_keep_their_address_to_themselves_and_refuse_framing(client):
+    response = client.get("/dates")
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy
+
+
+def test_the_one_inline_script_is_allowed_by_its_hash(client):
+    import base64
+    import hashlib
+    import re
+
+    response = client.get("/dates")
+    script = re.search(r"<script>(.*?)</script>", response.get_data(as_text=True), re.DOTALL).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in response.headers["Content-Security-Policy"]

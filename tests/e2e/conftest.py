@@ -55,6 +55,8 @@ def new_page(browser, live_server):
     contexts = []
 
     def open_page(**options):
+        # axe-core is injected as an inline script, which our Content-Security-Policy forbids.
+        options.setdefault("bypass_csp", True)
         context = browser.new_context(base_url=live_server, **options)
         context.set_default_timeout(5000)
         contexts.append(context)

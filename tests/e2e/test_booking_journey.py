@@ -138,3 +138,18 @@ def test_pages_with_no_dates_have_no_accessibility_violations(page, session, ass
     page.goto(path)
     expect(page.get_by_role("link", name=re.compile("Tell me when dates are published"))).to_be_visible()
     assert_accessible(page)
+
+
+@pytest.mark.e2e
+def test_the_content_security_policy_blocks_none_of_our_own_scripts(new_page, session):
+    """With the policy enforced, the page's scripts run and nothing is reported blocked."""
+    make_date(session)
+    page = new_page(bypass_csp=False)
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto("/dates")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")  # the inline script
+    skip_link = page.locator(".govuk-skip-link")
+    expect(skip_link).to_have_attribute("data-govuk-skip-link-init", "")  # GOV.UK Frontend's module ran
+    assert problems == []
