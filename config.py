@@ -73,6 +73,22 @@ class Config:
     MAIL_POLL_SECONDS = 5
     # Days before the first day of a course when reminders go out.
     REMINDER_DAYS = "14,2"
+    # Days before a course when trainers and admins are sent the summary of access requirements.
+    ACCESS_SUMMARY_DAYS = 5
+
+    # Signing in (training staff only). A signed-in session ends after this many idle seconds.
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    MIN_PASSWORD_LENGTH = 12
+    RATELIMIT_ENABLED = True
+    # memory:// suits one process; use redis://127.0.0.1:6379 when several workers share the limits.
+    RATELIMIT_STORAGE_URI = "memory://"
+    SIGN_IN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    SIGN_IN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+
+    # Data retention: access requirements and dietary needs are removed this many days after a
+    # course ends; bookings are anonymised this many months after it ends (counts are kept).
+    RETENTION_ACCESS_NEEDS_DAYS = 30
+    RETENTION_ANONYMISE_MONTHS = 24
 
 
 def settings_from_environment(config: type = Config, environ=os.environ) -> dict:

@@ -67,7 +67,7 @@ def register_templates(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extension instances to this app."""
     from app.database import install_sqlite_transaction_control, render_migration_item
-    from app.extensions import csrf, db, migrate
+    from app.extensions import csrf, db, limiter, login_manager, migrate
     from app.mail import transport as mail_transport
 
     db.init_app(app)
@@ -79,6 +79,11 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_item,
     )
     csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "admin.sign_in"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
     mail_transport.init_app(app)
     with app.app_context():
         install_sqlite_transaction_control(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
@@ -86,6 +91,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach each part of the product."""
+    from app.admin import bp as admin_bp
     from app.booking.routes import bp as booking_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
@@ -95,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -107,8 +114,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Commands for newcomers and operators: `flask --app wsgi demo load`."""
+    from app.admin.commands import admin_cli, data_cli
     from app.demo.commands import demo_cli
     from app.mail.commands import mail_cli
 
+    app.cli.add_command(admin_cli)
+    app.cli.add_command(data_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)

@@ -104,6 +104,13 @@ def begin_write(session: Session) -> None:
             raise RuntimeError("begin_write() needs a session with no unsaved changes")
         session.commit()
     session.connection(execution_options={WRITE_OPTION: True})
+    session.info["write_transaction"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_write_transaction(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("write_transaction", None)
 
 
 def render_migration_item(type_, obj, autogen_context):

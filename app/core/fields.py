@@ -1,15 +1,17 @@
 """Form fields and checks shared by every form: GOV.UK widgets and plain-English messages."""
 
 import unicodedata
+from datetime import date, time
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovDateInput,
     GovRadioInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 
@@ -101,8 +103,8 @@ class ChecklistField(SelectMultipleField):
 
     def pre_validate(self, form):
         allowed = allowed_values(self)
-        if any(value not in allowed for value in self.data or []):
-            self.data = [value for value in self.data if value in allowed]
+        if any(str(value) not in allowed for value in self.data or []):
+            self.data = [value for value in self.data if str(value) in allowed]
             raise ValidationError("Select only the options shown")
 
 
@@ -110,3 +112,60 @@ class AgreeField(BooleanField):
     """A single checkbox to confirm something."""
 
     widget = GovCheckboxInput()
+
+
+class DayMonthYearField(DateField):
+    """A date as three boxes, day, month and year: the GOV.UK date input."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label=None, validators=None, invalid_message="Enter a real date", **kwargs):
+        kwargs.setdefault("format", "%d %m %Y")
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+        self.id = f"{self.name}-day"  # the error summary links to the first of the three boxes
+
+    def process_formdata(self, valuelist):
+        parts = [str(value).strip() for value in valuelist][:3]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts
+        if not any(parts):
+            self.data = None
+            return
+        try:
+            day, month, year = (int(part) for part in parts)
+            self.data = date(year, month, day)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.invalid_message) from None
+        if not 2000 <= year <= 2100:
+            self.data = None
+            raise ValueError(self.invalid_message)
+
+
+class ClockTimeField(StringField):
+    """A time of day typed as 09:30 or 9.30; kept as a time."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label=None, validators=None, invalid_message="Enter a time like 09:30 or 16:30", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        self.raw_data = valuelist
+        text = (valuelist[0] if valuelist else "").strip().replace(".", ":")
+        if not text:
+            self.data = None
+            return
+        try:
+            hour, minute = (int(part) for part in text.split(":"))
+            self.data = time(hour, minute)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.invalid_message) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if self.data else ""

@@ -56,8 +56,16 @@ def date_summary(course_date) -> str:
     return f"{day_range(course_date)}, {course_date.venue.name}, {course_date.venue.town}"
 
 
+def access_need_labels() -> dict[str, str]:
+    """The words for each access need, for the training team's pages."""
+    from app.models import ACCESS_NEEDS
+
+    return ACCESS_NEEDS
+
+
 def register(app: Flask) -> None:
     """Make the filters available to every template."""
+    app.add_template_global(access_need_labels)
     for function in (
         long_date,
         short_time,

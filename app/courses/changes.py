@@ -14,7 +14,7 @@ from app.core.filters import long_date, short_time
 from app.courses.service import first_day_column, today_in_london
 from app.database import begin_write, utcnow
 from app.mail import messages
-from app.models import Booking, BookingStatus, CourseDate, CourseDay, DateStatus, Interest, Venue
+from app.models import Booking, BookingStatus, CourseDate, CourseDay, DateStatus, Interest, Role, StaffUser, Venue
 
 
 @dataclass(frozen=True)
@@ -153,5 +153,30 @@ def queue_reminders(session: Session, now: datetime, days_before: list[int]) -> 
                 before = len(session.new)
                 messages.reminder(session, booking, days)
                 queued += len(session.new) - before
+    session.commit()
+    return queued
+
+
+def queue_access_summaries(session: Session, now: datetime, days_before: int) -> int:
+    """Send each admin and each trainer of a date the summary of access needs, once, before it starts."""
+    begin_write(session)
+    first_day = first_day_column()
+    dates = session.scalars(
+        sa.select(CourseDate).where(
+            CourseDate.status == DateStatus.PUBLISHED,
+            first_day >= today_in_london(now),
+            first_day <= today_in_london(now) + timedelta(days=days_before),
+        )
+    ).unique()
+    admins = list(session.scalars(sa.select(StaffUser).where(StaffUser.active, StaffUser.role == Role.ADMIN)))
+    queued = 0
+    for course_date in dates:
+        if not course_date.starts_at - timedelta(days=days_before) <= now < course_date.starts_at:
+            continue
+        recipients = {user.id: user for user in admins + [t for t in course_date.trainers if t.active]}
+        for user in recipients.values():
+            before = len(session.new)
+            messages.access_summary(session, user, course_date)
+            queued += len(session.new) - before
     session.commit()
     return queued

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.courses.changes import queue_reminders
+from app.courses.changes import queue_access_summaries, queue_reminders
 from app.database import utcnow
 from app.extensions import db
 from app.mail.outbox import failed_messages, outbox_summary, send_due
@@ -24,11 +24,14 @@ def reminder_days() -> list[int]:
 
 def one_pass(with_reminders: bool = True) -> str:
     """Queue due reminders, then deliver everything due."""
-    queued = queue_reminders(db.session, utcnow(), reminder_days()) if with_reminders else 0
+    queued = 0
+    if with_reminders:
+        queued = queue_reminders(db.session, utcnow(), reminder_days())
+        queued += queue_access_summaries(db.session, utcnow(), current_app.config["ACCESS_SUMMARY_DAYS"])
     report = send_due(db.session)
     db.session.remove()
     return (
-        f"reminders queued: {queued}, sent: {report.sent}, skipped: {report.skipped}, "
+        f"reminders and summaries queued: {queued}, sent: {report.sent}, skipped: {report.skipped}, "
         f"to retry: {report.retrying}, failed: {report.failed}"
     )
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.mail import calendar
 from app.mail.outbox import queue_message
-from app.models import Booking, BookingStatus, CourseDate, Interest
+from app.models import Booking, BookingStatus, CourseDate, Interest, StaffUser
 
 
 def next_sequence(booking: Booking) -> int:
@@ -142,4 +142,16 @@ def dates_published(session: Session, interest: Interest, course_date: CourseDat
         subject="New Signs of Safety training dates are published",
         context={"interest_id": interest.id, "course_date_id": course_date.id},
         dedupe_key=f"dates-published:interest:{interest.id}",
+    )
+
+
+def access_summary(session: Session, user: StaffUser, course_date: CourseDate) -> None:
+    """The access and dietary needs for a date, to a member of the training team."""
+    queue_message(
+        session,
+        kind="access_summary",
+        to=user.email,
+        subject="Access and dietary needs for your training date",
+        context={"course_date_id": course_date.id},
+        dedupe_key=f"access-summary:date:{course_date.id}:user:{user.id}",
     )

@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
 from app.mail import calendar
-from app.models import Booking, BookingStatus, CourseDate, DateStatus, Interest, OutboxMessage
+from app.models import ACCESS_NEEDS, Booking, BookingStatus, CourseDate, DateStatus, Interest, OutboxMessage
 
 
 class RenderError(Exception):
@@ -70,6 +71,24 @@ def render_message(session: Session, message: OutboxMessage) -> RenderedEmail:
             course_date=course_date,
             date_url=public_url(f"/dates/{course_date.id}"),
             dates_url=public_url("/dates"),
+        )
+        return RenderedEmail(text, html)
+    if message.kind == "access_summary":
+        needs = [
+            b
+            for b in session.scalars(
+                sa.select(Booking)
+                .where(Booking.course_date_id == course_date.id, Booking.status != BookingStatus.CANCELLED)
+                .order_by(Booking.full_name)
+            )
+            if b.access_needs or b.access_details or b.dietary_needs
+        ]
+        text, html = render_pair(
+            "access_summary",
+            course_date=course_date,
+            needs=needs,
+            labels=ACCESS_NEEDS,
+            date_url=public_url(f"/admin/dates/{course_date.id}/access"),
         )
         return RenderedEmail(text, html)
 

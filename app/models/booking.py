@@ -1,4 +1,4 @@
-"""The service's records: courses, venues, dates and their days, bookings and interest."""
+"""Courses, venues, dates and their days, bookings and interest."""
 
 import enum
 from datetime import date, datetime, time
@@ -160,6 +160,9 @@ class CourseDate(db.Model):
 
     course: so.Mapped[Course] = so.relationship(back_populates="dates", lazy="joined", innerjoin=True)
     venue: so.Mapped[Venue] = so.relationship(lazy="joined", innerjoin=True)
+    trainers: so.Mapped[list["StaffUser"]] = so.relationship(  # noqa: F821
+        secondary="course_date_trainer", back_populates="dates"
+    )
     days: so.Mapped[list["CourseDay"]] = so.relationship(
         back_populates="course_date",
         order_by="CourseDay.day",
@@ -272,6 +275,8 @@ class Booking(db.Model):
     queued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     cancelled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Set when the retention purge removed the person's details; counts stay for reports.
+    anonymised_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -300,46 +305,3 @@ class Interest(db.Model):
     notified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     course: so.Mapped[Course] = so.relationship()
-
-
-class OutboxStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    # Not sent because it no longer applied, such as a reminder for a place since cancelled.
-    SKIPPED = "skipped"
-
-
-class OutboxMessage(db.Model):
-    """An email waiting to be sent, written in the same transaction as the change that caused it."""
-
-    __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
-    # Messages that must go once only (reminders, new-date notices) carry a key that is unique.
-    dedupe_key: so.Mapped[str | None] = so.mapped_column(sa.String(200), unique=True)
-    booking_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("booking.id"), index=True)
-    to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
-    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
-    # What the message needs besides its booking (date, calendar method and sequence, reason...).
-    # The text, HTML and invite are rendered from it when the message is sent, outside the
-    # transaction that queued it, so queueing stays cheap inside the booking lock.
-    context: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
-    message_id: so.Mapped[str] = so.mapped_column(sa.String(200))
-
-    status: so.Mapped[OutboxStatus] = so.mapped_column(
-        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
-    )
-    attempts: so.Mapped[int] = so.mapped_column(default=0)
-    next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    locked_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
-    last_error: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
-
-    booking: so.Mapped[Booking | None] = so.relationship()
-
-    def __repr__(self) -> str:
-        return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

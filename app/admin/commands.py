@@ -1,0 +1,90 @@
+"""`flask --app wsgi admin ...` for accounts and `flask --app wsgi data purge` for retention."""
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.admin import audit
+from app.admin.auth import hash_password, set_password
+from app.admin.retention import purge
+from app.database import utcnow
+from app.extensions import db
+from app.models import Role, StaffUser
+
+admin_cli = AppGroup("admin", help="Accounts for the training team.")
+data_cli = AppGroup("data", help="Looking after the data the service keeps.")
+
+
+def read_password() -> str:
+    """Ask twice at a terminal; otherwise read one line from standard input."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@admin_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="The person's name, shown in the audit log.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value, show_default=True)
+def create_command(email: str, name: str, role: str):
+    """Create a staff account, or set a new password for an existing one."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.BadParameter("Enter an email address", param_hint="EMAIL")
+    password = read_password()
+    minimum = current_app.config["MIN_PASSWORD_LENGTH"]
+    if len(password) < minimum:
+        raise click.ClickException(f"The password must be at least {minimum} characters.")
+    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
+    if user is None:
+        user = StaffUser(email=email, name=name, role=Role(role), password_hash=hash_password(password))
+        db.session.add(user)
+        audit.record(db.session, "account created", user, f"Created the {role} account {email}")
+        click.echo(f"Created the {role} account {email}.")
+    else:
+        set_password(user, password)
+        user.role, user.active = Role(role), True
+        user.name = name or user.name
+        audit.record(db.session, "account updated", user, f"Set a new password for {email}")
+        click.echo(f"Updated {email}: new password, role {role}.")
+    db.session.commit()
+
+
+@admin_cli.command("list")
+def list_command():
+    """List the staff accounts."""
+    for user in db.session.scalars(sa.select(StaffUser).order_by(StaffUser.email)):
+        state = "" if user.active else " (switched off)"
+        click.echo(f"{user.email}\t{user.role}\t{user.name}{state}")
+
+
+@admin_cli.command("deactivate")
+@click.argument("email")
+def deactivate_command(email: str):
+    """Switch an account off: it can no longer sign in."""
+    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"There is no account for {email}.")
+    user.active = False
+    audit.record(db.session, "account switched off", user, f"Switched off the account {user.email}")
+    db.session.commit()
+    click.echo(f"{user.email} can no longer sign in.")
+
+
+@data_cli.command("purge")
+def purge_command():
+    """Remove access and dietary needs, and anonymise old bookings, as the retention settings say."""
+    config = current_app.config
+    report = purge(
+        db.session,
+        utcnow(),
+        access_needs_days=config["RETENTION_ACCESS_NEEDS_DAYS"],
+        anonymise_months=config["RETENTION_ANONYMISE_MONTHS"],
+    )
+    click.echo(
+        f"Access and dietary needs removed from {report.needs_removed} bookings; "
+        f"{report.anonymised} bookings anonymised; {report.emails_removed} old emails removed."
+    )

@@ -1,0 +1,230 @@
+"""Dates: the dashboard, and adding, changing, publishing and cancelling a date."""
+
+from datetime import UTC, datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.admin import audit, bp, service
+from app.admin.auth import date_for_staff, roles
+from app.admin.forms import CancelDateForm, CapacityForm, ConfirmForm, DateForm, TrainersForm
+from app.booking.service import BookingError
+from app.core.fields import choices_from
+from app.core.filters import date_summary, day_range
+from app.courses.changes import DayTimes, cancel_date, publish_date
+from app.courses.service import all_courses
+from app.extensions import db
+from app.mail.outbox import failed_messages
+from app.models import LONDON, DateStatus, Role
+
+DATE = "<int(max=2147483647):date_id>"
+
+
+def days_from(form: DateForm) -> list[DayTimes] | None:
+    """The days typed into the form, or None after adding an error by the field at fault."""
+    days = []
+    for number in (1, 2, 3):
+        day, start, end = (form[f"day{number}{part}"] for part in ("", "_start", "_end"))
+        if not (day.data or start.data or end.data):
+            continue
+        if not (day.data and start.data and end.data):
+            day.errors.append(f"Enter the date, start and end time of day {number}, or leave all three empty")
+            return None
+        if end.data <= start.data:
+            end.errors.append(f"Day {number} must end after it starts")
+            return None
+        if days and day.data <= days[-1].day:
+            day.errors.append(f"Day {number} must be after day {number - 1}")
+            return None
+        days.append(DayTimes(day.data, start.data, end.data))
+    return days
+
+
+def closing_time(form: DateForm, days: list[DayTimes]) -> datetime | None:
+    """When booking closes, in UTC; it must be before the first day starts."""
+    closes = datetime.combine(form.closes_on.data, form.closes_at.data, tzinfo=LONDON)
+    if closes >= datetime.combine(days[0].day, days[0].start_time, tzinfo=LONDON):
+        form.closes_on.errors.append("Booking must close before day 1 starts")
+        return None
+    return closes.astimezone(UTC)
+
+
+def date_form(course_date=None) -> DateForm:
+    form = DateForm(obj=None)
+    form.course_id.choices = [(c.id, c.title) for c in all_courses(db.session)]
+    form.venue_id.choices = [(v.id, f"{v.name}, {v.town}") for v in service.venues(db.session)]
+    if course_date is not None and request.method == "GET":
+        form.course_id.data = course_date.course_id
+        form.venue_id.data = course_date.venue_id
+        form.capacity.data = course_date.capacity
+        closes = course_date.booking_closes_at.astimezone(LONDON)
+        form.closes_on.data, form.closes_at.data = closes.date(), closes.time()
+        for number, day in enumerate(course_date.days[:3], start=1):
+            form[f"day{number}"].data = day.day
+            form[f"day{number}_start"].data = day.start_time
+            form[f"day{number}_end"].data = day.end_time
+    return form
+
+
+@bp.get("/")
+@roles(Role.ADMIN, Role.TRAINER)
+def dashboard():
+    """Upcoming dates with places and waiting lists; for admins, interest and failed emails too."""
+    now = datetime.now(UTC)
+    lines = service.upcoming_for_staff(db.session, current_user, now)
+    extra = {}
+    if current_user.is_admin:
+        extra = {"interest": service.interest_counts(db.session), "failed": failed_messages(db.session, limit=20)}
+    return render_template("admin/dashboard.html", lines=lines, form=ConfirmForm(), **extra)
+
+
+@bp.route("/dates/new", methods=["GET", "POST"])
+def new_date():
+    """Add a date, as a draft."""
+    form = date_form()
+    if form.validate_on_submit() and (days := days_from(form)) and (closes := closing_time(form, days)):
+        course_date = service.create_date(
+            db.session,
+            course_id=form.course_id.data,
+            venue_id=form.venue_id.data,
+            capacity=form.capacity.data,
+            closes_at=closes,
+            days=days,
+        )
+        flash("The date has been added as a draft. Publish it when you are ready to take bookings.", "success")
+        return redirect(url_for("admin.date", date_id=course_date.id))
+    return render_template("admin/date_form.html", form=form, heading="Add a date", button="Add the date")
+
+
+@bp.get(f"/dates/{DATE}")
+@roles(Role.ADMIN, Role.TRAINER)
+def date(date_id: int):
+    """One date: its details, what can be done to it, and its people."""
+    course_date = date_for_staff(date_id)
+    return render_template(
+        "admin/date.html", course_date=course_date, roster=service.roster(db.session, course_date), form=ConfirmForm()
+    )
+
+
+@bp.route(f"/dates/{DATE}/edit", methods=["GET", "POST"])
+def edit_date(date_id: int):
+    """Change the days, times, venue or closing time. People booked are told what changed."""
+    course_date = date_for_staff(date_id)
+    form = date_form(course_date)
+    del form.capacity  # changed on its own page, with its own rules
+    del form.course_id  # a date stays with its course
+    if form.validate_on_submit() and (days := days_from(form)) and (closes := closing_time(form, days)):
+        audit.record(db.session, "date changed", course_date, f"Changed {day_range(course_date)}")
+        changes = service.update_date(db.session, date_id, venue_id=form.venue_id.data, closes_at=closes, days=days)
+        told = " Everyone booked or waiting has been told." if changes and course_date.status == "published" else ""
+        flash(f"The date has been saved.{told}", "success")
+        return redirect(url_for("admin.date", date_id=date_id))
+    return render_template(
+        "admin/date_form.html", form=form, heading="Change the date", button="Save the date", course_date=course_date
+    )
+
+
+@bp.post(f"/dates/{DATE}/publish")
+def publish(date_id: int):
+    """Open the date for booking and tell people who asked to hear about new dates."""
+    course_date = date_for_staff(date_id)
+    ConfirmForm().validate_on_submit() or abort(400)
+    audit.record(db.session, "date published", course_date, f"Published {day_range(course_date)}")
+    told = publish_date(db.session, date_id)
+    flash(f"The date is published and open for booking. {told} people who asked have been told.", "success")
+    return redirect(url_for("admin.date", date_id=date_id))
+
+
+@bp.post(f"/dates/{DATE}/unpublish")
+def unpublish(date_id: int):
+    """Take the date back to draft, while nobody is booked."""
+    course_date = date_for_staff(date_id)
+    ConfirmForm().validate_on_submit() or abort(400)
+    audit.record(db.session, "date unpublished", course_date, f"Took {day_range(course_date)} back to draft")
+    try:
+        service.unpublish_date(db.session, date_id)
+    except BookingError as refused:
+        flash(refused.message, "error")
+    else:
+        flash("The date is back in draft. It is no longer shown to the public.", "success")
+    return redirect(url_for("admin.date", date_id=date_id))
+
+
+@bp.route(f"/dates/{DATE}/cancel", methods=["GET", "POST"])
+def cancel(date_id: int):
+    """Cancel the date, with a reason everyone booked or waiting is sent."""
+    course_date = date_for_staff(date_id)
+    if course_date.status == DateStatus.CANCELLED:
+        return redirect(url_for("admin.date", date_id=date_id))
+    form = CancelDateForm()
+    if form.validate_on_submit():
+        audit.record(db.session, "date cancelled", course_date, f"Cancelled {day_range(course_date)}")
+        told = cancel_date(db.session, date_id, form.reason.data)
+        flash(f"The date is cancelled. {told} people booked or waiting have been told.", "success")
+        return redirect(url_for("admin.date", date_id=date_id))
+    return render_template(
+        "admin/form.html",
+        form=form,
+        heading="Cancel this date",
+        caption=date_summary(course_date),
+        button="Cancel the date",
+        button_classes="govuk-button--warning",
+        back=url_for("admin.date", date_id=date_id),
+    )
+
+
+@bp.route(f"/dates/{DATE}/capacity", methods=["GET", "POST"])
+def capacity(date_id: int):
+    """Change the number of places."""
+    course_date = date_for_staff(date_id)
+    form = CapacityForm(data={"capacity": course_date.capacity} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        audit.record(
+            db.session,
+            "capacity changed",
+            course_date,
+            f"Places on {day_range(course_date)} set to {form.capacity.data}",
+        )
+        try:
+            promoted = service.set_capacity(db.session, date_id, form.capacity.data)
+        except BookingError as refused:
+            form.capacity.errors.append(refused.message)
+        else:
+            offered = f" {len(promoted)} people on the waiting list got a place." if promoted else ""
+            flash(f"The number of places has been changed.{offered}", "success")
+            return redirect(url_for("admin.date", date_id=date_id))
+    return render_template(
+        "admin/form.html",
+        form=form,
+        heading="Change the number of places",
+        caption=date_summary(course_date),
+        intro=[
+            f"{course_date.places_taken} people have a place now.",
+            "New places go to the waiting list in order, and each person is emailed.",
+        ],
+        button="Save",
+        back=url_for("admin.date", date_id=date_id),
+    )
+
+
+@bp.route(f"/dates/{DATE}/trainers", methods=["GET", "POST"])
+def date_trainers(date_id: int):
+    """Choose which trainers can see this date and take its register."""
+    course_date = date_for_staff(date_id)
+    people = [u for u in service.trainers(db.session) if u.role == Role.TRAINER]
+    form = TrainersForm(data={"trainers": [u.id for u in course_date.trainers]} if request.method == "GET" else None)
+    form.trainers.choices = choices_from({u.id: u.label for u in people})
+    if form.validate_on_submit():
+        audit.record(db.session, "trainers assigned", course_date, f"Set the trainers for {day_range(course_date)}")
+        service.assign_trainers(db.session, date_id, [int(i) for i in form.trainers.data])
+        flash("The trainers have been saved.", "success")
+        return redirect(url_for("admin.date", date_id=date_id))
+    return render_template(
+        "admin/form.html",
+        form=form,
+        heading="Trainers for this date",
+        caption=date_summary(course_date),
+        intro=[] if people else ["There are no trainer accounts yet. An operator creates them from the command line."],
+        button="Save",
+        back=url_for("admin.date", date_id=date_id),
+    )

@@ -1,0 +1,158 @@
+"""Forms for the training team's pages."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovTextInput
+from wtforms import IntegerField, PasswordField, SelectField
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
+
+from app.booking.forms import required_text
+from app.core.fields import (
+    AgreeField,
+    ChecklistField,
+    ChoiceField,
+    ClockTimeField,
+    DayMonthYearField,
+    LongTextField,
+    TextField,
+    work_email,
+)
+
+
+class SignInForm(FlaskForm):
+    email = TextField("Email address", validators=work_email("Enter your email address"))
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
+    )
+
+
+class SignOutForm(FlaskForm):
+    """Signing out is a POST with the security token."""
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your current password")]
+    )
+    new_password = PasswordField("New password", widget=GovPasswordInput())
+    confirm_password = PasswordField("Type the new password again", widget=GovPasswordInput())
+
+    def __init__(self, *args, min_length: int = 12, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new_password.validators = [
+            InputRequired(message="Enter a new password"),
+            Length(min=min_length, max=200, message=f"Your new password must be at least {min_length} characters"),
+        ]
+        self.new_password.description = f"At least {min_length} characters. A few unrelated words work well."
+        self.confirm_password.validators = [
+            InputRequired(message="Type the new password again"),
+            EqualTo("new_password", message="The two new passwords do not match"),
+        ]
+
+
+class CourseForm(FlaskForm):
+    title = required_text("Title", "Enter the course title", 200)
+    slug = TextField(
+        "Web address name",
+        validators=[InputRequired(message="Enter a web address name"), Length(max=80)],
+        description="Lower-case letters, numbers and hyphens, for example signs-of-safety-introduction.",
+    )
+    summary = LongTextField(
+        "Summary",
+        validators=[
+            InputRequired(message="Enter a summary"),
+            Length(max=500, message="Summary must be 500 characters or fewer"),
+        ],
+    )
+    description = LongTextField(
+        "What the course covers", validators=[InputRequired(message="Enter what the course covers")]
+    )
+    audience = LongTextField("Who should come", validators=[InputRequired(message="Enter who should come")])
+    in_person = AgreeField("Delivered in person only")
+
+
+class VenueForm(FlaskForm):
+    name = required_text("Name", "Enter the venue's name", 200)
+    address = required_text("Street address", "Enter the street address", 500)
+    town = required_text("Town", "Enter the town", 100)
+    postcode = required_text("Postcode", "Enter the postcode", 10)
+    step_free_access = AgreeField("Step-free access")
+    hearing_loop = AgreeField("Hearing loop")
+    accessible_toilets = AgreeField("Accessible toilets")
+    parking = TextField("Parking", validators=[Optional(), Length(max=500)])
+    access_notes = LongTextField("Anything else about access", validators=[Optional(), Length(max=2000)])
+
+
+class DayFields:
+    """Names of the day fields on the date form: day1, day1_start, day1_end, ..."""
+
+    COUNT = 3
+
+
+class DateForm(FlaskForm):
+    course_id = SelectField(
+        "Course", coerce=int, widget=GovSelect(), validators=[InputRequired(message="Select a course")]
+    )
+    venue_id = SelectField(
+        "Venue", coerce=int, widget=GovSelect(), validators=[InputRequired(message="Select a venue")]
+    )
+    capacity = IntegerField(
+        "Places",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the number of places"),
+            NumberRange(min=1, max=500, message="Places must be between 1 and 500"),
+        ],
+    )
+    closes_on = DayMonthYearField(
+        "Booking closes on", validators=[InputRequired(message="Enter the day booking closes")]
+    )
+    closes_at = ClockTimeField(
+        "Booking closes at",
+        validators=[InputRequired(message="Enter the time booking closes")],
+        description="For example, 17:00",
+    )
+    day1 = DayMonthYearField("Day 1", validators=[InputRequired(message="Enter the date of day 1")])
+    day1_start = ClockTimeField("Day 1 starts at", validators=[InputRequired(message="Enter when day 1 starts")])
+    day1_end = ClockTimeField("Day 1 ends at", validators=[InputRequired(message="Enter when day 1 ends")])
+    day2 = DayMonthYearField("Day 2", validators=[Optional()])
+    day2_start = ClockTimeField("Day 2 starts at", validators=[Optional()])
+    day2_end = ClockTimeField("Day 2 ends at", validators=[Optional()])
+    day3 = DayMonthYearField("Day 3 (if there is one)", validators=[Optional()])
+    day3_start = ClockTimeField("Day 3 starts at", validators=[Optional()])
+    day3_end = ClockTimeField("Day 3 ends at", validators=[Optional()])
+
+
+class CapacityForm(FlaskForm):
+    capacity = IntegerField(
+        "Places",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the number of places"),
+            NumberRange(min=0, max=500, message="Places must be between 0 and 500"),
+        ],
+    )
+
+
+class CancelDateForm(FlaskForm):
+    reason = LongTextField(
+        "Why is the date cancelled?",
+        validators=[InputRequired(message="Enter why the date is cancelled"), Length(max=1000)],
+        description="Everyone booked or waiting gets this in their email. Use plain words.",
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button with the security token."""
+
+
+class TrainersForm(FlaskForm):
+    trainers = ChecklistField("Trainers for this date", coerce=int)
+
+
+class MoveBookingForm(FlaskForm):
+    new_date = ChoiceField(
+        "Move to which date?",
+        choices=[],
+        validators=[InputRequired(message="Select the date to move to")],
+        invalid_message="Select one of the dates shown",
+    )

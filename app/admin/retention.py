@@ -1,0 +1,109 @@
+"""Keeping personal data no longer than needed.
+
+Access requirements and dietary needs can reveal health or disability: they are removed a set
+number of days after a course ends. After a longer time bookings are anonymised: the person's
+details go, and what reports count (date, status, area of work, council area, attendance) stays.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.courses.service import today_in_london
+from app.database import begin_write
+from app.models import Booking, CourseDay, Interest, OutboxMessage, OutboxStatus
+
+
+@dataclass
+class PurgeReport:
+    needs_removed: int
+    anonymised: int
+    emails_removed: int
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day of the month, `months` earlier (the last day of the month if shorter)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    for day_of_month in range(day.day, 0, -1):
+        try:
+            return date(year, month + 1, day_of_month)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def last_day_of_booking():
+    return (
+        sa.select(sa.func.max(CourseDay.day))
+        .where(CourseDay.course_date_id == Booking.course_date_id)
+        .scalar_subquery()
+    )
+
+
+def purge(session: Session, now: datetime, *, access_needs_days: int, anonymise_months: int) -> PurgeReport:
+    """Remove what the retention periods say must go. Running it again removes nothing more."""
+    today = today_in_london(now)
+    begin_write(session)
+    needs_removed = session.execute(
+        sa.update(Booking)
+        .where(
+            last_day_of_booking() < today - timedelta(days=access_needs_days),
+            sa.or_(
+                Booking.access_details != "",
+                Booking.dietary_needs != "",
+                sa.cast(Booking.access_needs, sa.String) != "[]",
+            ),
+        )
+        .values(access_needs=[], access_details="", dietary_needs="")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+    cutoff = months_before(today, anonymise_months)
+    removed_marker = sa.literal("removed-") + sa.cast(Booking.id, sa.String)
+    old = sa.select(Booking.id).where(last_day_of_booking() < cutoff, Booking.anonymised_at.is_(None))
+    old_ids = list(session.scalars(old))
+    anonymised = 0
+    if old_ids:
+        anonymised = session.execute(
+            sa.update(Booking)
+            .where(Booking.id.in_(old_ids))
+            .values(
+                full_name="Removed",
+                email=removed_marker + "@removed.invalid",
+                email_key=removed_marker + "@removed.invalid",
+                manage_token=removed_marker,
+                submission_key=None,
+                phone="",
+                job_title="",
+                organisation="",
+                manager_name="",
+                manager_email="",
+                access_needs=[],
+                access_details="",
+                dietary_needs="",
+                anonymised_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    finished = [OutboxStatus.SENT, OutboxStatus.SKIPPED, OutboxStatus.FAILED]
+    emails_removed = session.execute(
+        sa.delete(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_(finished),
+            sa.or_(
+                OutboxMessage.booking_id.in_(sa.select(Booking.id).where(Booking.anonymised_at.is_not(None))),
+                sa.and_(OutboxMessage.booking_id.is_(None), sa.func.date(OutboxMessage.created_at) < cutoff),
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.execute(
+        sa.delete(Interest)
+        .where(Interest.notified_at.is_not(None), sa.func.date(Interest.notified_at) < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return PurgeReport(needs_removed, anonymised, emails_removed)

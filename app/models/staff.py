@@ -1,0 +1,85 @@
+"""The training team: staff accounts, trainers' dates, the register and the audit log."""
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+
+from app.database import UTCDateTime, utcnow
+from app.extensions import db
+from app.models.booking import enum_column
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    TRAINER = "trainer"
+
+
+course_date_trainer = sa.Table(
+    "course_date_trainer",
+    db.metadata,
+    sa.Column("course_date_id", sa.ForeignKey("course_date.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("staff_user_id", sa.ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class StaffUser(UserMixin, db.Model):
+    """Someone in the training team who signs in: an admin, or a trainer who takes the register."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
+    role: so.Mapped[Role] = so.mapped_column(enum_column(Role, "staff_role"), default=Role.ADMIN)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    # Part of the session cookie's user id: changing it (a new password) signs out every session.
+    session_key: so.Mapped[str] = so.mapped_column(sa.String(32), default=lambda: secrets.token_hex(8))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_signed_in_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    dates: so.Mapped[list["CourseDate"]] = so.relationship(secondary=course_date_trainer, back_populates="trainers")  # noqa: F821
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_key}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.email})" if self.name else self.email
+
+
+class Attendance(db.Model):
+    """Whether a person came on one day of their course."""
+
+    __table_args__ = (sa.UniqueConstraint("booking_id", "course_day_id", name="uq_attendance_booking_day"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    booking_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("booking.id", ondelete="CASCADE"), index=True)
+    course_day_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course_day.id", ondelete="CASCADE"), index=True)
+    attended: so.Mapped[bool]
+    marked_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("staff_user.id", ondelete="SET NULL"))
+    marked_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEvent(db.Model):
+    """Who changed what, and when. Written with the change; never edited."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    staff_user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("staff_user.id", ondelete="SET NULL"))
+    # Who, in words that survive the account being removed ("jo@example.org", "command line").
+    actor: so.Mapped[str] = so.mapped_column(sa.String(300))
+    action: so.Mapped[str] = so.mapped_column(sa.String(60))
+    subject_type: so.Mapped[str] = so.mapped_column(sa.String(40))
+    subject_id: so.Mapped[int | None]
+    summary: so.Mapped[str] = so.mapped_column(sa.Text)
