@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 WRITE_OPTION = "take_write_lock"
+# Statements that only read; anything else in a transaction is treated as a write.
+READ_VERBS = ("SELECT", "WITH", "PRAGMA", "EXPLAIN", "VALUES")
 
 
 def utcnow() -> datetime:
@@ -65,16 +67,43 @@ def install_sqlite_transaction_control(engine: Engine, busy_timeout: int) -> Non
             record.info["writers_lock"] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         cursor.close()
 
+    def take_write_lock(info) -> None:
+        lock = info.get("writers_lock")
+        if lock is not None and not info.get("writers_locked"):
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            info["writers_locked"] = True
+
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         if not connection.get_execution_options().get(WRITE_OPTION, False):
             connection.exec_driver_sql("BEGIN")
+            connection.info["sqlite_read_only_so_far"] = True
             return
-        lock = connection.info.get("writers_lock")
-        if lock is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            connection.info["writers_locked"] = True
+        take_write_lock(connection.info)
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_first_write(connection, cursor, statement, parameters, context, executemany):
+        # A transaction that has only read holds a snapshot; writing from it fails at once with
+        # "database is locked" if another writer committed meanwhile. Before its first write,
+        # swap the snapshot for the write lock. Nothing is lost: it has written nothing yet.
+        info = connection.info
+        if not info.get("sqlite_read_only_so_far"):
+            return
+        verb = statement.lstrip()[:9].upper()
+        if verb.startswith(READ_VERBS):
+            return
+        info.pop("sqlite_read_only_so_far")
+        if not verb.startswith("SAVEPOINT"):  # a rollback now would undo the savepoint: leave it be
+            raw = connection.connection.dbapi_connection
+            raw.execute("ROLLBACK")
+            take_write_lock(info)
+            raw.execute("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def on_end(connection):
+        connection.info.pop("sqlite_read_only_so_far", None)
 
     @event.listens_for(engine, "checkin")
     def on_checkin(_dbapi_connection, record):

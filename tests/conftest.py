@@ -1,9 +1,11 @@
 """Fixtures: an app on a real database (SQLite by default, PostgreSQL when DATABASE_URL says so)."""
 
+import contextvars
 import os
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
@@ -28,6 +30,14 @@ def reset_schema(url: str) -> None:
     engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context and database session, as it does in production,
+    even while the test holds an app context of its own for setting up and checking data."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = database_url(tmp_path_factory)
@@ -45,6 +55,7 @@ def app(tmp_path_factory):
             "BASE_URL": "http://training.example.test",
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     yield app
@@ -58,7 +69,8 @@ def clean_database(app):
     yield
     with app.app_context():
         db.session.remove()
-        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+        migrated = set(sa.inspect(db.engine).get_table_names())
+        tables = [table.name for table in reversed(db.metadata.sorted_tables) if table.name in migrated]
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
@@ -102,3 +114,32 @@ def mail_server(app):
     yield server
     server.stop()
     app.config.update(saved)
+
+
+class Staff:
+    """Sign a test client in and out as a member of the training team."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def sign_in(self, email: str, password: str | None = None):
+        from tests.factories import STAFF_PASSWORD
+
+        return self.client.post("/admin/sign-in", data={"email": email, "password": password or STAFF_PASSWORD})
+
+    def sign_out(self):
+        return self.client.post("/admin/sign-out")
+
+
+@pytest.fixture
+def staff(client):
+    return Staff(client)
+
+
+@pytest.fixture(autouse=True)
+def reset_rate_limits(app):
+    """Each test starts with no sign-in attempts counted."""
+    from app.extensions import limiter
+
+    yield
+    limiter.reset()

@@ -110,3 +110,24 @@ def booking_form(**overrides) -> dict:
     }
     values.update(overrides)
     return {key: value for key, value in values.items() if value is not None}
+
+
+STAFF_PASSWORD = "a long enough password"
+
+
+def make_staff(
+    session, *, email: str | None = None, role=None, name: str = "Sam Staff", password: str = STAFF_PASSWORD
+):
+    """A staff account that can sign in with STAFF_PASSWORD."""
+    from app.admin.auth import hash_password
+    from app.models import Role, StaffUser
+
+    user = StaffUser(
+        email=email or f"staff{next(_numbers)}@example.org",
+        name=name,
+        role=role or Role.ADMIN,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.commit()
+    return user

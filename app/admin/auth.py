@@ -1,6 +1,6 @@
 """Signing in, roles, and the guard that keeps every /admin page behind them."""
 
-from datetime import datetime
+import secrets
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -143,9 +143,10 @@ def change_password():
         if not password_matches(current_user, form.current_password.data):
             form.current_password.errors.append("Your current password is not right")
         else:
-            set_password(current_user, form.new_password.data)
+            user = current_user._get_current_object()
+            set_password(user, form.new_password.data)
             db.session.commit()
-            login_user(current_user)
+            login_user(user)  # this session carries on with the new key
             flash("Your password has been changed.", "success")
             return redirect(url_for("admin.dashboard"))
     return render_template("admin/change_password.html", form=form)
@@ -153,11 +154,5 @@ def change_password():
 
 def set_password(user: StaffUser, password: str) -> None:
     """Store a new password and end every other session of the account."""
-    import secrets
-
     user.password_hash = hash_password(password)
     user.session_key = secrets.token_hex(8)
-
-
-def record_sign_in_time(user: StaffUser, when: datetime) -> None:
-    user.last_signed_in_at = when

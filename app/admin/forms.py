@@ -1,8 +1,8 @@
 """Forms for the training team's pages."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovTextInput
-from wtforms import IntegerField, PasswordField, SelectField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect
+from wtforms import PasswordField, SelectField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
 
 from app.booking.forms import required_text
@@ -14,6 +14,7 @@ from app.core.fields import (
     DayMonthYearField,
     LongTextField,
     TextField,
+    WholeNumberField,
     work_email,
 )
 
@@ -82,12 +83,6 @@ class VenueForm(FlaskForm):
     access_notes = LongTextField("Anything else about access", validators=[Optional(), Length(max=2000)])
 
 
-class DayFields:
-    """Names of the day fields on the date form: day1, day1_start, day1_end, ..."""
-
-    COUNT = 3
-
-
 class DateForm(FlaskForm):
     course_id = SelectField(
         "Course", coerce=int, widget=GovSelect(), validators=[InputRequired(message="Select a course")]
@@ -95,13 +90,13 @@ class DateForm(FlaskForm):
     venue_id = SelectField(
         "Venue", coerce=int, widget=GovSelect(), validators=[InputRequired(message="Select a venue")]
     )
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         "Places",
-        widget=GovTextInput(),
         validators=[
             InputRequired(message="Enter the number of places"),
             NumberRange(min=1, max=500, message="Places must be between 1 and 500"),
         ],
+        invalid_message="Enter the number of places as a whole number, like 16",
     )
     closes_on = DayMonthYearField(
         "Booking closes on", validators=[InputRequired(message="Enter the day booking closes")]
@@ -123,13 +118,13 @@ class DateForm(FlaskForm):
 
 
 class CapacityForm(FlaskForm):
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         "Places",
-        widget=GovTextInput(),
         validators=[
             InputRequired(message="Enter the number of places"),
             NumberRange(min=0, max=500, message="Places must be between 0 and 500"),
         ],
+        invalid_message="Enter the number of places as a whole number, like 16",
     )
 
 

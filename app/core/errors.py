@@ -31,6 +31,13 @@ ERROR_PAGES = {
         "What you sent is too large",
         ["Go back and send less. If you were filling in a form, make your answers shorter."],
     ),
+    429: (
+        "Too many attempts",
+        [
+            "There have been too many attempts to sign in.",
+            "Wait 15 minutes, then try again. If you have forgotten your password, ask the service's operator.",
+        ],
+    ),
     500: (
         "Sorry, there is a problem with the service",
         ["Try again later. Anything you had already booked is safe."],

@@ -11,7 +11,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 
@@ -169,3 +178,19 @@ class ClockTimeField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return self.data.strftime("%H:%M") if self.data else ""
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed into a short box."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label=None, validators=None, invalid_message="Enter a whole number, like 16", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.invalid_message) from None

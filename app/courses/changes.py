@@ -150,9 +150,7 @@ def queue_reminders(session: Session, now: datetime, days_before: list[int]) -> 
         for days in sorted(days_before, reverse=True):
             due_at = starts_at - timedelta(days=days)
             if due_at <= now < starts_at and booking.confirmed_at and booking.confirmed_at <= due_at:
-                before = len(session.new)
-                messages.reminder(session, booking, days)
-                queued += len(session.new) - before
+                queued += messages.reminder(session, booking, days) is not None
     session.commit()
     return queued
 
@@ -175,8 +173,6 @@ def queue_access_summaries(session: Session, now: datetime, days_before: int) ->
             continue
         recipients = {user.id: user for user in admins + [t for t in course_date.trainers if t.active]}
         for user in recipients.values():
-            before = len(session.new)
-            messages.access_summary(session, user, course_date)
-            queued += len(session.new) - before
+            queued += messages.access_summary(session, user, course_date) is not None
     session.commit()
     return queued

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.mail import calendar
 from app.mail.outbox import queue_message
-from app.models import Booking, BookingStatus, CourseDate, Interest, StaffUser
+from app.models import Booking, BookingStatus, CourseDate, Interest, OutboxMessage, StaffUser
 
 
 def next_sequence(booking: Booking) -> int:
@@ -28,7 +28,7 @@ def queue_booking_email(
     method: str | None = None,
     dedupe_key: str | None = None,
     **facts,
-) -> None:
+) -> OutboxMessage | None:
     """Queue an email about a booking, with calendar invites when `method` is given.
 
     A date whose days have different hours needs one invite per day: the first rides on the
@@ -40,7 +40,7 @@ def queue_booking_email(
     if method:
         context["sequence"] = next_sequence(booking)
         days = len(calendar.day_groups(course_date))
-    queue_message(
+    message = queue_message(
         session, kind=kind, to=booking.email, subject=subject, context=context, booking=booking, dedupe_key=dedupe_key
     )
     for day in range(2, days + 1):
@@ -53,6 +53,7 @@ def queue_booking_email(
             booking=booking,
             dedupe_key=f"{dedupe_key}:day{day}" if dedupe_key else None,
         )
+    return message
 
 
 def place_confirmed(session: Session, booking: Booking) -> None:
@@ -123,8 +124,8 @@ def date_cancelled(session: Session, booking: Booking, reason: str) -> None:
     )
 
 
-def reminder(session: Session, booking: Booking, days_before: int) -> None:
-    queue_booking_email(
+def reminder(session: Session, booking: Booking, days_before: int) -> OutboxMessage | None:
+    return queue_booking_email(
         session,
         booking,
         "reminder",
@@ -145,9 +146,9 @@ def dates_published(session: Session, interest: Interest, course_date: CourseDat
     )
 
 
-def access_summary(session: Session, user: StaffUser, course_date: CourseDate) -> None:
+def access_summary(session: Session, user: StaffUser, course_date: CourseDate) -> OutboxMessage | None:
     """The access and dietary needs for a date, to a member of the training team."""
-    queue_message(
+    return queue_message(
         session,
         kind="access_summary",
         to=user.email,

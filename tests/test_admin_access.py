@@ -1,0 +1,201 @@
+"""Every /admin page is behind a sign-in and the right role; signing in is limited and safe."""
+
+import re
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from app.models import Role
+from tests.factories import STAFF_PASSWORD, make_date, make_staff
+
+OPEN = {"admin.sign_in"}
+FOR_EVERY_SIGNED_IN = {"admin.sign_out", "admin.change_password", "admin.dashboard"}
+
+
+def admin_rules(app):
+    """Every rule under /admin, with each method it answers (HEAD and OPTIONS aside)."""
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin"):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def url_for_rule(rule, number: int) -> str:
+    """The rule's path with every integer part set to `number` and every other part to 'x'."""
+    values = {
+        name: number if isinstance(converter, IntegerConverter) else "x" for name, converter in rule._converters.items()
+    }
+    return re.sub(r"<(?:[^>:]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+def test_the_walk_finds_the_admin_pages(app):
+    endpoints = {rule.endpoint for rule, _ in admin_rules(app)}
+    assert {"admin.dashboard", "admin.date", "admin.register", "admin.bookings_csv"} <= endpoints
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_every_admin_page(app, session):
+    course_date = make_date(session)
+    client = app.test_client()
+    for rule, method in admin_rules(app):
+        if rule.endpoint in OPEN:
+            continue
+        response = client.open(url_for_rule(rule, course_date.id), method=method)
+        assert response.status_code in (302, 401), (rule.rule, method, response.status_code)
+        if response.status_code == 302:
+            assert "/admin/sign-in" in response.headers["Location"], rule.rule
+
+
+def test_a_trainer_is_refused_every_admin_page_except_their_own_dates(app, session, staff):
+    course_date = make_date(session)  # not assigned to the trainer
+    trainer = make_staff(session, role=Role.TRAINER)
+    assert staff.sign_in(trainer.email).status_code == 302
+    for rule, method in admin_rules(app):
+        if rule.endpoint in OPEN | FOR_EVERY_SIGNED_IN:
+            continue
+        response = staff.client.open(url_for_rule(rule, course_date.id), method=method)
+        assert response.status_code == 403, (rule.rule, method, response.status_code)
+
+
+def test_a_trainer_sees_the_dates_they_are_assigned_to(session, staff):
+    course_date = make_date(session)
+    trainer = make_staff(session, role=Role.TRAINER)
+    course_date.trainers.append(trainer)
+    session.commit()
+    staff.sign_in(trainer.email)
+    assert staff.client.get(f"/admin/dates/{course_date.id}").status_code == 200
+    day = course_date.days[0]
+    assert staff.client.get(f"/admin/dates/{course_date.id}/register/{day.id}").status_code == 200
+    assert staff.client.get(f"/admin/dates/{course_date.id}/access").status_code == 200
+    assert staff.client.get(f"/admin/dates/{course_date.id}/capacity").status_code == 403
+    assert staff.client.get("/admin/courses").status_code == 403
+
+
+def test_an_admin_can_open_every_admin_page(app, session, staff):
+    course_date = make_date(session)
+    admin = make_staff(session)
+    staff.sign_in(admin.email)
+    for rule, method in admin_rules(app):
+        if method != "GET":
+            continue
+        response = staff.client.get(url_for_rule(rule, course_date.id))
+        assert response.status_code in (200, 302, 404), (rule.rule, response.status_code)
+
+
+def test_signing_in_with_a_wrong_password_says_so_plainly(session, staff):
+    admin = make_staff(session)
+    response = staff.sign_in(admin.email, "not the password at all")
+    assert response.status_code == 200
+    assert "Enter a correct email address and password" in response.get_data(as_text=True)
+    assert staff.sign_in("nobody@example.org").status_code == 200
+
+
+def test_sign_in_lands_on_the_dashboard_and_sign_out_ends_the_session(session, staff):
+    admin = make_staff(session)
+    response = staff.sign_in(admin.email)
+    assert response.headers["Location"].endswith("/admin/")
+    assert staff.client.get("/admin/").status_code == 200
+    staff.sign_out()
+    assert staff.client.get("/admin/").status_code == 302
+
+
+def test_a_switched_off_account_cannot_sign_in(session, staff):
+    admin = make_staff(session)
+    admin.active = False
+    session.commit()
+    assert staff.sign_in(admin.email).status_code == 200
+
+
+def test_the_session_cookie_is_http_only_and_lax(session, staff):
+    admin = make_staff(session)
+    cookie = staff.sign_in(admin.email).headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_session_cookie_is_secure_outside_development(app, session):
+    from app import create_app
+
+    production = create_app({**app.config, "SESSION_COOKIE_SECURE": True})
+    admin = make_staff(session)
+    client = production.test_client()
+    cookie = client.post("/admin/sign-in", data={"email": admin.email, "password": STAFF_PASSWORD}).headers[
+        "Set-Cookie"
+    ]
+    assert "Secure" in cookie
+
+
+def test_sign_in_attempts_are_limited_per_account(app, session, staff):
+    admin = make_staff(session)
+    limit = int(app.config["SIGN_IN_LIMIT_PER_ACCOUNT"].split()[0])
+    for _ in range(limit):
+        assert staff.sign_in(admin.email, "wrong password here").status_code == 200
+    blocked = staff.sign_in(admin.email)  # even the right password waits now
+    assert blocked.status_code == 429
+    assert "Too many" in blocked.get_data(as_text=True)
+
+
+def test_sign_in_attempts_are_limited_per_address(app, session, staff):
+    limit = int(app.config["SIGN_IN_LIMIT_PER_ADDRESS"].split()[0])
+    for number in range(limit):
+        staff.sign_in(f"guess{number}@example.org", "wrong password here")
+    assert staff.sign_in("another@example.org", "wrong password here").status_code == 429
+
+
+def test_successful_sign_ins_are_not_counted_against_the_limit(app, session, staff):
+    admin = make_staff(session)
+    limit = int(app.config["SIGN_IN_LIMIT_PER_ACCOUNT"].split()[0])
+    for _ in range(limit + 2):
+        assert staff.sign_in(admin.email).status_code == 302
+        staff.sign_out()
+
+
+def test_changing_your_password_signs_out_other_sessions(app, session, staff):
+    admin = make_staff(session)
+    other = app.test_client()
+    other.post("/admin/sign-in", data={"email": admin.email, "password": STAFF_PASSWORD})
+    staff.sign_in(admin.email)
+    response = staff.client.post(
+        "/admin/account/password",
+        data={
+            "current_password": STAFF_PASSWORD,
+            "new_password": "another long password",
+            "confirm_password": "another long password",
+        },
+    )
+    assert response.status_code == 302
+    assert staff.client.get("/admin/").status_code == 200  # this session carries on
+    assert other.get("/admin/").status_code == 302  # the other one is signed out
+    staff.sign_out()
+    assert staff.sign_in(admin.email, "another long password").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "new, confirm, message",
+    [("short", "short", "at least 12 characters"), ("a long new password", "something else!!", "do not match")],
+)
+def test_a_new_password_must_be_long_enough_and_typed_twice_the_same(session, staff, new, confirm, message):
+    admin = make_staff(session)
+    staff.sign_in(admin.email)
+    response = staff.client.post(
+        "/admin/account/password",
+        data={"current_password": STAFF_PASSWORD, "new_password": new, "confirm_password": confirm},
+    )
+    assert message in response.get_data(as_text=True)
+
+
+def test_the_create_command_makes_an_account_from_standard_input(runner, session):
+    result = runner.invoke(
+        args=["admin", "create", "New.Person@Example.org", "--role", "trainer"], input="a very long password\n"
+    )
+    assert result.exit_code == 0, result.output
+    from app.models import StaffUser
+
+    session.rollback()
+    user = session.query(StaffUser).filter_by(email="new.person@example.org").one()
+    assert user.role == Role.TRAINER
+    assert user.password_hash.startswith("$argon2")
+
+
+def test_the_create_command_refuses_a_short_password(runner):
+    result = runner.invoke(args=["admin", "create", "x@example.org"], input="short\n")
+    assert result.exit_code != 0
+    assert "at least 12 characters" in result.output

@@ -1,0 +1,184 @@
+"""A date's people: the list, the register, the spreadsheet, the access summary."""
+
+import csv
+import io
+from datetime import UTC, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.admin.export import safe_cell
+from app.admin.service import roster
+from app.booking.service import book_place
+from app.courses.changes import queue_access_summaries
+from app.mail.outbox import send_due
+from app.models import Attendance, AuditEvent, Booking, BookingStatus, Role
+from tests.factories import booking_form, details, make_date, make_staff
+
+
+@pytest.fixture
+def signed_in_admin(session, staff):
+    admin = make_staff(session, email="ada@example.org")
+    staff.sign_in(admin.email)
+    return admin
+
+
+def test_the_date_page_lists_places_and_the_waiting_list_in_order_with_needs_flagged(client, session, signed_in_admin):
+    course_date = make_date(session, capacity=1)
+    book_place(session, course_date.id, details(full_name="Siân First", access_needs=["hearing_loop"]))
+    book_place(session, course_date.id, details(full_name="Zoë Second", dietary_needs="Vegan"))
+    book_place(session, course_date.id, details(full_name="Third Person"))
+    page = client.get(f"/admin/dates/{course_date.id}").get_data(as_text=True)
+    assert "Confirmed places (1)" in page and "Waiting list (2)" in page
+    assert page.index("Zoë Second") < page.index("Third Person")
+    assert "A hearing loop" in page and "Vegan" in page
+    assert "2</strong> with access or dietary needs" in page
+
+
+@pytest.mark.parametrize("dangerous", ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn"])
+def test_spreadsheet_cells_that_look_like_formulas_are_made_harmless(dangerous):
+    assert safe_cell(dangerous) == "'" + dangerous
+    assert safe_cell("Siân") == "Siân"
+
+
+def test_the_csv_has_a_byte_order_mark_every_person_and_no_live_formulas(client, session, signed_in_admin):
+    course_date = make_date(session, capacity=1)
+    book_place(session, course_date.id, details(full_name="=cmd|' /C calc'!A0", organisation="@SUM(1)"))
+    book_place(session, course_date.id, details(full_name="李明"))
+    response = client.get(f"/admin/dates/{course_date.id}/bookings.csv")
+    assert response.mimetype == "text/csv"
+    body = response.data
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    header, first, second = rows
+    assert header[:4] == ["Reference", "Status", "Waiting list position", "Full name"]
+    assert first[3] == "'=cmd|' /C calc'!A0" and first[7] == "'@SUM(1)"
+    assert second[1] == "Waiting list" and second[2] == "1" and second[3] == "李明"
+    assert header[-2].startswith("Day 1") and header[-1].startswith("Day 2")
+
+
+def test_taking_the_register_records_each_day_and_shows_in_the_spreadsheet(client, session, signed_in_admin):
+    course_date = make_date(session)
+    came = book_place(session, course_date.id, details()).booking
+    missed = book_place(session, course_date.id, details()).booking
+    day_one = course_date.days[0]
+    response = client.post(
+        f"/admin/dates/{course_date.id}/register/{day_one.id}",
+        data={f"attended-{came.id}": "yes", f"attended-{missed.id}": "no", "attended-999999": "yes"},
+    )
+    assert response.status_code == 302
+    session.rollback()
+    marks = dict(session.execute(sa.select(Attendance.booking_id, Attendance.attended)).all())
+    assert marks == {came.id: True, missed.id: False}
+    client.post(f"/admin/dates/{course_date.id}/register/{day_one.id}", data={f"attended-{missed.id}": "yes"})
+    session.rollback()
+    assert session.scalar(sa.select(Attendance.attended).where(Attendance.booking_id == missed.id)) is True
+    rows = list(
+        csv.reader(io.StringIO(client.get(f"/admin/dates/{course_date.id}/bookings.csv").data.decode("utf-8-sig")))
+    )
+    assert [row[-2] for row in rows[1:]] == ["Attended", "Attended"]
+
+
+def test_a_trainer_takes_the_register_for_their_date(client, session, staff):
+    course_date = make_date(session)
+    trainer = make_staff(session, role=Role.TRAINER)
+    course_date.trainers.append(trainer)
+    session.commit()
+    booking = book_place(session, course_date.id, details()).booking
+    staff.sign_in(trainer.email)
+    day = course_date.days[1]
+    client.post(f"/admin/dates/{course_date.id}/register/{day.id}", data={f"attended-{booking.id}": "yes"})
+    session.rollback()
+    assert session.scalar(sa.select(Attendance.marked_by_id)) == trainer.id
+
+
+def test_the_sign_in_sheet_has_a_column_per_day(client, session, signed_in_admin):
+    course_date = make_date(session)
+    book_place(session, course_date.id, details(full_name="Aoife O'Neill"))
+    page = client.get(f"/admin/dates/{course_date.id}/sign-in-sheet").get_data(as_text=True)
+    assert "Aoife O&#39;Neill" in page
+    assert "Day 1<br>" in page and "Day 2<br>" in page
+
+
+def test_booking_on_someones_behalf_follows_the_same_rules_and_emails(client, session, signed_in_admin):
+    course_date = make_date(session, capacity=1)
+    response = client.post(f"/admin/dates/{course_date.id}/bookings/new", data=booking_form(email="sam@example.org"))
+    assert response.status_code == 302
+    again = client.post(f"/admin/dates/{course_date.id}/bookings/new", data=booking_form(email="SAM@example.org"))
+    assert "already" in again.get_data(as_text=True)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Booking.id))) == 1
+    assert "booking added" in session.scalars(sa.select(AuditEvent.action)).all()
+
+
+def test_an_admin_cancels_a_booking_and_the_place_goes_to_the_waiting_list(client, session, signed_in_admin):
+    course_date = make_date(session, capacity=1)
+    holder = book_place(session, course_date.id, details()).booking
+    waiting = book_place(session, course_date.id, details()).booking
+    client.post(f"/admin/bookings/{holder.id}/cancel")
+    session.rollback()
+    assert session.get(Booking, waiting.id).status == BookingStatus.CONFIRMED
+    event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "booking cancelled")).one()
+    assert event.actor == "ada@example.org" and event.subject_id == holder.id
+
+
+def test_a_refused_change_leaves_no_audit_entry(client, session, signed_in_admin):
+    course_date = make_date(session, capacity=3)
+    for _ in range(2):
+        book_place(session, course_date.id, details())
+    client.post(f"/admin/dates/{course_date.id}/capacity", data={"capacity": "1"})
+    session.rollback()
+    assert session.scalars(sa.select(AuditEvent.action)).all() == []
+
+
+def test_the_access_summary_shows_needs_only_to_signed_in_staff(app, client, session, signed_in_admin):
+    course_date = make_date(session)
+    book_place(session, course_date.id, details(full_name="Needs Person", access_details="I lip-read"))
+    book_place(session, course_date.id, details(full_name="No Needs"))
+    page = client.get(f"/admin/dates/{course_date.id}/access").get_data(as_text=True)
+    assert "I lip-read" in page and "No Needs" not in page
+    assert app.test_client().get(f"/admin/dates/{course_date.id}/access").status_code == 302
+
+
+def test_admins_and_the_dates_trainers_are_emailed_the_access_summary_five_days_before(session, mail_server):
+    course_date = make_date(session, days_from_now=20)
+    admin = make_staff(session, email="admin@example.org")
+    trainer = make_staff(session, email="trainer@example.org", role=Role.TRAINER)
+    make_staff(session, email="other.trainer@example.org", role=Role.TRAINER)
+    course_date.trainers.append(trainer)
+    session.commit()
+    book_place(session, course_date.id, details(access_details="A quiet space at lunch"))
+    send_due(session)
+    mail_server.messages.clear()
+    starts = course_date.starts_at.astimezone(UTC)
+    assert queue_access_summaries(session, starts - timedelta(days=6), 5) == 0
+    assert queue_access_summaries(session, starts - timedelta(days=4), 5) == 2
+    assert queue_access_summaries(session, starts - timedelta(days=3), 5) == 0  # once only
+    send_due(session)
+    assert sorted(m["To"] for m in mail_server.messages) == [admin.email, trainer.email]
+    assert "A quiet space at lunch" in mail_server.messages[0].get_body(("plain",)).get_content()
+
+
+def test_the_roster_takes_the_same_number_of_queries_however_many_bookings(app, session):
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    def count_queries(course_date):
+        session.rollback()  # each count starts a fresh transaction, so both include its BEGIN
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            result = roster(session, session.get(type(course_date), course_date.id))
+            [b.full_name for b in result.confirmed + result.waiting]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    small, large = make_date(session, capacity=2), make_date(session, capacity=20)
+    for _ in range(2):
+        book_place(session, small.id, details())
+    for _ in range(30):
+        book_place(session, large.id, details())
+    assert count_queries(small) == count_queries(large)

@@ -1,0 +1,84 @@
+"""Personal data is kept no longer than needed; counts for reports stay."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.admin.retention import months_before, purge
+from app.booking.service import book_place, booking_by_token, register_interest
+from app.courses.changes import publish_date
+from app.mail.outbox import send_due
+from app.models import Attendance, Booking, BookingStatus, CouncilArea, DateStatus, Interest, OutboxMessage, Sector
+from tests.factories import details, make_course, make_date
+
+
+def booked_long_ago(session, *, days_ago: int, **person):
+    """A date that ended `days_ago` days ago, with one confirmed booking made before it."""
+    course_date = make_date(session, days_from_now=40)
+    booking = book_place(session, course_date.id, details(**person)).booking
+    for day in course_date.days:
+        day.day -= timedelta(days=41 + days_ago)
+    session.commit()
+    return booking
+
+
+def test_needs_go_a_month_after_the_course_and_the_rest_stays(session):
+    old = booked_long_ago(
+        session, days_ago=31, access_needs=["hearing_loop"], access_details="I lip-read", dietary_needs="Halal"
+    )
+    recent = booked_long_ago(session, days_ago=10, access_details="Step-free please")
+    report = purge(session, datetime.now(UTC), access_needs_days=30, anonymise_months=24)
+    assert report.needs_removed == 1
+    session.rollback()
+    old, recent = session.get(Booking, old.id), session.get(Booking, recent.id)
+    assert (old.access_needs, old.access_details, old.dietary_needs) == ([], "", "")
+    assert old.full_name.startswith("Person") and old.email.endswith("@example.org")
+    assert recent.access_details == "Step-free please"
+    assert purge(session, datetime.now(UTC), access_needs_days=30, anonymise_months=24).needs_removed == 0
+
+
+def test_bookings_are_anonymised_after_two_years_keeping_what_reports_count(session, mail_server):
+    booking = booked_long_ago(
+        session, days_ago=800, full_name="Siân Evans", sector=Sector.SCHOOLS, council_area=CouncilArea.CUMBERLAND
+    )
+    token, reference = booking.manage_token, booking.reference
+    session.add(Attendance(booking_id=booking.id, course_day_id=booking.course_date.days[0].id, attended=True))
+    session.commit()
+    send_due(session)  # the confirmation email went out back then
+    report = purge(session, datetime.now(UTC), access_needs_days=30, anonymise_months=24)
+    assert report.anonymised == 1 and report.emails_removed == 1
+    session.rollback()
+    kept = session.get(Booking, booking.id)
+    assert kept.full_name == "Removed" and "Siân" not in kept.email and kept.phone == ""
+    assert kept.manager_name == "" and kept.organisation == ""
+    assert (kept.reference, kept.status, kept.sector, kept.council_area) == (
+        reference,
+        BookingStatus.CONFIRMED,
+        Sector.SCHOOLS,
+        CouncilArea.CUMBERLAND,
+    )
+    assert session.scalar(sa.select(Attendance.attended)) is True
+    assert booking_by_token(session, token) is None  # the old manage link no longer works
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
+    assert purge(session, datetime.now(UTC), access_needs_days=30, anonymise_months=24).anonymised == 0
+
+
+def test_people_told_about_new_dates_long_ago_are_forgotten(session):
+    course = make_course(session)
+    register_interest(session, course.id, "Lee", "lee@example.org")
+    publish_date(session, make_date(session, course=course, status=DateStatus.DRAFT).id)
+    later = datetime.now(UTC) + timedelta(days=800)
+    purge(session, later, access_needs_days=30, anonymise_months=24)
+    assert session.scalar(sa.select(sa.func.count(Interest.id))) == 0
+
+
+def test_the_purge_command_reports_what_it_did(runner, session):
+    booked_long_ago(session, days_ago=40, dietary_needs="Vegan")
+    result = runner.invoke(args=["data", "purge"])
+    assert result.exit_code == 0
+    assert "removed from 1 bookings" in result.output
+
+
+def test_months_before_handles_short_months():
+    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert months_before(date(2026, 11, 29), 24) == date(2024, 11, 29)
