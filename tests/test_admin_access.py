@@ -199,3 +199,38 @@ def test_the_create_command_refuses_a_short_password(runner):
     result = runner.invoke(args=["admin", "create", "x@example.org"], input="short\n")
     assert result.exit_code != 0
     assert "at least 12 characters" in result.output
+
+
+def test_with_redis_the_limit_holds_across_several_workers(app, session):
+    """Two app processes (here two app objects) share the count through Redis."""
+    import os
+    import secrets
+
+    import redis
+
+    from app import create_app
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            raise
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    settings = {
+        **app.config,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        "RATELIMIT_KEY_PREFIX": f"test-{secrets.token_hex(4)}",
+        "SIGN_IN_LIMIT_PER_ACCOUNT": "3 per 15 minutes",
+    }
+    from app.extensions import limiter
+
+    try:
+        workers = [create_app(settings).test_client(), create_app(settings).test_client()]
+        admin = make_staff(session)
+        for attempt in range(3):
+            workers[attempt % 2].post("/admin/sign-in", data={"email": admin.email, "password": "wrong password here"})
+        right = workers[1].post("/admin/sign-in", data={"email": admin.email, "password": STAFF_PASSWORD})
+        assert right.status_code == 429
+    finally:
+        limiter.reset()
+        limiter.init_app(app)  # back to the test app's in-memory counts
