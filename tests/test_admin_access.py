@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from app.models import Role
 from tests.factories import STAFF_PASSWORD, make_date, make_staff
@@ -21,10 +21,17 @@ def admin_rules(app):
 
 
 def url_for_rule(rule, number: int) -> str:
-    """The rule's path with every integer part set to `number` and every other part to 'x'."""
-    values = {
-        name: number if isinstance(converter, IntegerConverter) else "x" for name, converter in rule._converters.items()
-    }
+    """The rule's path with every integer part set to `number`, a listed part to its first choice,
+    and any other part to 'x'."""
+
+    def value(converter):
+        if isinstance(converter, IntegerConverter):
+            return number
+        if isinstance(converter, AnyConverter):
+            return sorted(converter.items)[0]
+        return "x"
+
+    values = {name: value(converter) for name, converter in rule._converters.items()}
     return re.sub(r"<(?:[^>:]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
