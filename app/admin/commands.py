@@ -78,6 +78,7 @@ def deactivate_command(email: str):
 def purge_command():
     """Remove access and dietary needs, and anonymise old bookings, as the retention settings say."""
     config = current_app.config
+    audit.record(db.session, "data purged", ("booking", None), "Ran the retention purge")
     report = purge(
         db.session,
         utcnow(),

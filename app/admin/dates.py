@@ -83,6 +83,9 @@ def new_date():
     """Add a date, as a draft."""
     form = date_form()
     if form.validate_on_submit() and (days := days_from(form)) and (closes := closing_time(form, days)):
+        audit.record(
+            db.session, "date added", ("course_date", None), f"Added a draft date starting {days[0].day:%d %B %Y}"
+        )
         course_date = service.create_date(
             db.session,
             course_id=form.course_id.data,
