@@ -59,6 +59,9 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
+    from app.core.fields import error_summary
+
+    app.add_template_global(error_summary)
     from app.core import filters
 
     filters.register(app)

@@ -110,7 +110,7 @@ def register(date_id: int, day_id: int):
                 marks[booking.id] = answer == "yes"
         audit.record(db.session, "register taken", ("course_day", day.id), f"Took the register for {day.day:%d %B %Y}")
         saved = service.mark_attendance(db.session, day, marks, current_user)
-        flash(f"The register has been saved for {saved} people.", "success")
+        flash(f"The register has been saved for {saved} {'person' if saved == 1 else 'people'}.", "success")
         return redirect(url_for("admin.register", date_id=date_id, day_id=day_id))
     return render_template("admin/register.html", course_date=course_date, day=day, roster=roster, form=form)
 

@@ -98,14 +98,6 @@ class DateForm(FlaskForm):
         ],
         invalid_message="Enter the number of places as a whole number, like 16",
     )
-    closes_on = DayMonthYearField(
-        "Booking closes on", validators=[InputRequired(message="Enter the day booking closes")]
-    )
-    closes_at = ClockTimeField(
-        "Booking closes at",
-        validators=[InputRequired(message="Enter the time booking closes")],
-        description="For example, 17:00",
-    )
     day1 = DayMonthYearField("Day 1", validators=[InputRequired(message="Enter the date of day 1")])
     day1_start = ClockTimeField("Day 1 starts at", validators=[InputRequired(message="Enter when day 1 starts")])
     day1_end = ClockTimeField("Day 1 ends at", validators=[InputRequired(message="Enter when day 1 ends")])
@@ -115,6 +107,14 @@ class DateForm(FlaskForm):
     day3 = DayMonthYearField("Day 3 (if there is one)", validators=[Optional()])
     day3_start = ClockTimeField("Day 3 starts at", validators=[Optional()])
     day3_end = ClockTimeField("Day 3 ends at", validators=[Optional()])
+    closes_on = DayMonthYearField(
+        "Booking closes on", validators=[InputRequired(message="Enter the day booking closes")]
+    )
+    closes_at = ClockTimeField(
+        "Booking closes at",
+        validators=[InputRequired(message="Enter the time booking closes")],
+        description="For example, 17:00",
+    )
 
 
 class CapacityForm(FlaskForm):

@@ -132,7 +132,7 @@ class DayMonthYearField(DateField):
         kwargs.setdefault("format", "%d %m %Y")
         super().__init__(label, validators, **kwargs)
         self.invalid_message = invalid_message
-        self.id = f"{self.name}-day"  # the error summary links to the first of the three boxes
+        self.error_target = f"{self.name}-day"  # the error summary links to the first of the three boxes
 
     def process_formdata(self, valuelist):
         parts = [str(value).strip() for value in valuelist][:3]
@@ -194,3 +194,12 @@ class WholeNumberField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(self.invalid_message) from None
+
+
+def error_summary(form) -> dict:
+    """The GOV.UK error summary for a form: one line per field, linking to the box to correct."""
+    items = []
+    for field in form:
+        if field.errors:
+            items.append({"text": field.errors[0], "href": f"#{getattr(field, 'error_target', field.id)}"})
+    return {"titleText": "There is a problem", "errorList": items}

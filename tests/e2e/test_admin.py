@@ -1,0 +1,371 @@
+"""The training team's pages in a real browser: sign in, add and publish a date, book someone, take the
+register (on a phone too), and axe-core on every admin page."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from app.booking.service import book_place
+from app.core.filters import day_range
+from app.models import (
+    LONDON,
+    Attendance,
+    AuditEvent,
+    Booking,
+    BookingStatus,
+    CourseDate,
+    DateStatus,
+    Interest,
+    OutboxMessage,
+    OutboxStatus,
+    StaffUser,
+)
+from tests.factories import STAFF_PASSWORD, details, make_course, make_date, make_staff, make_venue
+
+pytestmark = pytest.mark.e2e
+
+ADMIN_EMAIL = "jo.admin@example.org"
+PHONE = {"width": 375, "height": 667}
+
+
+def sign_in(page, email: str = ADMIN_EMAIL) -> None:
+    """Sign in through the form, as a person would (one successful sign-in: never rate limited)."""
+    page.goto("/admin/sign-in")
+    page.get_by_label("Email address", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming dates")
+
+
+def fill_day(page, legend: str, day) -> None:
+    """A GOV.UK date input: day, month and year boxes inside a fieldset named by its legend."""
+    group = page.get_by_role("group", name=legend, exact=True)
+    group.get_by_label("Day", exact=True).fill(str(day.day))
+    group.get_by_label("Month", exact=True).fill(str(day.month))
+    group.get_by_label("Year", exact=True).fill(str(day.year))
+
+
+# axe-core trusts <label for=ID> when the control has that id, even when an earlier element holds the same id
+# and the browser gives the label to that one instead. So ask the browser which controls really have a label.
+UNLABELLED_CONTROLS = """() => {
+    const seen = new Set(), duplicates = new Set();
+    for (const element of document.querySelectorAll('[id]')) {
+        (seen.has(element.id) ? duplicates : seen).add(element.id);
+    }
+    const unlabelled = [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter(control => control.labels.length === 0 && !control.getAttribute('aria-label')
+                && !control.getAttribute('aria-labelledby'))
+        .map(control => control.outerHTML.slice(0, 120));
+    return {duplicate_ids: [...duplicates], unlabelled};
+}"""
+
+
+def assert_labelled(page) -> None:
+    """Every form control has a label the browser uses, and no id is used twice."""
+    assert page.evaluate(UNLABELLED_CONTROLS) == {"duplicate_ids": [], "unlabelled": []}, page.url
+
+
+def assert_errors_in_page_order(page) -> None:
+    """The error summary lists the problems in the order the fields come on the page (GOV.UK pattern)."""
+    positions = page.evaluate(
+        """() => {
+        const all = [...document.querySelectorAll('main *')];
+        return [...document.querySelectorAll('.govuk-error-summary a')].map(link => {
+            const target = document.getElementById(link.hash.slice(1));
+            return [link.textContent.trim(), target ? all.indexOf(target) : -1];
+        });
+    }"""
+    )
+    assert all(index >= 0 for _, index in positions), f"links to nothing: {positions}"
+    assert [text for text, _ in positions] == [text for text, _ in sorted(positions, key=lambda p: p[1])], (
+        f"the error summary is not in page order: {positions}"
+    )
+
+
+def book(session, course_date_id: int, full_name: str, **needs) -> Booking:
+    result = book_place(session, course_date_id, details(full_name=full_name, **needs))
+    return result.booking
+
+
+@pytest.fixture
+def admin(session) -> StaffUser:
+    return make_staff(session, email=ADMIN_EMAIL, name="Jo Admin")
+
+
+@pytest.fixture
+def busy_date(session, admin) -> CourseDate:
+    """A published date with two places: two people booked and two waiting, some with access needs."""
+    course_date = make_date(session, capacity=2)
+    book(session, course_date.id, "Ada Booked", access_needs=["hearing_loop", "breaks"], dietary_needs="Vegan")
+    book(session, course_date.id, "Bea Booked")
+    book(session, course_date.id, "Cy Waiting", access_needs=["other"], access_details="A chair with arms, please")
+    book(session, course_date.id, "Di Waiting")
+    return course_date
+
+
+# --- the journey ----------------------------------------------------------------------------------
+
+
+def test_an_admin_adds_and_publishes_a_date_books_someone_and_takes_the_register(page, session, admin):
+    course = make_course(session, title="Signs of Safety Introduction")
+    make_venue(session, name="Kendal Town Hall", town="Kendal")
+    first_day = datetime.now(UTC).astimezone(LONDON).date() + timedelta(days=40)
+
+    sign_in(page)
+    page.get_by_role("button", name="Add a date").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a date")
+    page.get_by_label("Course", exact=True).select_option(label=course.title)
+    page.get_by_label("Venue", exact=True).select_option(label="Kendal Town Hall, Kendal")
+    page.get_by_label("Places", exact=True).fill("12")
+    for number, day in ((1, first_day), (2, first_day + timedelta(days=1))):
+        fill_day(page, f"Day {number}", day)
+        page.get_by_label(f"Day {number} starts at", exact=True).fill("09:30")
+        page.get_by_label(f"Day {number} ends at", exact=True).fill("16:30")
+    fill_day(page, "Booking closes on", first_day - timedelta(days=5))
+    page.get_by_label("Booking closes at", exact=True).fill("17:00")
+    page.get_by_role("button", name="Add the date").click()
+
+    expect(page.get_by_text("The date has been added as a draft.")).to_be_visible()
+    expect(page.get_by_text("Draft", exact=True)).to_be_visible()
+    session.rollback()
+    course_date = session.scalars(sa.select(CourseDate)).one()
+    assert (course_date.capacity, course_date.status, [d.day for d in course_date.days]) == (
+        12,
+        DateStatus.DRAFT,
+        [first_day, first_day + timedelta(days=1)],
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text(day_range(course_date))
+
+    page.get_by_role("button", name="Publish this date").click()
+    expect(page.get_by_text("The date is published and open for booking.")).to_be_visible()
+    expect(page.get_by_text("Published", exact=True)).to_be_visible()
+
+    # Book a place for someone through the admin form.
+    page.get_by_role("button", name="Book a place for someone").click()
+    page.get_by_label("Full name", exact=True).fill("Siân O'Neill")
+    page.get_by_label("Work email address", exact=True).fill("sian.oneill@example.org")
+    page.get_by_label("Job title", exact=True).fill("Social worker")
+    page.get_by_label("Organisation or team", exact=True).fill("Carlisle Early Help team")
+    page.get_by_label("Early help", exact=True).check()
+    page.get_by_label("Cumberland", exact=True).check()
+    page.get_by_label("Your manager's full name", exact=True).fill("Dafydd Ó Briain")
+    page.get_by_label("Your manager's email address", exact=True).fill("dafydd.obriain@example.org")
+    page.get_by_label("My manager agrees I can attend both days", exact=True).check()
+    page.get_by_label("A hearing loop", exact=True).check()
+    page.get_by_role("button", name="Book the place").click()
+    expect(page.get_by_text(re.compile(r"Booked: SOS-[A-Z0-9]{5}, a place\."))).to_be_visible()
+    confirmed = page.get_by_role("table", name="Confirmed places")
+    expect(confirmed.get_by_role("cell", name=re.compile(r"^Siân O'Neill"))).to_be_visible()
+    expect(confirmed.get_by_text("A hearing loop")).to_be_visible()
+
+    page.get_by_role("link", name=re.compile(r"^Take the register for day 1")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Register:")
+    page.get_by_role("group", name=re.compile(r"^Siân O'Neill")).get_by_label("Attended", exact=True).check()
+    page.get_by_role("button", name="Save the register").click()
+    expect(page.get_by_text(re.compile(r"The register has been saved for 1 "))).to_be_visible()
+    expect(page.get_by_label("Attended", exact=True)).to_be_checked()
+
+    session.rollback()  # end the read snapshot: on SQLite it hides what the browser wrote
+    booking = session.scalars(sa.select(Booking)).one()
+    assert (booking.full_name, booking.status, booking.access_needs) == (
+        "Siân O'Neill",
+        BookingStatus.CONFIRMED,
+        ["hearing_loop"],
+    )
+    marks = session.scalars(sa.select(Attendance)).all()
+    assert [(m.booking_id, m.course_day_id, m.attended, m.marked_by_id) for m in marks] == [
+        (booking.id, course_date.days[0].id, True, admin.id)
+    ]
+
+
+# --- a phone-sized screen -------------------------------------------------------------------------
+
+
+def test_the_register_works_on_a_phone_sized_screen(new_page, session, busy_date):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(page)
+    day = busy_date.days[0]
+    page.goto(f"/admin/dates/{busy_date.id}/register/{day.id}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Register:")
+
+    widths = page.evaluate(
+        "() => ({page: document.documentElement.scrollWidth, body: document.body.scrollWidth,"
+        " window: window.innerWidth})"
+    )
+    assert widths["window"] == PHONE["width"]
+    assert max(widths["page"], widths["body"]) <= widths["window"], f"the page scrolls sideways: {widths}"
+
+    # Tap the words of each answer, as a thumb would; a tap on the label must choose the radio.
+    ada = page.get_by_role("group", name=re.compile(r"^Ada Booked"))
+    bea = page.get_by_role("group", name=re.compile(r"^Bea Booked"))
+    ada.get_by_text("Attended", exact=True).tap()
+    bea.get_by_text("Absent", exact=True).tap()
+    expect(ada.get_by_label("Attended", exact=True)).to_be_checked()
+    expect(bea.get_by_label("Absent", exact=True)).to_be_checked()
+    bea.get_by_label("Attended", exact=True).click()  # and the radio itself, changing the answer
+    bea.get_by_label("Absent", exact=True).click()
+    for radio in page.get_by_role("radio").all():
+        box = radio.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.get_by_role("button", name="Save the register").tap()
+    expect(page.get_by_text(re.compile(r"The register has been saved for 2 "))).to_be_visible()
+
+    session.rollback()
+    names = dict(session.execute(sa.select(Booking.id, Booking.full_name)).all())
+    marks = {names[m.booking_id]: m.attended for m in session.scalars(sa.select(Attendance))}
+    assert marks == {"Ada Booked": True, "Bea Booked": False}
+
+
+# --- axe-core on every admin page ------------------------------------------------------------------
+
+
+def test_the_sign_in_page_is_accessible_empty_and_with_errors(page, session, admin, assert_accessible):
+    page.goto("/admin/sign-in")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary.get_by_role("link", name="Enter your email address")).to_be_visible()
+    expect(summary.get_by_role("link", name="Enter your password")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    assert_accessible(page)
+
+    page.get_by_label("Email address", exact=True).fill(ADMIN_EMAIL)
+    page.get_by_label("Password", exact=True).fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(summary.get_by_role("link", name="Enter a correct email address and password")).to_be_visible()
+    assert_accessible(page)
+    assert_labelled(page)
+
+
+def add_records_for_lists(session, course_date: CourseDate) -> None:
+    """What the dashboard and audit log show besides dates: interest, a failed email, audit events."""
+    session.add(Interest(course_id=course_date.course_id, full_name="Eve", email="eve@example.org", email_key="eve"))
+    session.add(
+        OutboxMessage(
+            kind="booking_confirmed",
+            to_address="ada@example.org",
+            subject="Your place on Signs of Safety training",
+            message_id="<failed@example.org>",
+            status=OutboxStatus.FAILED,
+            attempts=8,
+            last_error="550 mailbox unavailable",
+        )
+    )
+    session.add(
+        AuditEvent(
+            actor=ADMIN_EMAIL,
+            action="capacity changed",
+            subject_type="course_date",
+            subject_id=course_date.id,
+            summary="Places set to 2",
+        )
+    )
+    session.commit()
+
+
+ADMIN_PAGES = {
+    "dashboard": ("/admin/", "Upcoming dates"),
+    "add a date": ("/admin/dates/new", "Add a date"),
+    "date": ("/admin/dates/{date}", None),
+    "register": ("/admin/dates/{date}/register/{day}", "Register:"),
+    "sign-in sheet": ("/admin/dates/{date}/sign-in-sheet", "Signs of Safety"),
+    "access summary": ("/admin/dates/{date}/access", "Access and dietary needs"),
+    "capacity": ("/admin/dates/{date}/capacity", "Change the number of places"),
+    "change a date": ("/admin/dates/{date}/edit", "Change the date"),
+    "trainers": ("/admin/dates/{date}/trainers", "Trainers for this date"),
+    "cancel a date": ("/admin/dates/{date}/cancel", "Cancel this date"),
+    "book for someone": ("/admin/dates/{date}/bookings/new", "Book a place for someone"),
+    "cancel a booking": ("/admin/bookings/{booking}/cancel", "Cancel booking"),
+    "move a booking": ("/admin/bookings/{booking}/move", None),
+    "courses": ("/admin/courses", "Courses"),
+    "add a course": ("/admin/courses/new", "Add a course"),
+    "change a course": ("/admin/courses/{course}", "Change the course"),
+    "venues": ("/admin/venues", "Venues"),
+    "add a venue": ("/admin/venues/new", "Add a venue"),
+    "change a venue": ("/admin/venues/{venue}", "Change the venue"),
+    "audit log": ("/admin/audit", "Audit log"),
+    "change password": ("/admin/account/password", "Change your password"),
+}
+
+
+def page_path(template: str, course_date: CourseDate, session) -> str:
+    booking = session.scalars(sa.select(Booking).order_by(Booking.id)).first()
+    return template.format(
+        date=course_date.id,
+        day=course_date.days[0].id,
+        booking=booking.id,
+        course=course_date.course_id,
+        venue=course_date.venue_id,
+    )
+
+
+@pytest.mark.parametrize("name", ADMIN_PAGES)
+def test_admin_pages_are_accessible(name, page, session, busy_date, assert_accessible):
+    add_records_for_lists(session, busy_date)
+    make_date(session, course=busy_date.course, venue=busy_date.venue, days_from_now=60)  # somewhere to move to
+    template, heading = ADMIN_PAGES[name]
+    sign_in(page)
+    response = page.goto(page_path(template, busy_date, session))
+    assert response.status == 200
+    if heading:
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+    if name == "date":
+        expect(page.get_by_role("table", name="Confirmed places")).to_contain_text("Ada Booked")
+        expect(page.get_by_role("table", name="Waiting list, first come first")).to_contain_text("Cy Waiting")
+        expect(page.get_by_text("Access needs").first).to_be_visible()
+    if name == "dashboard":
+        expect(page.get_by_role("button", name=re.compile(r"^Try again"))).to_be_visible()
+    if name == "access summary":
+        expect(page.get_by_text("A chair with arms, please")).to_be_visible()
+    if name == "audit log":
+        expect(page.get_by_text("Places set to 2")).to_be_visible()
+    assert_accessible(page)
+    assert_labelled(page)
+
+
+# Forms sent empty or wrong, and the words of an error the summary should show.
+FORMS_WITH_ERRORS = {
+    "add a date": ("/admin/dates/new", {}, "Enter the number of places"),
+    "capacity": ("/admin/dates/{date}/capacity", {"Places": "1"}, "2 people already have a place"),
+    "change password": ("/admin/account/password", {"New password": "short"}, "Enter your current password"),
+    "add a course": ("/admin/courses/new", {"Web address name": "Not A Slug"}, "Enter the course title"),
+    "add a venue": ("/admin/venues/new", {}, "Enter the venue's name"),
+    "cancel a date": ("/admin/dates/{date}/cancel", {}, "Enter why the date is cancelled"),
+    "book for someone": ("/admin/dates/{date}/bookings/new", {}, "Enter your full name"),
+}
+
+
+@pytest.mark.parametrize("name", FORMS_WITH_ERRORS)
+def test_admin_forms_with_errors_are_accessible(name, page, session, busy_date, assert_accessible):
+    template, answers, error = FORMS_WITH_ERRORS[name]
+    sign_in(page)
+    page.goto(page_path(template, busy_date, session))
+    for label, value in answers.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.locator("main form button[type=submit]").last.click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(summary.get_by_role("link", name=re.compile(re.escape(error)))).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    assert_accessible(page)
+    assert_labelled(page)
+    assert_errors_in_page_order(page)
+
+
+def test_error_summary_links_on_the_date_form_lead_to_the_fields(page, session, admin):
+    """Each link in the error summary moves focus to the field it is about."""
+    make_course(session)
+    make_venue(session)
+    sign_in(page)
+    page.goto("/admin/dates/new")
+    page.get_by_role("button", name="Add the date").click()
+    summary = page.locator(".govuk-error-summary")
+    summary.get_by_role("link", name="Enter the date of day 1").click()
+    expect(page.get_by_role("group", name="Day 1", exact=True).get_by_label("Day", exact=True)).to_be_focused()
+    summary.get_by_role("link", name="Enter the number of places").click()
+    expect(page.get_by_label("Places", exact=True)).to_be_focused()
