@@ -182,3 +182,73 @@ def test_the_roster_takes_the_same_number_of_queries_however_many_bookings(app, 
     for _ in range(30):
         book_place(session, large.id, details())
     assert count_queries(small) == count_queries(large)
+
+
+def test_an_admin_moves_a_booking_to_another_date(client, session, signed_in_admin):
+    from tests.factories import make_course
+
+    course = make_course(session)
+    old, new = make_date(session, course=course), make_date(session, course=course, days_from_now=60)
+    booking = book_place(session, old.id, details()).booking
+    assert f'value="{new.id}"' in client.get(f"/admin/bookings/{booking.id}/move").get_data(as_text=True)
+    client.post(f"/admin/bookings/{booking.id}/move", data={"new_date": str(new.id)})
+    session.rollback()
+    assert session.get(Booking, booking.id).course_date_id == new.id
+
+
+def test_a_failed_email_can_be_tried_again_from_the_dashboard(app, client, session, signed_in_admin):
+    from app.models import OutboxMessage, OutboxStatus
+
+    book_place(session, make_date(session).id, details(email="unlucky@example.org"))
+    message = session.scalars(sa.select(OutboxMessage)).one()
+    message.status, message.last_error = OutboxStatus.FAILED, "ConnectionRefusedError: no mail server"
+    session.commit()
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "unlucky@example.org" in page and "no mail server" in page
+    client.post(f"/admin/emails/{message.id}/retry")
+    session.rollback()
+    assert session.get(OutboxMessage, message.id).status == OutboxStatus.PENDING
+
+
+def test_the_audit_log_shows_who_changed_what(client, session, signed_in_admin):
+    course_date = make_date(session, capacity=3)
+    client.post(f"/admin/dates/{course_date.id}/capacity", data={"capacity": "5"})
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "ada@example.org" in page and "set to 5" in page
+
+
+def test_courses_and_venues_are_added_and_changed_through_their_forms(client, session, signed_in_admin):
+    from app.models import Course, Venue
+
+    course_form = {
+        "title": "Signs of Safety Refresher",
+        "slug": "signs-of-safety-refresher",
+        "summary": "A day to refresh.",
+        "description": "What is new.",
+        "audience": "People who did the two days.",
+        "in_person": "y",
+    }
+    assert client.post("/admin/courses/new", data=course_form).status_code == 302
+    bad = client.post("/admin/courses/new", data={**course_form, "slug": "Not A Slug"}).get_data(as_text=True)
+    assert "Use only lower-case letters, numbers and single hyphens" in bad
+    taken = client.post("/admin/courses/new", data=course_form).get_data(as_text=True)
+    assert "Another course already uses this web address name" in taken
+    venue_form = {"name": "Oval Centre", "address": "Salterbeck", "town": "Workington", "postcode": "CA14 5HZ"}
+    assert client.post("/admin/venues/new", data=venue_form).status_code == 302
+    session.rollback()
+    assert session.scalars(sa.select(Course.slug)).all() == ["signs-of-safety-refresher"]
+    venue = session.scalars(sa.select(Venue)).one()
+    assert (venue.town, venue.step_free_access) == ("Workington", False)
+    client.post(f"/admin/venues/{venue.id}", data={**venue_form, "step_free_access": "y"})
+    session.rollback()
+    assert session.get(Venue, venue.id).step_free_access is True
+
+
+def test_a_staff_session_ends_after_the_idle_time(app, session, staff):
+    from datetime import datetime
+
+    admin = make_staff(session)
+    cookie = staff.sign_in(admin.email).headers["Set-Cookie"]
+    expires = datetime.strptime(cookie.split("Expires=")[1].split(";")[0], "%a, %d %b %Y %H:%M:%S GMT")
+    hours = (expires - datetime.now(UTC).replace(tzinfo=None)).total_seconds() / 3600
+    assert 7.5 < hours <= 8
