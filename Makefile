@@ -65,6 +65,8 @@ format: $(VENV)/.test
 bench: $(VENV)/.test assets
 	$(BIN)/python bench/dates_throughput.py
 	$(BIN)/python bench/booking_rate.py
+	$(BIN)/python bench/media_streaming.py
+	$(BIN)/python bench/admin_pages.py
 
 clean:
 	rm -rf $(VENV) node_modules static/css static/vendor

@@ -90,6 +90,17 @@ class Config:
     RETENTION_ACCESS_NEEDS_DAYS = 30
     RETENTION_ANONYMISE_MONTHS = 24
 
+    # Briefings: where uploaded videos, captions, transcripts and posters are kept, and the largest upload.
+    MEDIA_DIR = str(INSTANCE_DIR / "media")
+    MEDIA_MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
+    # Seconds browsers and proxies may keep a media file before asking again (each upload gets a new address).
+    MEDIA_CACHE_SECONDS = 24 * 3600
+    # When set (for example /_media/), the app answers media requests with X-Accel-Redirect to this internal
+    # nginx location and nginx sends the file, so no app worker is tied up streaming video.
+    MEDIA_ACCEL_REDIRECT_PREFIX: str | None = None
+    # How often one address may count a play of a briefing.
+    PLAY_COUNT_LIMIT = "30 per hour"
+
 
 def settings_from_environment(config: type = Config, environ=os.environ) -> dict:
     """Read every setting named in Config from the environment, typed like its default."""

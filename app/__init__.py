@@ -96,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     """Attach each part of the product."""
     from app.admin import bp as admin_bp
     from app.booking.routes import bp as booking_bp
+    from app.briefings.admin import bp as briefings_admin_bp
+    from app.briefings.routes import bp as briefings_bp
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
     from app.mail.routes import bp as calendar_bp
@@ -105,6 +107,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(briefings_bp)
+    app.register_blueprint(briefings_admin_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -118,10 +122,12 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Commands for newcomers and operators: `flask --app wsgi demo load`."""
     from app.admin.commands import admin_cli, data_cli
+    from app.briefings.commands import briefings_cli
     from app.demo.commands import demo_cli
     from app.mail.commands import mail_cli
 
     app.cli.add_command(admin_cli)
+    app.cli.add_command(briefings_cli)
     app.cli.add_command(data_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)

@@ -52,6 +52,7 @@ def app(tmp_path_factory):
             "PREFERRED_URL_SCHEME": "http",
             "MAIL_SERVER": None,
             "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("mail")),
+            "MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
             "BASE_URL": "http://training.example.test",
         }
     )

@@ -82,3 +82,28 @@ def test_the_purge_command_reports_what_it_did(runner, session):
 def test_months_before_handles_short_months():
     assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
     assert months_before(date(2026, 11, 29), 24) == date(2024, 11, 29)
+
+
+def test_watched_records_are_anonymised_after_two_years_keeping_the_counts(session):
+    from app.models import WatchedRecord
+    from tests.briefing_factories import make_briefing
+
+    briefing = make_briefing(session)
+    record = WatchedRecord(
+        briefing_id=briefing.id,
+        full_name="Zoë Armstrong",
+        email="zoe@example.org",
+        organisation="Keswick School",
+        sector=Sector.SCHOOLS,
+        council_area=CouncilArea.CUMBERLAND,
+    )
+    session.add(record)
+    session.commit()
+    purge(session, datetime.now(UTC), access_needs_days=30, anonymise_months=24)
+    session.rollback()
+    assert session.get(WatchedRecord, record.id).full_name == "Zoë Armstrong"  # too recent
+    purge(session, datetime.now(UTC) + timedelta(days=800), access_needs_days=30, anonymise_months=24)
+    session.rollback()
+    kept = session.get(WatchedRecord, record.id)
+    assert (kept.full_name, kept.email, kept.organisation) == ("Removed", "removed@removed.invalid", "")
+    assert (kept.sector, kept.council_area) == (Sector.SCHOOLS, CouncilArea.CUMBERLAND)

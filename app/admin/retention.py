@@ -3,6 +3,7 @@
 Access requirements and dietary needs can reveal health or disability: they are removed a set
 number of days after a course ends. After a longer time bookings are anonymised: the person's
 details go, and what reports count (date, status, area of work, council area, attendance) stays.
+"I have watched this" records are anonymised after the same time.
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.courses.service import today_in_london
 from app.database import begin_write
-from app.models import Booking, CourseDay, Interest, OutboxMessage, OutboxStatus
+from app.models import Booking, CourseDay, Interest, OutboxMessage, OutboxStatus, WatchedRecord
 
 
 @dataclass
@@ -100,6 +101,15 @@ def purge(session: Session, now: datetime, *, access_needs_days: int, anonymise_
         )
         .execution_options(synchronize_session=False)
     ).rowcount
+    # "I have watched this" records: who goes, what they do (area of work, council area) stays.
+    session.execute(
+        sa.update(WatchedRecord)
+        .where(sa.func.date(WatchedRecord.created_at) < cutoff, WatchedRecord.full_name != "Removed")
+        .values(
+            full_name="Removed", email="removed@removed.invalid", organisation="", learning_note="", submission_key=None
+        )
+        .execution_options(synchronize_session=False)
+    )
     session.execute(
         sa.delete(Interest)
         .where(Interest.notified_at.is_not(None), sa.func.date(Interest.notified_at) < cutoff)

@@ -6,8 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.booking.service import BookingDetails, book_place
+from app.briefings import service as briefings
 from app.courses.service import today_in_london
-from app.models import LONDON, CouncilArea, Course, CourseDate, CourseDay, DateStatus, Sector, Venue
+from app.models import LONDON, Briefing, CouncilArea, Course, CourseDate, CourseDay, DateStatus, Sector, Venue
+from config import BASE_DIR
 
 COURSE = {
     "slug": "signs-of-safety-introduction",
@@ -91,6 +93,86 @@ PEOPLE = [
 ]
 
 
+BRIEFINGS = [
+    {
+        "slug": "signs-of-safety-partner-briefing",
+        "title": "Signs of Safety partner briefing",
+        "summary": (
+            "A narrated briefing that explains the ideas behind Signs of Safety, for partners who work "
+            "with children and families in Cumbria."
+        ),
+        "description": (
+            "The Cumbria Safeguarding Children Partnership has held many briefing events across the county "
+            "about Signs of Safety. This narrated briefing covers the same ground, so you can watch it when "
+            "it suits you.\n\n"
+            "It explains the ideas behind Signs of Safety. We start from what is going well for a family and "
+            "build on those strengths. We work with children, families and the people close to them, so that "
+            "they find their own answers instead of being told what to do.\n\n"
+            "It also explains why we use simple words that everyone understands, and what you will see when we "
+            "work with families in Cumbria. We are clear about what worries us and why. Families lead their own "
+            "plans. The child's voice is at the centre of every plan."
+        ),
+        "audience": (
+            "Partners who work with children and families: schools, health, early help, fostering and adoption, "
+            "and the voluntary and community sector.\n\n"
+            "It is also useful while you wait for a place on the two day training."
+        ),
+    },
+    {
+        "slug": "early-help-signs-of-wellbeing",
+        "title": "Early Help – Signs of Wellbeing",
+        "summary": (
+            "A recorded training session on Signs of Wellbeing: how we use Signs of Safety in early help, "
+            "to support families before problems grow."
+        ),
+        "description": (
+            "In early help we call our way of working Signs of Wellbeing. The ideas are the same as Signs of "
+            "Safety.\n\n"
+            "This recorded session shows how it works in practice. It covers what workers told us is going "
+            "well: clear plans, so families know what is expected of them; working with a family's own "
+            "network, so that progress lasts; and helping early, so that fewer families need child "
+            "protection.\n\n"
+            "It also shares what families told us, such as: “The worker wanted things to be better and "
+            "listened to me.”"
+        ),
+        "audience": (
+            "Early help workers and their managers, and partners who support families early on, such as "
+            "schools, health visitors and family hubs."
+        ),
+    },
+]
+
+# The short sample made by `flask --app wsgi briefings make-sample`, played by both demo briefings.
+SAMPLE_MEDIA = BASE_DIR / "tests" / "fixtures" / "briefings"
+SAMPLE_MAX_BYTES = 1024 * 1024
+SAMPLE_FILES = [
+    ("video", "sample.webm"),
+    ("video", "sample.mp4"),
+    ("captions", "sample.vtt"),
+    ("chapters", "sample-chapters.vtt"),
+    ("transcript", "sample-transcript.txt"),
+    ("poster", "sample-poster.png"),
+]
+
+
+def load_briefings(session: Session) -> int:
+    """Add the two briefings with the sample video, published; return how many were new."""
+    added = 0
+    for values in BRIEFINGS:
+        if session.scalar(sa.select(Briefing.id).where(Briefing.slug == values["slug"])) is not None:
+            continue
+        briefing = briefings.save_briefing(session, Briefing(**values))
+        for slot, name in SAMPLE_FILES:
+            if (SAMPLE_MEDIA / name).exists():
+                with open(SAMPLE_MEDIA / name, "rb") as stream:
+                    received = briefings.receive_file(slot, stream, name, max_bytes=SAMPLE_MAX_BYTES)
+                briefings.attach_file(session, briefing.id, received)
+        if briefings.can_publish(session.get(Briefing, briefing.id)):
+            briefings.set_published(session, briefing.id, True)
+        added += 1
+    return added
+
+
 def upsert_course(session: Session) -> Course:
     course = session.scalar(sa.select(Course).where(Course.slug == COURSE["slug"]))
     if course is None:
@@ -152,6 +234,7 @@ def demo_person(number: int) -> BookingDetails:
 
 def load_demo(session: Session, now: datetime) -> int:
     """Load the demo; return how many new dates were added."""
+    load_briefings(session)
     course = upsert_course(session)
     venues = upsert_venues(session)
     session.commit()

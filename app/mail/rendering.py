@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session
 
 from app.database import utcnow
 from app.mail import calendar
-from app.models import ACCESS_NEEDS, Booking, BookingStatus, CourseDate, DateStatus, Interest, OutboxMessage
+from app.models import (
+    ACCESS_NEEDS,
+    Booking,
+    BookingStatus,
+    CourseDate,
+    DateStatus,
+    Interest,
+    OutboxMessage,
+    WatchedRecord,
+)
 
 
 class RenderError(Exception):
@@ -62,6 +71,16 @@ def _get(session: Session, model, key):
 def render_message(session: Session, message: OutboxMessage) -> RenderedEmail:
     """Write the email for an outbox row, as things stand now."""
     context = dict(message.context or {})
+    if message.kind == "watched_record":
+        record = _get(session, WatchedRecord, context.get("watched_record_id"))
+        text, html = render_pair(
+            "watched_record",
+            record=record,
+            briefing=record.briefing,
+            briefing_url=public_url(f"/briefings/{record.briefing.slug}"),
+            dates_url=public_url("/dates"),
+        )
+        return RenderedEmail(text, html)
     course_date = _get(session, CourseDate, context.pop("course_date_id", None))
     if message.kind == "dates_published":
         interest = _get(session, Interest, context.pop("interest_id", None))

@@ -17,10 +17,24 @@ from app.models.booking import (
     Venue,
     enum_column,
 )
+from app.models.briefings import (
+    MEDIA_KIND_LABELS,
+    Briefing,
+    BriefingFile,
+    BriefingPlay,
+    MediaKind,
+    WatchedRecord,
+)
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.staff import Attendance, AuditEvent, Role, StaffUser, course_date_trainer
 
 __all__ = [
+    "MEDIA_KIND_LABELS",
+    "Briefing",
+    "BriefingFile",
+    "BriefingPlay",
+    "MediaKind",
+    "WatchedRecord",
     "Attendance",
     "AuditEvent",
     "Role",

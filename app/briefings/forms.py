@@ -1,0 +1,94 @@
+"""The "I have watched this" form, and the training team's briefing and upload forms."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput
+from wtforms import HiddenField
+from wtforms.validators import InputRequired, Length, Optional
+
+from app.booking.forms import required_text
+from app.core.fields import ChoiceField, LongTextField, TextField, choices_from, printable_text, work_email
+from app.models import COUNCIL_AREA_LABELS, SECTOR_LABELS
+
+
+class WatchedForm(FlaskForm):
+    """Tell us you watched a briefing, and get a record of your learning by email."""
+
+    full_name = required_text("Full name", "Enter your full name", 120)
+    email = TextField(
+        "Work email address",
+        validators=work_email("Enter your work email address"),
+        description="We will send your record of learning to this address.",
+    )
+    organisation = required_text(
+        "Organisation or team",
+        "Enter the organisation or team you work for",
+        200,
+        description="For example, Penrith Health Visiting team or Ulverston Victoria High School.",
+    )
+    sector = ChoiceField(
+        "Which area do you work in?",
+        choices=choices_from(SECTOR_LABELS),
+        validators=[InputRequired(message="Select the area you work in")],
+        invalid_message="Select the area you work in",
+    )
+    council_area = ChoiceField(
+        "Which council area do you work in?",
+        choices=choices_from(COUNCIL_AREA_LABELS),
+        validators=[InputRequired(message="Select the council area you work in")],
+        invalid_message="Select the council area you work in",
+    )
+    learning_note = LongTextField(
+        "What will you take from this into your work? (optional)",
+        validators=[
+            Optional(),
+            Length(max=1000, message="What you will take from this must be 1000 characters or fewer"),
+            printable_text("What you will take from this must only include letters, numbers and punctuation"),
+        ],
+        description="We will put this in your record. The training team can see it too.",
+    )
+    submission_key = HiddenField()
+
+
+class BriefingForm(FlaskForm):
+    """The words about a briefing."""
+
+    title = required_text("Title", "Enter the title", 200)
+    slug = TextField(
+        "Web address name",
+        validators=[
+            InputRequired(message="Enter a web address name"),
+            Length(max=80, message="Web address name must be 80 characters or fewer"),
+        ],
+        description="Lower-case letters, numbers and hyphens, for example partner-briefing.",
+    )
+    summary = LongTextField(
+        "Summary",
+        validators=[
+            InputRequired(message="Enter a summary"),
+            Length(max=500, message="Summary must be 500 characters or fewer"),
+        ],
+        description="One or two sentences for the list of briefings.",
+    )
+    description = LongTextField(
+        "What the briefing covers",
+        validators=[InputRequired(message="Enter what the briefing covers")],
+        description="Leave a blank line between paragraphs.",
+    )
+    audience = LongTextField(
+        "Who it is for",
+        validators=[InputRequired(message="Enter who the briefing is for")],
+        description="For example, partners in schools, health and the voluntary sector.",
+    )
+
+
+class UploadForm(FlaskForm):
+    """One file for a briefing."""
+
+    file = FileField(
+        "Choose the file", widget=GovFileInput(), validators=[FileRequired(message="Choose a file to upload")]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button with the security token."""
