@@ -5,7 +5,6 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect
 from wtforms import PasswordField, SelectField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
 
-from app.booking.forms import required_text
 from app.core.fields import (
     AgreeField,
     ChecklistField,
@@ -15,6 +14,7 @@ from app.core.fields import (
     LongTextField,
     TextField,
     WholeNumberField,
+    required_text,
     work_email,
 )
 

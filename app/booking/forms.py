@@ -11,23 +11,12 @@ from app.core.fields import (
     LongTextField,
     TextField,
     choices_from,
-    printable_text,
+    council_area_field,
+    required_text,
+    sector_field,
     work_email,
 )
-from app.models import ACCESS_NEEDS, COUNCIL_AREA_LABELS, SECTOR_LABELS
-
-
-def required_text(label: str, required: str, max_length: int, **kwargs) -> TextField:
-    """A required single-line answer with a length limit and plain messages."""
-    return TextField(
-        label,
-        validators=[
-            InputRequired(message=required),
-            Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
-            printable_text(f"{label} must only include letters, numbers and punctuation"),
-        ],
-        **kwargs,
-    )
+from app.models import ACCESS_NEEDS
 
 
 class BookingForm(FlaskForm):
@@ -57,18 +46,8 @@ class BookingForm(FlaskForm):
         200,
         description="For example, Carlisle Early Help team or Keswick Primary School.",
     )
-    sector = ChoiceField(
-        "Which area do you work in?",
-        choices=choices_from(SECTOR_LABELS),
-        validators=[InputRequired(message="Select the area you work in")],
-        invalid_message="Select the area you work in",
-    )
-    council_area = ChoiceField(
-        "Which council area do you work in?",
-        choices=choices_from(COUNCIL_AREA_LABELS),
-        validators=[InputRequired(message="Select the council area you work in")],
-        invalid_message="Select the council area you work in",
-    )
+    sector = sector_field()
+    council_area = council_area_field()
     manager_name = required_text("Your manager's full name", "Enter your manager's full name", 120)
     manager_email = TextField(
         "Your manager's email address",

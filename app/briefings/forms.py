@@ -6,9 +6,15 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.booking.forms import required_text
-from app.core.fields import ChoiceField, LongTextField, TextField, choices_from, printable_text, work_email
-from app.models import COUNCIL_AREA_LABELS, SECTOR_LABELS
+from app.core.fields import (
+    LongTextField,
+    TextField,
+    council_area_field,
+    printable_text,
+    required_text,
+    sector_field,
+    work_email,
+)
 
 
 class WatchedForm(FlaskForm):
@@ -26,18 +32,8 @@ class WatchedForm(FlaskForm):
         200,
         description="For example, Penrith Health Visiting team or Ulverston Victoria High School.",
     )
-    sector = ChoiceField(
-        "Which area do you work in?",
-        choices=choices_from(SECTOR_LABELS),
-        validators=[InputRequired(message="Select the area you work in")],
-        invalid_message="Select the area you work in",
-    )
-    council_area = ChoiceField(
-        "Which council area do you work in?",
-        choices=choices_from(COUNCIL_AREA_LABELS),
-        validators=[InputRequired(message="Select the council area you work in")],
-        invalid_message="Select the council area you work in",
-    )
+    sector = sector_field()
+    council_area = council_area_field()
     learning_note = LongTextField(
         "What will you take from this into your work? (optional)",
         validators=[

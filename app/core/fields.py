@@ -68,6 +68,19 @@ def allowed_values(field) -> set[str]:
     return {str(choice.value) for choice in field.iter_choices()}
 
 
+def required_text(label: str, required: str, max_length: int, **kwargs) -> "TextField":
+    """A required single-line answer with a length limit and plain messages."""
+    return TextField(
+        label,
+        validators=[
+            InputRequired(message=required),
+            Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
+            printable_text(f"{label} must only include letters, numbers and punctuation"),
+        ],
+        **kwargs,
+    )
+
+
 class TextField(StringField):
     """A single-line text box, trimmed, in the GOV.UK style."""
 
@@ -203,3 +216,27 @@ def error_summary(form) -> dict:
         if field.errors:
             items.append({"text": field.errors[0], "href": f"#{getattr(field, 'error_target', field.id)}"})
     return {"titleText": "There is a problem", "errorList": items}
+
+
+def sector_field() -> ChoiceField:
+    """Which area of work someone is in: asked when booking and when recording a briefing."""
+    from app.models import SECTOR_LABELS
+
+    return ChoiceField(
+        "Which area do you work in?",
+        choices=choices_from(SECTOR_LABELS),
+        validators=[InputRequired(message="Select the area you work in")],
+        invalid_message="Select the area you work in",
+    )
+
+
+def council_area_field() -> ChoiceField:
+    """Which council area someone works in."""
+    from app.models import COUNCIL_AREA_LABELS
+
+    return ChoiceField(
+        "Which council area do you work in?",
+        choices=choices_from(COUNCIL_AREA_LABELS),
+        validators=[InputRequired(message="Select the council area you work in")],
+        invalid_message="Select the council area you work in",
+    )
