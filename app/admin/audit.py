@@ -8,7 +8,7 @@ rolled back, the note goes with it.
 import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.models import AuditEvent
 
@@ -28,7 +28,7 @@ def actor_now() -> tuple[int | None, str]:
 def record(session, action: str, subject, summary: str) -> None:
     """Note an event to be written with the change about to be committed. `subject` is the record
     changed (its id is read at commit, so a new record has one) or a (type, id) pair."""
-    session = session() if isinstance(session, sa.orm.scoped_session) else session
+    session = session() if isinstance(session, scoped_session) else session
     staff_user_id, actor = actor_now()
     session.info.setdefault(PENDING, []).append((staff_user_id, actor, action, subject, summary))
 

@@ -14,7 +14,18 @@ from app.core.filters import long_date, short_time
 from app.courses.service import first_day_column, today_in_london
 from app.database import begin_write, utcnow
 from app.mail import messages
-from app.models import Booking, BookingStatus, CourseDate, CourseDay, DateStatus, Interest, Role, StaffUser, Venue
+from app.models import (
+    Booking,
+    BookingStatus,
+    CourseDate,
+    CourseDay,
+    DateStatus,
+    Interest,
+    OutboxMessage,
+    Role,
+    StaffUser,
+    Venue,
+)
 
 
 @dataclass(frozen=True)
@@ -144,13 +155,20 @@ def queue_reminders(session: Session, now: datetime, days_before: list[int]) -> 
             first_day <= horizon,
         )
     ).all()
-    queued = 0
+    due = []
     for booking in bookings:
         starts_at = booking.course_date.starts_at
         for days in sorted(days_before, reverse=True):
             due_at = starts_at - timedelta(days=days)
             if due_at <= now < starts_at and booking.confirmed_at and booking.confirmed_at <= due_at:
-                queued += messages.reminder(session, booking, days) is not None
+                due.append((booking, days))
+    # One query for the reminders already queued, rather than one per place.
+    keys = [messages.reminder_key(booking, days) for booking, days in due]
+    sent = set(session.scalars(sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
+    queued = 0
+    for booking, days in due:
+        if messages.reminder_key(booking, days) not in sent:
+            queued += messages.reminder(session, booking, days) is not None
     session.commit()
     return queued
 

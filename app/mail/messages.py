@@ -124,6 +124,11 @@ def date_cancelled(session: Session, booking: Booking, reason: str) -> None:
     )
 
 
+def reminder_key(booking: Booking, days_before: int) -> str:
+    """What makes a reminder unique: it goes once per place, date and number of days."""
+    return f"reminder:{days_before}:booking:{booking.id}:date:{booking.course_date_id}"
+
+
 def reminder(session: Session, booking: Booking, days_before: int) -> OutboxMessage | None:
     return queue_booking_email(
         session,
@@ -131,7 +136,7 @@ def reminder(session: Session, booking: Booking, days_before: int) -> OutboxMess
         "reminder",
         f"Reminder: your training starts in {days_before} days",
         days_before=days_before,
-        dedupe_key=f"reminder:{days_before}:booking:{booking.id}:date:{booking.course_date_id}",
+        dedupe_key=reminder_key(booking, days_before),
     )
 
 
