@@ -45,10 +45,11 @@ run: $(VENV)/.runtime assets
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# The whole suite: lint, then every test. DATABASE_URL chooses the database (SQLite if unset).
+# The whole suite: lint, the layers' import contract, then every test. DATABASE_URL chooses the database.
 test: $(VENV)/.test assets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 test-postgres: $(VENV)/.test assets
@@ -57,6 +58,7 @@ test-postgres: $(VENV)/.test assets
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.test
 	$(BIN)/ruff check --fix .

@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_templates(app)
     register_extensions(app)
     register_blueprints(app)
+    register_messages()
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -89,7 +90,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     mail_transport.init_app(app)
     with app.app_context():
-        install_sqlite_transaction_control(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+        writers = install_sqlite_transaction_control(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+    if writers is not None:
+        app.extensions["sqlite_writers"] = writers
 
 
 def register_blueprints(app: Flask) -> None:
@@ -98,17 +101,26 @@ def register_blueprints(app: Flask) -> None:
     from app.booking.routes import bp as booking_bp
     from app.briefings.admin import bp as briefings_admin_bp
     from app.briefings.routes import bp as briefings_bp
+    from app.core import converters
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
-    from app.mail.routes import bp as calendar_bp
 
+    converters.register(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(booking_bp)
-    app.register_blueprint(calendar_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(briefings_bp)
     app.register_blueprint(briefings_admin_bp)
+
+
+def register_messages() -> None:
+    """Each part registers the emails it owns, and the worker's scheduled jobs, when it is imported."""
+    import app.booking.messages
+    import app.briefings.messages
+    import app.courses.messages
+    import app.courses.reminders
+    import app.mail.invites  # noqa: F401
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -108,7 +108,8 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
     """
     import sqlalchemy as sa
 
-    from app.admin.auth import hash_password
+    from app.core.staff import hash_password
+    from app.database import begin_write
     from app.extensions import db
     from app.models import (
         LONDON,
@@ -136,6 +137,7 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
     sectors, areas = list(Sector), list(CouncilArea)
     with app.app_context():
         session = db.session
+        begin_write(session)  # one write transaction for the whole load, committed at the end
         session.add(
             StaffUser(
                 email=ADMIN_EMAIL, name="Bench Admin", role=Role.ADMIN, password_hash=hash_password(ADMIN_PASSWORD)
@@ -305,6 +307,7 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
         )
         session.commit()
         if is_postgres(app.config["SQLALCHEMY_DATABASE_URI"]):
+            begin_write(session)
             session.execute(sa.text("ANALYZE"))
             session.commit()
         session.remove()

@@ -66,11 +66,12 @@ def make_video(path: Path, size: int, fill_random: bool) -> None:
 def add_briefing(database_url: str, media_dir: Path, size: int) -> str:
     """A published briefing whose video is the big file; returns the video's path on the site."""
     from app import create_app
+    from app.database import writing
     from app.extensions import db
     from app.models import Briefing, BriefingFile, MediaKind
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench-setup", "MEDIA_DIR": str(media_dir)})
-    with app.app_context():
+    with app.app_context(), writing(db.session):
         briefing = Briefing(
             slug="bench-briefing",
             title="Bench briefing",
@@ -83,7 +84,7 @@ def add_briefing(database_url: str, media_dir: Path, size: int) -> str:
             BriefingFile(kind=MediaKind.WEBM_VIDEO, stored_name=STORED_NAME, content_type="video/webm", size_bytes=size)
         )
         db.session.add(briefing)
-        db.session.commit()
+    with app.app_context():
         db.session.remove()
         db.engine.dispose()  # no pooled connection may cross the fork of the clients
     return f"/briefings/bench-briefing/media/{STORED_NAME}"

@@ -88,7 +88,8 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # Migrations write: on SQLite, take the write lock when their transaction begins (app/database.py).
+    with connectable.connect().execution_options(take_write_lock=True) as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
+from app.database import write_connection
 from app.extensions import db
 from config import normalise_database_url
 
@@ -72,7 +73,7 @@ def clean_database(app):
         db.session.remove()
         migrated = set(sa.inspect(db.engine).get_table_names())
         tables = [table.name for table in reversed(db.metadata.sorted_tables) if table.name in migrated]
-        with db.engine.begin() as connection:
+        with write_connection(db.engine) as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             else:

@@ -1,12 +1,46 @@
-"""Plain helpers that make the records a test needs, with sensible defaults."""
+"""Plain helpers that make the records a test needs, with sensible defaults. The only factories."""
 
 import itertools
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 from app.booking.service import BookingDetails
-from app.models import LONDON, CouncilArea, Course, CourseDate, CourseDay, DateStatus, Sector, Venue
+from app.briefings import service as briefings
+from app.core.staff import hash_password
+from app.database import writing
+from app.models import (
+    LONDON,
+    Briefing,
+    CouncilArea,
+    Course,
+    CourseDate,
+    CourseDay,
+    DateStatus,
+    Role,
+    Sector,
+    StaffUser,
+    Venue,
+)
 
 _numbers = itertools.count(1)
+STAFF_PASSWORD = "a long enough password"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "briefings"
+SAMPLE = {
+    "webm": FIXTURES / "sample.webm",
+    "mp4": FIXTURES / "sample.mp4",
+    "captions": FIXTURES / "sample.vtt",
+    "chapters": FIXTURES / "sample-chapters.vtt",
+    "transcript": FIXTURES / "sample-transcript.txt",
+    "poster": FIXTURES / "sample-poster.png",
+}
+SLOT_OF = {"webm": "video", "mp4": "video"}
+
+
+def save(session, record):
+    """Store a record in its own write transaction and return it."""
+    with writing(session):
+        session.add(record)
+    return record
 
 
 def make_course(session, **overrides) -> Course:
@@ -19,10 +53,7 @@ def make_course(session, **overrides) -> Course:
         "audience": "New members of staff, and anyone who has not yet done the training.",
     }
     values.update(overrides)
-    course = Course(**values)
-    session.add(course)
-    session.commit()
-    return course
+    return save(session, Course(**values))
 
 
 def make_venue(session, **overrides) -> Venue:
@@ -37,10 +68,7 @@ def make_venue(session, **overrides) -> Venue:
         "parking": "Car park next to the building.",
     }
     values.update(overrides)
-    venue = Venue(**values)
-    session.add(venue)
-    session.commit()
-    return venue
+    return save(session, Venue(**values))
 
 
 def make_date(
@@ -60,16 +88,17 @@ def make_date(
     now = now or datetime.now(UTC)
     first_day = now.astimezone(LONDON).date() + timedelta(days=days_from_now)
     closes = datetime.combine(first_day - timedelta(days=closes_days_before), time(17), tzinfo=LONDON)
-    course_date = CourseDate(
-        course=course or make_course(session),
-        venue=venue or make_venue(session),
-        capacity=capacity,
-        status=status,
-        booking_closes_at=closes.astimezone(UTC),
-        days=[CourseDay(day=first_day + timedelta(days=n), start_time=start, end_time=end) for n in (0, 1)],
-    )
-    session.add(course_date)
-    session.commit()
+    course, venue = course or make_course(session), venue or make_venue(session)
+    with writing(session):
+        course_date = CourseDate(
+            course=course,
+            venue=venue,
+            capacity=capacity,
+            status=status,
+            booking_closes_at=closes.astimezone(UTC),
+            days=[CourseDay(day=first_day + timedelta(days=n), start_time=start, end_time=end) for n in (0, 1)],
+        )
+        session.add(course_date)
     return course_date
 
 
@@ -112,22 +141,45 @@ def booking_form(**overrides) -> dict:
     return {key: value for key, value in values.items() if value is not None}
 
 
-STAFF_PASSWORD = "a long enough password"
-
-
-def make_staff(
-    session, *, email: str | None = None, role=None, name: str = "Sam Staff", password: str = STAFF_PASSWORD
-):
-    """A staff account that can sign in with STAFF_PASSWORD."""
-    from app.admin.auth import hash_password
-    from app.models import Role, StaffUser
-
+def make_staff(session, *, email: str | None = None, role: Role = Role.ADMIN, name: str = "Sam Staff") -> StaffUser:
+    """A staff account that signs in with STAFF_PASSWORD."""
     user = StaffUser(
         email=email or f"staff{next(_numbers)}@example.org",
         name=name,
-        role=role or Role.ADMIN,
-        password_hash=hash_password(password),
+        role=role,
+        password_hash=hash_password(STAFF_PASSWORD),
     )
-    session.add(user)
-    session.commit()
-    return user
+    return save(session, user)
+
+
+def sign_in(client, user) -> None:
+    """Sign in through the sign-in page, as a person would."""
+    response = client.post("/admin/sign-in", data={"email": user.email, "password": STAFF_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def make_briefing(session, *, files=("webm", "captions"), published: bool = True, **overrides) -> Briefing:
+    """A briefing with some of the sample files; published unless asked otherwise."""
+    number = next(_numbers)
+    values = {
+        "slug": f"briefing-{number}",
+        "title": f"Partner briefing {number}",
+        "summary": "A narrated briefing about the ideas behind Signs of Safety.",
+        "description": "What Signs of Safety is.\n\nHow we work with families.",
+        "audience": "Partners in schools, health and the voluntary sector.\n\nAnyone waiting for the training.",
+    }
+    values.update(overrides)
+    briefing_id = briefings.save_briefing(session, None, values, actor=None).id
+    for name in files:
+        attach(session, briefing_id, SLOT_OF.get(name, name), SAMPLE[name])
+    if published:
+        briefings.set_published(session, briefing_id, True, actor=None)
+    return session.get(Briefing, briefing_id)
+
+
+def attach(session, briefing, slot: str, path: Path, filename: str | None = None):
+    """Upload a file to a briefing through the same checks staff uploads go through."""
+    briefing_id = briefing if isinstance(briefing, int) else briefing.id
+    with open(path, "rb") as stream:
+        received = briefings.receive_file(slot, stream, filename or path.name, max_bytes=10 * 1024 * 1024)
+    return briefings.attach_file(session, briefing_id, received, actor=None)

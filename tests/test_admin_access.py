@@ -5,6 +5,7 @@ import re
 import pytest
 from werkzeug.routing import AnyConverter, IntegerConverter
 
+from app.database import writing
 from app.models import Role
 from tests.factories import STAFF_PASSWORD, make_date, make_staff
 
@@ -66,8 +67,8 @@ def test_a_trainer_is_refused_every_admin_page_except_their_own_dates(app, sessi
 def test_a_trainer_sees_the_dates_they_are_assigned_to(session, staff):
     course_date = make_date(session)
     trainer = make_staff(session, role=Role.TRAINER)
-    course_date.trainers.append(trainer)
-    session.commit()
+    with writing(session):
+        course_date.trainers.append(trainer)
     staff.sign_in(trainer.email)
     assert staff.client.get(f"/admin/dates/{course_date.id}").status_code == 200
     day = course_date.days[0]
@@ -107,8 +108,8 @@ def test_sign_in_lands_on_the_dashboard_and_sign_out_ends_the_session(session, s
 
 def test_a_switched_off_account_cannot_sign_in(session, staff):
     admin = make_staff(session)
-    admin.active = False
-    session.commit()
+    with writing(session):
+        admin.active = False
     assert staff.sign_in(admin.email).status_code == 200
 
 

@@ -7,10 +7,11 @@ from datetime import UTC, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.admin.export import safe_cell
-from app.admin.service import roster
 from app.booking.service import book_place
-from app.courses.changes import queue_access_summaries
+from app.core.exports import safe_cell
+from app.courses.reminders import queue_access_summaries
+from app.courses.roster import roster
+from app.database import writing
 from app.mail.outbox import send_due
 from app.models import Attendance, AuditEvent, Booking, BookingStatus, Role
 from tests.factories import booking_form, details, make_date, make_staff
@@ -82,8 +83,8 @@ def test_taking_the_register_records_each_day_and_shows_in_the_spreadsheet(clien
 def test_a_trainer_takes_the_register_for_their_date(client, session, staff):
     course_date = make_date(session)
     trainer = make_staff(session, role=Role.TRAINER)
-    course_date.trainers.append(trainer)
-    session.commit()
+    with writing(session):
+        course_date.trainers.append(trainer)
     booking = book_place(session, course_date.id, details()).booking
     staff.sign_in(trainer.email)
     day = course_date.days[1]
@@ -145,8 +146,8 @@ def test_admins_and_the_dates_trainers_are_emailed_the_access_summary_five_days_
     admin = make_staff(session, email="admin@example.org")
     trainer = make_staff(session, email="trainer@example.org", role=Role.TRAINER)
     make_staff(session, email="other.trainer@example.org", role=Role.TRAINER)
-    course_date.trainers.append(trainer)
-    session.commit()
+    with writing(session):
+        course_date.trainers.append(trainer)
     book_place(session, course_date.id, details(access_details="A quiet space at lunch"))
     send_due(session)
     mail_server.messages.clear()
@@ -200,9 +201,9 @@ def test_a_failed_email_can_be_tried_again_from_the_dashboard(app, client, sessi
     from app.models import OutboxMessage, OutboxStatus
 
     book_place(session, make_date(session).id, details(email="unlucky@example.org"))
-    message = session.scalars(sa.select(OutboxMessage)).one()
-    message.status, message.last_error = OutboxStatus.FAILED, "ConnectionRefusedError: no mail server"
-    session.commit()
+    with writing(session):
+        message = session.scalars(sa.select(OutboxMessage)).one()
+        message.status, message.last_error = OutboxStatus.FAILED, "ConnectionRefusedError: no mail server"
     page = client.get("/admin/").get_data(as_text=True)
     assert "unlucky@example.org" in page and "no mail server" in page
     client.post(f"/admin/emails/{message.id}/retry")

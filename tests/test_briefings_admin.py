@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.briefings import service
 from app.models import AuditEvent, Briefing, BriefingFile, CouncilArea, MediaKind, Role, Sector
-from tests.briefing_factories import SAMPLE, make_admin, make_briefing, sign_in
+from tests.factories import SAMPLE, make_briefing, make_staff, sign_in
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 4000
 
@@ -18,7 +18,7 @@ ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 4000
 @pytest.fixture
 def admin(client, session):
     """The test client, signed in as an admin."""
-    sign_in(client, make_admin(session))
+    sign_in(client, make_staff(session))
     return client
 
 
@@ -74,7 +74,7 @@ def test_every_briefings_admin_page_needs_sign_in(app, session):
 
 def test_trainers_cannot_manage_briefings(app, session, client):
     make_briefing(session)
-    sign_in(client, make_admin(session, role=Role.TRAINER))
+    sign_in(client, make_staff(session, role=Role.TRAINER))
     for path, method in routes(app):
         assert client.open(path, method=method).status_code == 403, (path, method)
 
@@ -105,7 +105,7 @@ def test_an_admin_adds_a_briefing_uploads_its_files_and_publishes_it(admin, app,
     session.rollback()
     assert {f.kind for f in session.get(Briefing, briefing.id).files} == set(MediaKind)
     actions = session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions == ["briefing saved"] + ["briefing file uploaded"] * 6 + ["briefing published"]
+    assert actions == ["briefing added"] + ["briefing file uploaded"] * 6 + ["briefing published"]
 
 
 def test_the_web_address_name_must_be_well_formed_and_unused(admin, session):
@@ -197,8 +197,8 @@ def test_the_upload_form_still_needs_its_security_token(app, session):
     client = production.test_client()
     sign_in_page = client.get("/admin/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', sign_in_page).group(1)
-    user = make_admin(session)
-    from tests.briefing_factories import STAFF_PASSWORD
+    user = make_staff(session)
+    from tests.factories import STAFF_PASSWORD
 
     signed_in = client.post(
         "/admin/sign-in", data={"email": user.email, "password": STAFF_PASSWORD, "csrf_token": token}

@@ -8,7 +8,7 @@ import pytest
 from app.briefings import checks, media, service
 from app.briefings.checks import FileTooLarge, MediaRefused
 from app.models import MediaKind
-from tests.briefing_factories import SAMPLE
+from tests.factories import SAMPLE
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 2000
 

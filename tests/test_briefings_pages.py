@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.mail.outbox import send_due
 from app.models import BriefingPlay, MediaKind, OutboxMessage, WatchedRecord
-from tests.briefing_factories import attach, make_admin, make_briefing, sign_in
+from tests.factories import attach, make_briefing, make_staff, sign_in
 
 
 def plays(session) -> int:
@@ -88,7 +88,7 @@ def test_without_a_transcript_file_the_page_shows_the_words_of_the_captions_esca
         "00:02.000 --> 00:04.000\n<img src=x onerror=alert(1)>&lt;script&gt;alert(2)&lt;/script&gt;\n"
     )
     attach(session, briefing, "captions", hostile)
-    sign_in(client, make_admin(session))
+    sign_in(client, make_staff(session))
     page = text(client.get(f"/briefings/{briefing.slug}"))
     assert "These are the words of the captions." in page
     assert "<script>alert" not in page and "<img src=x" not in page and "onerror" not in page
@@ -119,7 +119,7 @@ def test_an_unpublished_briefing_is_hidden_from_the_public_and_previewed_by_staf
     client = app.test_client()
     for path in ("", "/transcript.txt", "/watched"):
         assert client.get(f"/briefings/{briefing.slug}{path}").status_code == 404
-    sign_in(client, make_admin(session))
+    sign_in(client, make_staff(session))
     page = text(client.get(f"/briefings/{briefing.slug}"))
     assert "Not published" in page
     assert "data-play-url" not in page  # staff previews are not counted

@@ -21,7 +21,7 @@ from app.models import (
     Sector,
     WatchedRecord,
 )
-from tests.briefing_factories import SAMPLE, attach, make_briefing
+from tests.factories import SAMPLE, attach, make_briefing
 
 
 def watched_details(**overrides) -> service.WatchedDetails:
@@ -44,9 +44,9 @@ def media_file_exists(app, name: str) -> bool:
 def test_a_briefing_cannot_be_published_without_a_video_and_captions(session):
     briefing = make_briefing(session, files=("webm",), published=False)
     with pytest.raises(service.BriefingError, match="upload a video and its captions"):
-        service.set_published(session, briefing.id, True)
+        service.set_published(session, briefing.id, True, actor=None)
     attach(session, briefing, "captions", SAMPLE["captions"])
-    assert service.set_published(session, briefing.id, True).published
+    assert service.set_published(session, briefing.id, True, actor=None).published
 
 
 def test_only_published_briefings_are_listed_for_the_public(session):
@@ -83,20 +83,20 @@ def test_the_length_comes_from_the_video_or_else_from_the_captions(session):
 def test_a_published_briefing_keeps_its_video_and_captions(app, session):
     briefing = make_briefing(session, files=("webm", "captions", "chapters"))
     with pytest.raises(service.BriefingError, match="needs a video and captions"):
-        service.remove_file(session, briefing.id, MediaKind.CAPTIONS)
+        service.remove_file(session, briefing.id, MediaKind.CAPTIONS, actor=None)
     chapters = briefing.file(MediaKind.CHAPTERS).stored_name
-    service.remove_file(session, briefing.id, MediaKind.CHAPTERS)
+    service.remove_file(session, briefing.id, MediaKind.CHAPTERS, actor=None)
     assert session.get(Briefing, briefing.id).file(MediaKind.CHAPTERS) is None
     assert not media_file_exists(app, chapters)
     with pytest.raises(service.BriefingError, match="already been removed"):
-        service.remove_file(session, briefing.id, MediaKind.CHAPTERS)
+        service.remove_file(session, briefing.id, MediaKind.CHAPTERS, actor=None)
 
 
 def test_a_file_kept_for_a_briefing_that_has_gone_is_removed_again(app, session):
     with app.app_context(), open(SAMPLE["webm"], "rb") as stream:
         received = service.receive_file("video", stream, "x.webm", max_bytes=10**7)
     with pytest.raises(service.BriefingError):
-        service.attach_file(session, 999999, received)
+        service.attach_file(session, 999999, received, actor=None)
     assert not media_file_exists(app, received.stored_name)
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from app.models import MediaKind
-from tests.briefing_factories import SAMPLE, make_admin, make_briefing, sign_in
+from tests.factories import SAMPLE, make_briefing, make_staff, sign_in
 
 VIDEO = SAMPLE["webm"].read_bytes()
 SIZE = len(VIDEO)
@@ -147,7 +147,7 @@ def test_files_of_an_unpublished_briefing_are_for_signed_in_staff_only_and_never
     url = f"/briefings/{briefing.slug}/media/{briefing.file(MediaKind.WEBM_VIDEO).stored_name}"
     client = app.test_client()
     assert client.get(url).status_code == 404
-    sign_in(client, make_admin(session))
+    sign_in(client, make_staff(session))
     response = client.get(url)
     assert response.status_code == 200
     assert "private" in response.headers["Cache-Control"] and "public" not in response.headers["Cache-Control"]

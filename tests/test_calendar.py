@@ -7,6 +7,7 @@ import icalendar
 from dateutil.rrule import rrulestr
 
 from app.booking.service import book_place
+from app.database import writing
 from app.mail import calendar
 from app.models import CourseDay, DateStatus
 from tests.factories import details, make_date
@@ -29,10 +30,10 @@ def invites_for(booking, course_date, method="REQUEST", sequence=0):
 
 
 def set_days(session, course_date, *days):
-    course_date.days.clear()
-    session.flush()
-    course_date.days.extend(CourseDay(day=d, start_time=s, end_time=e) for d, s, e in days)
-    session.commit()
+    with writing(session):
+        course_date.days.clear()
+        session.flush()
+        course_date.days.extend(CourseDay(day=d, start_time=s, end_time=e) for d, s, e in days)
 
 
 def parse(ics):

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 import trustme
 
 from app.booking.service import book_place
-from app.database import utcnow
+from app.courses import messages
+from app.database import utcnow, writing
 from app.extensions import db
-from app.mail import messages
 from app.mail.outbox import claim_due, outbox_summary, retry_failed, send_due
 from app.models import Interest, OutboxMessage, OutboxStatus
 from tests.factories import details, make_date
@@ -180,7 +180,7 @@ def test_a_message_is_marked_failed_after_the_last_attempt_kept_and_can_be_tried
         assert message.status == OutboxStatus.FAILED and message.attempts == 3
         status = runner.invoke(args=["mail", "status"]).output
         assert "failed: 1" in status and "unlucky@example.org" in status
-        assert retry_failed(session, message.id)
+        assert retry_failed(session, message.id, actor=None)
         assert outbox(session)[0].status == OutboxStatus.PENDING
     finally:
         app.config.update(MAIL_SERVER=None, MAIL_MAX_ATTEMPTS=8)
@@ -198,17 +198,17 @@ def test_a_message_claimed_by_a_worker_that_died_is_sent_after_its_lease_expires
 
 def test_two_workers_deliver_200_queued_messages_with_none_sent_twice(app, session, mail_server):
     course_date = make_date(session)
-    for number in range(200):
-        interest = Interest(
-            course_id=course_date.course_id,
-            full_name="P",
-            email=f"p{number}@example.org",
-            email_key=f"p{number}@example.org",
-        )
-        session.add(interest)
-        session.flush()
-        messages.dates_published(session, interest, course_date)
-    session.commit()
+    with writing(session):
+        for number in range(200):
+            interest = Interest(
+                course_id=course_date.course_id,
+                full_name="P",
+                email=f"p{number}@example.org",
+                email_key=f"p{number}@example.org",
+            )
+            session.add(interest)
+            session.flush()
+            messages.dates_published(session, interest, course_date)
     barrier = threading.Barrier(2)
     reports = []
 
@@ -242,10 +242,10 @@ def test_the_worker_command_and_send_due_command_deliver(runner, session, mail_s
 def test_a_message_that_can_no_longer_be_written_is_retried_not_crashed_on(session, mail_server):
     from app.mail.outbox import queue_message
 
-    queue_message(
-        session, kind="dates_published", to="x@example.org", subject="New dates", context={"course_date_id": 999}
-    )
-    session.commit()
+    with writing(session):
+        queue_message(
+            session, kind="dates_published", to="x@example.org", subject="New dates", context={"course_date_id": 999}
+        )
     report = send_due(session)
     assert report.retrying == 1
     assert "no longer exists" in outbox(session)[0].last_error

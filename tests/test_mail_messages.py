@@ -3,10 +3,15 @@
 from datetime import UTC, datetime, time, timedelta
 
 import icalendar
+import pytest
 import sqlalchemy as sa
 
-from app.booking.service import book_place, cancel_booking, move_booking, register_interest
-from app.courses.changes import DayTimes, cancel_date, change_date, publish_date, queue_reminders
+from app.booking.service import book_place, cancel_booking, move_booking
+from app.core.rules import Refused
+from app.courses.dates import DayTimes, cancel_date, change_date, publish_date
+from app.courses.reminders import queue_reminders
+from app.courses.service import register_interest
+from app.database import writing
 from app.mail.outbox import send_due
 from app.models import DateStatus, OutboxMessage
 from tests.factories import details, make_course, make_date, make_venue
@@ -54,7 +59,10 @@ def test_uid_stays_the_same_and_sequence_rises_through_confirm_change_and_cancel
     booking = book_place(session, course_date.id, details()).booking
     first_day = course_date.first_day
     change_date(
-        session, course_date.id, days=[DayTimes(first_day + timedelta(days=n), time(10), time(16)) for n in (0, 1)]
+        session,
+        course_date.id,
+        days=[DayTimes(first_day + timedelta(days=n), time(10), time(16)) for n in (0, 1)],
+        actor=None,
     )
     cancel_booking(session, booking.manage_token)
     arrived = sent(session, mail_server)
@@ -89,7 +97,7 @@ def test_the_team_cancelling_a_date_tells_everyone_booked_or_waiting_with_the_re
     book_place(session, course_date.id, details(email="waiting@example.org"))
     book_place(session, course_date.id, details(email="gone@example.org"))
     sent(session, mail_server)
-    told = cancel_date(session, course_date.id, "The trainer is ill.")
+    told = cancel_date(session, course_date.id, "The trainer is ill.", actor=None)
     arrived = {m["To"]: (method, m) for _s, method, _e, m in sent(session, mail_server)}
     assert told == 3
     assert arrived["booked@example.org"][0] == "CANCEL"
@@ -102,7 +110,7 @@ def test_changing_the_venue_says_what_changed(session, mail_server):
     book_place(session, course_date.id, details())
     sent(session, mail_server)
     kendal = make_venue(session, name="County Offices", address="Busher Walk", town="Kendal", postcode="LA9 4RQ")
-    change_date(session, course_date.id, venue_id=kendal.id)
+    change_date(session, course_date.id, venue_id=kendal.id, actor=None)
     ((_subject, method, event, message),) = sent(session, mail_server)
     assert method == "REQUEST"
     assert "Kendal" in str(event["LOCATION"])
@@ -134,7 +142,7 @@ def test_reminders_go_fourteen_and_two_days_before_once_each_and_not_to_cancelle
 def test_no_reminders_for_a_cancelled_date(session):
     course_date = make_date(session, days_from_now=20)
     book_place(session, course_date.id, details())
-    cancel_date(session, course_date.id, "Room not available.")
+    cancel_date(session, course_date.id, "Room not available.", actor=None)
     starts = course_date.starts_at.astimezone(UTC)
     assert queue_reminders(session, starts - timedelta(days=1), [14, 2]) == 0
 
@@ -152,9 +160,10 @@ def test_publishing_a_date_tells_everyone_interested_once(session, mail_server):
     register_interest(session, course.id, "Lee", "lee@example.org")
     first = make_date(session, course=course, status=DateStatus.DRAFT)
     second = make_date(session, course=course, status=DateStatus.DRAFT, days_from_now=60)
-    assert publish_date(session, first.id) == 2
-    assert publish_date(session, first.id) == 0  # already published
-    assert publish_date(session, second.id) == 0  # each person is told once
+    assert publish_date(session, first.id, actor=None) == 2
+    with pytest.raises(Refused, match="Only a date in draft"):
+        publish_date(session, first.id, actor=None)
+    assert publish_date(session, second.id, actor=None) == 0  # each person is told once
     arrived = sent(session, mail_server)
     assert sorted(m["To"] for _s, _m, _e, m in arrived) == ["lee@example.org", "zoe@example.org"]
     assert f"http://training.example.test/dates/{first.id}" in arrived[0][3].get_body(("plain",)).get_content()
@@ -162,9 +171,9 @@ def test_publishing_a_date_tells_everyone_interested_once(session, mail_server):
 
 def test_days_with_different_hours_get_one_invite_each(session, mail_server):
     course_date = make_date(session)
-    day_one, day_two = course_date.days
-    day_two.start_time, day_two.end_time = time(13), time(17)
-    session.commit()
+    with writing(session):
+        day_one, day_two = course_date.days
+        day_two.start_time, day_two.end_time = time(13), time(17)
     book_place(session, course_date.id, details())
     arrived = sent(session, mail_server)
     assert [s for s, _m, _e, _msg in arrived] == [

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.booking.service import book_place
+from app.database import writing
 from app.models import DateStatus, Interest
 from tests.factories import details, make_course, make_date, make_venue
 
@@ -180,8 +181,8 @@ def test_the_dates_page_shows_changes_at_once_despite_being_kept_between_request
     assert "2 places left" in text(client, "/dates")
     later = make_date(session, days_from_now=90)
     assert f"/dates/{later.id}" in text(client, "/dates")
-    course_date.venue.name = "Renamed Hall"
-    session.commit()
+    with writing(session):
+        course_date.venue.name = "Renamed Hall"
     assert "Renamed Hall" in text(client, "/dates")
     assert "Renamed Hall" in text(client, "/")
 

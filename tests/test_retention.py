@@ -5,8 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from app.admin.retention import months_before, purge
-from app.booking.service import book_place, booking_by_token, register_interest
-from app.courses.changes import publish_date
+from app.booking.service import book_place, booking_by_token
+from app.courses.dates import publish_date
+from app.courses.service import register_interest
+from app.database import writing
 from app.mail.outbox import send_due
 from app.models import Attendance, Booking, BookingStatus, CouncilArea, DateStatus, Interest, OutboxMessage, Sector
 from tests.factories import details, make_course, make_date
@@ -16,9 +18,9 @@ def booked_long_ago(session, *, days_ago: int, **person):
     """A date that ended `days_ago` days ago, with one confirmed booking made before it."""
     course_date = make_date(session, days_from_now=40)
     booking = book_place(session, course_date.id, details(**person)).booking
-    for day in course_date.days:
-        day.day -= timedelta(days=41 + days_ago)
-    session.commit()
+    with writing(session):
+        for day in course_date.days:
+            day.day -= timedelta(days=41 + days_ago)
     return booking
 
 
@@ -42,8 +44,8 @@ def test_bookings_are_anonymised_after_two_years_keeping_what_reports_count(sess
         session, days_ago=800, full_name="Siân Evans", sector=Sector.SCHOOLS, council_area=CouncilArea.CUMBERLAND
     )
     token, reference = booking.manage_token, booking.reference
-    session.add(Attendance(booking_id=booking.id, course_day_id=booking.course_date.days[0].id, attended=True))
-    session.commit()
+    with writing(session):
+        session.add(Attendance(booking_id=booking.id, course_day_id=booking.course_date.days[0].id, attended=True))
     send_due(session)  # the confirmation email went out back then
     report = purge(session, datetime.now(UTC), access_needs_days=30, anonymise_months=24)
     assert report.anonymised == 1 and report.emails_removed == 1
@@ -66,7 +68,7 @@ def test_bookings_are_anonymised_after_two_years_keeping_what_reports_count(sess
 def test_people_told_about_new_dates_long_ago_are_forgotten(session):
     course = make_course(session)
     register_interest(session, course.id, "Lee", "lee@example.org")
-    publish_date(session, make_date(session, course=course, status=DateStatus.DRAFT).id)
+    publish_date(session, make_date(session, course=course, status=DateStatus.DRAFT).id, actor=None)
     later = datetime.now(UTC) + timedelta(days=800)
     purge(session, later, access_needs_days=30, anonymise_months=24)
     assert session.scalar(sa.select(sa.func.count(Interest.id))) == 0
@@ -86,7 +88,7 @@ def test_months_before_handles_short_months():
 
 def test_watched_records_are_anonymised_after_two_years_keeping_the_counts(session):
     from app.models import WatchedRecord
-    from tests.briefing_factories import make_briefing
+    from tests.factories import make_briefing
 
     briefing = make_briefing(session)
     record = WatchedRecord(
@@ -97,8 +99,8 @@ def test_watched_records_are_anonymised_after_two_years_keeping_the_counts(sessi
         sector=Sector.SCHOOLS,
         council_area=CouncilArea.CUMBERLAND,
     )
-    session.add(record)
-    session.commit()
+    with writing(session):
+        session.add(record)
     purge(session, datetime.now(UTC), access_needs_days=30, anonymise_months=24)
     session.rollback()
     assert session.get(WatchedRecord, record.id).full_name == "Zoë Armstrong"  # too recent

@@ -1,62 +1,60 @@
-"""A date's people: the list, bookings on someone's behalf, the register and the exports."""
+"""A date's people: bookings on someone's behalf, cancelling and moving them, the register and the exports."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, flash, redirect, render_template, request, url_for
 
-from app.admin import audit, bp, service
-from app.admin.auth import date_for_staff, roles
+from app.admin import service
+from app.admin.access import date_for_staff
+from app.admin.blueprint import bp
 from app.admin.export import roster_csv
-from app.admin.forms import ConfirmForm, MoveBookingForm
+from app.admin.forms import MoveBookingForm
 from app.booking import service as booking_service
 from app.booking.forms import BookingForm
-from app.booking.routes import details_from
+from app.core.downloads import download
 from app.core.fields import choices_from
 from app.core.filters import date_summary
+from app.core.forms import ConfirmForm
+from app.core.rules import Refused
+from app.core.staff import acting_staff, roles
+from app.courses.roster import roster
 from app.database import utcnow
 from app.extensions import db
 from app.models import Booking, CourseDay, Role
-
-DATE = "<int(max=2147483647):date_id>"
-BOOKING = "<int(max=2147483647):booking_id>"
 
 
 def booking_for_admin(booking_id: int) -> Booking:
     return db.session.get(Booking, booking_id) or abort(404)
 
 
-@bp.route(f"/dates/{DATE}/bookings/new", methods=["GET", "POST"])
+@bp.route("/dates/<id:date_id>/bookings/new", methods=["GET", "POST"])
 def add_booking(date_id: int):
     """Book a place for someone, with the same rules and emails as booking online."""
     course_date = date_for_staff(date_id)
     form = BookingForm()
     if form.validate_on_submit():
-        audit.record(db.session, "booking added", ("course_date", date_id), "Booked a place for someone")
         try:
-            result = booking_service.book_place(db.session, date_id, details_from(form))
-        except booking_service.BookingError as refused:
+            result = booking_service.book_place(
+                db.session, date_id, form.details(), submission_key=form.submission_key.data, actor=acting_staff()
+            )
+        except Refused as refused:
             form.email.errors.append(refused.message)
         else:
-            where = (
-                "a place"
-                if result.waiting_position is None
-                else f"number {result.waiting_position} on the waiting list"
-            )
+            position = result.waiting_position
+            where = "a place" if position is None else f"number {position} on the waiting list"
             flash(f"Booked: {result.booking.reference}, {where}. They have been emailed.", "success")
             return redirect(url_for("admin.date", date_id=date_id))
     return render_template("admin/add_booking.html", form=form, course_date=course_date)
 
 
-@bp.route(f"/bookings/{BOOKING}/cancel", methods=["GET", "POST"])
+@bp.route("/bookings/<id:booking_id>/cancel", methods=["GET", "POST"])
 def cancel_booking(booking_id: int):
     """Cancel someone's booking; their place goes to the waiting list."""
     booking = booking_for_admin(booking_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         date_id = booking.course_date_id
-        audit.record(db.session, "booking cancelled", booking, f"Cancelled booking {booking.reference}")
         try:
-            result = booking_service.cancel_booking(db.session, booking.manage_token)
-        except booking_service.BookingError as refused:
+            result = booking_service.cancel_booking(db.session, booking.manage_token, actor=acting_staff())
+        except Refused as refused:
             flash(refused.message, "error")
         else:
             offered = f" {len(result.promoted)} person on the waiting list got the place." if result.promoted else ""
@@ -72,7 +70,7 @@ def cancel_booking(booking_id: int):
     )
 
 
-@bp.route(f"/bookings/{BOOKING}/move", methods=["GET", "POST"])
+@bp.route("/bookings/<id:booking_id>/move", methods=["GET", "POST"])
 def move_booking(booking_id: int):
     """Move someone's booking to another date of the course with a place free."""
     booking = booking_for_admin(booking_id)
@@ -81,10 +79,11 @@ def move_booking(booking_id: int):
     form.new_date.choices = choices_from({d.id: date_summary(d) for d in choices})
     if choices and form.validate_on_submit():
         old_date_id = booking.course_date_id
-        audit.record(db.session, "booking moved", booking, f"Moved booking {booking.reference}")
         try:
-            booking_service.move_booking(db.session, booking.manage_token, int(form.new_date.data))
-        except booking_service.BookingError as refused:
+            booking_service.move_booking(
+                db.session, booking.manage_token, int(form.new_date.data), actor=acting_staff()
+            )
+        except Refused as refused:
             form.new_date.errors.append(refused.message)
         else:
             flash("The booking has been moved. They have been emailed.", "success")
@@ -92,7 +91,7 @@ def move_booking(booking_id: int):
     return render_template("admin/move_booking.html", form=form, booking=booking, choices=choices)
 
 
-@bp.route(f"/dates/{DATE}/register/<int(max=2147483647):day_id>", methods=["GET", "POST"])
+@bp.route("/dates/<id:date_id>/register/<id:day_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN, Role.TRAINER)
 def register(date_id: int, day_id: int):
     """Take the register for one day: attended or absent for each person."""
@@ -100,50 +99,40 @@ def register(date_id: int, day_id: int):
     day = db.session.get(CourseDay, day_id)
     if day is None or day.course_date_id != date_id:
         abort(404)
-    roster = service.roster(db.session, course_date)
+    people = roster(db.session, course_date)
     form = ConfirmForm()
     if form.validate_on_submit():
         marks = {}
-        for booking in roster.confirmed:
+        for booking in people.confirmed:
             answer = request.form.get(f"attended-{booking.id}")
             if answer in ("yes", "no"):
                 marks[booking.id] = answer == "yes"
-        audit.record(db.session, "register taken", ("course_day", day.id), f"Took the register for {day.day:%d %B %Y}")
-        saved = service.mark_attendance(db.session, day, marks, current_user)
+        saved = service.mark_attendance(db.session, day.id, marks, actor=acting_staff())
         flash(f"The register has been saved for {saved} {'person' if saved == 1 else 'people'}.", "success")
         return redirect(url_for("admin.register", date_id=date_id, day_id=day_id))
-    return render_template("admin/register.html", course_date=course_date, day=day, roster=roster, form=form)
+    return render_template("admin/register.html", course_date=course_date, day=day, roster=people, form=form)
 
 
-@bp.get(f"/dates/{DATE}/bookings.csv")
+@bp.get("/dates/<id:date_id>/bookings.csv")
 @roles(Role.ADMIN, Role.TRAINER)
 def bookings_csv(date_id: int):
     """Everyone on the date as a spreadsheet (opens in Excel)."""
     course_date = date_for_staff(date_id)
-    body = roster_csv(service.roster(db.session, course_date))
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="bookings-{course_date.id}-{course_date.first_day}.csv"'
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    filename = f"bookings-{course_date.id}-{course_date.first_day}.csv"
+    return download(roster_csv(roster(db.session, course_date)), "text/csv", filename, private=True)
 
 
-@bp.get(f"/dates/{DATE}/sign-in-sheet")
+@bp.get("/dates/<id:date_id>/sign-in-sheet")
 @roles(Role.ADMIN, Role.TRAINER)
 def sign_in_sheet(date_id: int):
     """A sheet to print, with a column per day for signatures."""
     course_date = date_for_staff(date_id)
-    return render_template(
-        "admin/sign_in_sheet.html", course_date=course_date, roster=service.roster(db.session, course_date)
-    )
+    return render_template("admin/sign_in_sheet.html", course_date=course_date, roster=roster(db.session, course_date))
 
 
-@bp.get(f"/dates/{DATE}/access")
+@bp.get("/dates/<id:date_id>/access")
 @roles(Role.ADMIN, Role.TRAINER)
 def access_summary(date_id: int):
     """What people need to take part, for planning the room and the day."""
     course_date = date_for_staff(date_id)
-    return render_template(
-        "admin/access_summary.html", course_date=course_date, roster=service.roster(db.session, course_date)
-    )
+    return render_template("admin/access_summary.html", course_date=course_date, roster=roster(db.session, course_date))

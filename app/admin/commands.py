@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.admin import audit
-from app.admin.auth import hash_password, set_password
+from app.admin import accounts
 from app.admin.retention import purge
+from app.core.rules import NotFound
 from app.database import utcnow
 from app.extensions import db
 from app.models import Role, StaffUser
@@ -38,19 +38,11 @@ def create_command(email: str, name: str, role: str):
     minimum = current_app.config["MIN_PASSWORD_LENGTH"]
     if len(password) < minimum:
         raise click.ClickException(f"The password must be at least {minimum} characters.")
-    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
-    if user is None:
-        user = StaffUser(email=email, name=name, role=Role(role), password_hash=hash_password(password))
-        db.session.add(user)
-        audit.record(db.session, "account created", user, f"Created the {role} account {email}")
+    _user, created = accounts.create_or_reset(db.session, email, name=name, role=Role(role), password=password)
+    if created:
         click.echo(f"Created the {role} account {email}.")
     else:
-        set_password(user, password)
-        user.role, user.active = Role(role), True
-        user.name = name or user.name
-        audit.record(db.session, "account updated", user, f"Set a new password for {email}")
         click.echo(f"Updated {email}: new password, role {role}.")
-    db.session.commit()
 
 
 @admin_cli.command("list")
@@ -65,12 +57,10 @@ def list_command():
 @click.argument("email")
 def deactivate_command(email: str):
     """Switch an account off: it can no longer sign in."""
-    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
-    if user is None:
-        raise click.ClickException(f"There is no account for {email}.")
-    user.active = False
-    audit.record(db.session, "account switched off", user, f"Switched off the account {user.email}")
-    db.session.commit()
+    try:
+        user = accounts.deactivate(db.session, email)
+    except NotFound as refused:
+        raise click.ClickException(refused.message) from None
     click.echo(f"{user.email} can no longer sign in.")
 
 
@@ -78,7 +68,6 @@ def deactivate_command(email: str):
 def purge_command():
     """Remove access and dietary needs, and anonymise old bookings, as the retention settings say."""
     config = current_app.config
-    audit.record(db.session, "data purged", ("booking", None), "Ran the retention purge")
     report = purge(
         db.session,
         utcnow(),

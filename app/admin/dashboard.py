@@ -3,8 +3,9 @@
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from app.admin import audit, bp
-from app.admin.forms import ConfirmForm
+from app.admin.blueprint import bp
+from app.core.forms import ConfirmForm
+from app.core.staff import acting_staff
 from app.extensions import db
 from app.mail.outbox import retry_failed
 from app.models import AuditEvent
@@ -26,12 +27,11 @@ def audit_log():
     )
 
 
-@bp.post("/emails/<int(max=2147483647):message_id>/retry")
+@bp.post("/emails/<id:message_id>/retry")
 def retry_email(message_id: int):
     """Put an email the worker gave up on back in the queue."""
     ConfirmForm().validate_on_submit() or abort(400)
-    audit.record(db.session, "email retried", ("outbox_message", message_id), f"Asked to try email {message_id} again")
-    if retry_failed(db.session, message_id):
+    if retry_failed(db.session, message_id, actor=acting_staff()):
         flash("The email will be tried again within a minute.", "success")
     else:
         flash("That email is not waiting to be tried again.", "error")

@@ -5,19 +5,22 @@ from datetime import UTC, datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin import audit, bp, service
-from app.admin.auth import date_for_staff, roles
-from app.admin.forms import CancelDateForm, CapacityForm, ConfirmForm, DateForm, TrainersForm
-from app.booking.service import BookingError
+from app.admin import service
+from app.admin.access import date_for_staff
+from app.admin.blueprint import bp
+from app.admin.forms import CancelDateForm, CapacityForm, DateForm, TrainersForm
 from app.core.fields import choices_from
-from app.core.filters import date_summary, day_range
-from app.courses.changes import DayTimes, cancel_date, publish_date
+from app.core.filters import date_summary
+from app.core.forms import ConfirmForm
+from app.core.rules import Refused
+from app.core.staff import acting_staff, roles
+from app.courses import dates as lifecycle
+from app.courses.dates import DayTimes
+from app.courses.roster import roster
 from app.courses.service import all_courses
 from app.extensions import db
 from app.mail.outbox import failed_messages
 from app.models import LONDON, DateStatus, Role
-
-DATE = "<int(max=2147483647):date_id>"
 
 
 def days_from(form: DateForm) -> list[DayTimes] | None:
@@ -50,7 +53,7 @@ def closing_time(form: DateForm, days: list[DayTimes]) -> datetime | None:
 
 
 def date_form(course_date=None) -> DateForm:
-    form = DateForm(obj=None)
+    form = DateForm()
     form.course_id.choices = [(c.id, c.title) for c in all_courses(db.session)]
     form.venue_id.choices = [(v.id, f"{v.name}, {v.town}") for v in service.venues(db.session)]
     if course_date is not None and request.method == "GET":
@@ -83,33 +86,35 @@ def new_date():
     """Add a date, as a draft."""
     form = date_form()
     if form.validate_on_submit() and (days := days_from(form)) and (closes := closing_time(form, days)):
-        audit.record(
-            db.session, "date added", ("course_date", None), f"Added a draft date starting {days[0].day:%d %B %Y}"
-        )
-        course_date = service.create_date(
-            db.session,
-            course_id=form.course_id.data,
-            venue_id=form.venue_id.data,
-            capacity=form.capacity.data,
-            closes_at=closes,
-            days=days,
-        )
-        flash("The date has been added as a draft. Publish it when you are ready to take bookings.", "success")
-        return redirect(url_for("admin.date", date_id=course_date.id))
+        try:
+            course_date = lifecycle.create_date(
+                db.session,
+                course_id=form.course_id.data,
+                venue_id=form.venue_id.data,
+                capacity=form.capacity.data,
+                closes_at=closes,
+                days=days,
+                actor=acting_staff(),
+            )
+        except Refused as refused:
+            form.venue_id.errors.append(refused.message)
+        else:
+            flash("The date has been added as a draft. Publish it when you are ready to take bookings.", "success")
+            return redirect(url_for("admin.date", date_id=course_date.id))
     return render_template("admin/date_form.html", form=form, heading="Add a date", button="Add the date")
 
 
-@bp.get(f"/dates/{DATE}")
+@bp.get("/dates/<id:date_id>")
 @roles(Role.ADMIN, Role.TRAINER)
 def date(date_id: int):
     """One date: its details, what can be done to it, and its people."""
     course_date = date_for_staff(date_id)
     return render_template(
-        "admin/date.html", course_date=course_date, roster=service.roster(db.session, course_date), form=ConfirmForm()
+        "admin/date.html", course_date=course_date, roster=roster(db.session, course_date), form=ConfirmForm()
     )
 
 
-@bp.route(f"/dates/{DATE}/edit", methods=["GET", "POST"])
+@bp.route("/dates/<id:date_id>/edit", methods=["GET", "POST"])
 def edit_date(date_id: int):
     """Change the days, times, venue or closing time. People booked are told what changed."""
     course_date = date_for_staff(date_id)
@@ -117,43 +122,51 @@ def edit_date(date_id: int):
     del form.capacity  # changed on its own page, with its own rules
     del form.course_id  # a date stays with its course
     if form.validate_on_submit() and (days := days_from(form)) and (closes := closing_time(form, days)):
-        audit.record(db.session, "date changed", course_date, f"Changed {day_range(course_date)}")
-        changes = service.update_date(db.session, date_id, venue_id=form.venue_id.data, closes_at=closes, days=days)
-        told = " Everyone booked or waiting has been told." if changes and course_date.status == "published" else ""
-        flash(f"The date has been saved.{told}", "success")
-        return redirect(url_for("admin.date", date_id=date_id))
+        try:
+            changes = lifecycle.change_date(
+                db.session, date_id, venue_id=form.venue_id.data, closes_at=closes, days=days, actor=acting_staff()
+            )
+        except Refused as refused:
+            form.venue_id.errors.append(refused.message)
+        else:
+            published = course_date.status == DateStatus.PUBLISHED
+            told = " Everyone booked or waiting has been told." if changes and published else ""
+            flash(f"The date has been saved.{told}", "success")
+            return redirect(url_for("admin.date", date_id=date_id))
     return render_template(
         "admin/date_form.html", form=form, heading="Change the date", button="Save the date", course_date=course_date
     )
 
 
-@bp.post(f"/dates/{DATE}/publish")
+@bp.post("/dates/<id:date_id>/publish")
 def publish(date_id: int):
     """Open the date for booking and tell people who asked to hear about new dates."""
-    course_date = date_for_staff(date_id)
+    date_for_staff(date_id)
     ConfirmForm().validate_on_submit() or abort(400)
-    audit.record(db.session, "date published", course_date, f"Published {day_range(course_date)}")
-    told = publish_date(db.session, date_id)
-    flash(f"The date is published and open for booking. {told} people who asked have been told.", "success")
+    try:
+        told = lifecycle.publish_date(db.session, date_id, actor=acting_staff())
+    except Refused as refused:
+        flash(refused.message, "error")
+    else:
+        flash(f"The date is published and open for booking. {told} people who asked have been told.", "success")
     return redirect(url_for("admin.date", date_id=date_id))
 
 
-@bp.post(f"/dates/{DATE}/unpublish")
+@bp.post("/dates/<id:date_id>/unpublish")
 def unpublish(date_id: int):
     """Take the date back to draft, while nobody is booked."""
-    course_date = date_for_staff(date_id)
+    date_for_staff(date_id)
     ConfirmForm().validate_on_submit() or abort(400)
-    audit.record(db.session, "date unpublished", course_date, f"Took {day_range(course_date)} back to draft")
     try:
-        service.unpublish_date(db.session, date_id)
-    except BookingError as refused:
+        lifecycle.unpublish_date(db.session, date_id, actor=acting_staff())
+    except Refused as refused:
         flash(refused.message, "error")
     else:
         flash("The date is back in draft. It is no longer shown to the public.", "success")
     return redirect(url_for("admin.date", date_id=date_id))
 
 
-@bp.route(f"/dates/{DATE}/cancel", methods=["GET", "POST"])
+@bp.route("/dates/<id:date_id>/cancel", methods=["GET", "POST"])
 def cancel(date_id: int):
     """Cancel the date, with a reason everyone booked or waiting is sent."""
     course_date = date_for_staff(date_id)
@@ -161,9 +174,12 @@ def cancel(date_id: int):
         return redirect(url_for("admin.date", date_id=date_id))
     form = CancelDateForm()
     if form.validate_on_submit():
-        audit.record(db.session, "date cancelled", course_date, f"Cancelled {day_range(course_date)}")
-        told = cancel_date(db.session, date_id, form.reason.data)
-        flash(f"The date is cancelled. {told} people booked or waiting have been told.", "success")
+        try:
+            told = lifecycle.cancel_date(db.session, date_id, form.reason.data, actor=acting_staff())
+        except Refused as refused:
+            flash(refused.message, "error")
+        else:
+            flash(f"The date is cancelled. {told} people booked or waiting have been told.", "success")
         return redirect(url_for("admin.date", date_id=date_id))
     return render_template(
         "admin/form.html",
@@ -176,21 +192,15 @@ def cancel(date_id: int):
     )
 
 
-@bp.route(f"/dates/{DATE}/capacity", methods=["GET", "POST"])
+@bp.route("/dates/<id:date_id>/capacity", methods=["GET", "POST"])
 def capacity(date_id: int):
     """Change the number of places."""
     course_date = date_for_staff(date_id)
     form = CapacityForm(data={"capacity": course_date.capacity} if request.method == "GET" else None)
     if form.validate_on_submit():
-        audit.record(
-            db.session,
-            "capacity changed",
-            course_date,
-            f"Places on {day_range(course_date)} set to {form.capacity.data}",
-        )
         try:
-            promoted = service.set_capacity(db.session, date_id, form.capacity.data)
-        except BookingError as refused:
+            promoted = lifecycle.set_capacity(db.session, date_id, form.capacity.data, actor=acting_staff())
+        except Refused as refused:
             form.capacity.errors.append(refused.message)
         else:
             offered = f" {len(promoted)} people on the waiting list got a place." if promoted else ""
@@ -210,7 +220,7 @@ def capacity(date_id: int):
     )
 
 
-@bp.route(f"/dates/{DATE}/trainers", methods=["GET", "POST"])
+@bp.route("/dates/<id:date_id>/trainers", methods=["GET", "POST"])
 def date_trainers(date_id: int):
     """Choose which trainers can see this date and take its register."""
     course_date = date_for_staff(date_id)
@@ -218,8 +228,7 @@ def date_trainers(date_id: int):
     form = TrainersForm(data={"trainers": [u.id for u in course_date.trainers]} if request.method == "GET" else None)
     form.trainers.choices = choices_from({u.id: u.label for u in people})
     if form.validate_on_submit():
-        audit.record(db.session, "trainers assigned", course_date, f"Set the trainers for {day_range(course_date)}")
-        service.assign_trainers(db.session, date_id, [int(i) for i in form.trainers.data])
+        lifecycle.assign_trainers(db.session, date_id, [int(i) for i in form.trainers.data], actor=acting_staff())
         flash("The trainers have been saved.", "success")
         return redirect(url_for("admin.date", date_id=date_id))
     return render_template(

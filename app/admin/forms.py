@@ -136,10 +136,6 @@ class CancelDateForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
-    """A button with the security token."""
-
-
 class TrainersForm(FlaskForm):
     trainers = ChecklistField("Trainers for this date", coerce=int)
 

@@ -12,8 +12,9 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.core import audit
 from app.courses.service import today_in_london
-from app.database import begin_write
+from app.database import writing
 from app.models import Booking, CourseDay, Interest, OutboxMessage, OutboxStatus, WatchedRecord
 
 
@@ -46,8 +47,18 @@ def last_day_of_booking():
 
 def purge(session: Session, now: datetime, *, access_needs_days: int, anonymise_months: int) -> PurgeReport:
     """Remove what the retention periods say must go. Running it again removes nothing more."""
+    with writing(session):
+        report = _purge(session, now, access_needs_days, anonymise_months)
+        summary = (
+            f"Ran the retention purge: needs removed from {report.needs_removed} bookings, "
+            f"{report.anonymised} bookings anonymised, {report.emails_removed} old emails removed"
+        )
+        audit.record(session, None, "data purged", ("booking", None), summary)
+    return report
+
+
+def _purge(session: Session, now: datetime, access_needs_days: int, anonymise_months: int) -> PurgeReport:
     today = today_in_london(now)
-    begin_write(session)
     needs_removed = session.execute(
         sa.update(Booking)
         .where(
@@ -115,5 +126,4 @@ def purge(session: Session, now: datetime, *, access_needs_days: int, anonymise_
         .where(Interest.notified_at.is_not(None), sa.func.date(Interest.notified_at) < cutoff)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return PurgeReport(needs_removed, anonymised, emails_removed)

@@ -1,9 +1,9 @@
 """The booking, cancel and move forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from app.booking.service import BookingDetails
 from app.core.fields import (
     AgreeField,
     ChecklistField,
@@ -12,22 +12,21 @@ from app.core.fields import (
     TextField,
     choices_from,
     council_area_field,
+    full_name_field,
     required_text,
     sector_field,
     work_email,
+    work_email_field,
 )
-from app.models import ACCESS_NEEDS
+from app.core.forms import SubmissionKeyField
+from app.models import ACCESS_NEEDS, CouncilArea, Sector
 
 
 class BookingForm(FlaskForm):
     """What we need to know to give someone a place."""
 
-    full_name = required_text("Full name", "Enter your full name", 120)
-    email = TextField(
-        "Work email address",
-        validators=work_email("Enter your work email address"),
-        description="We will send your confirmation to this address.",
-    )
+    full_name = full_name_field()
+    email = work_email_field("We will send your confirmation to this address.")
     phone = TextField(
         "Phone number (optional)",
         validators=[
@@ -72,7 +71,25 @@ class BookingForm(FlaskForm):
         validators=[Length(max=500, message="Dietary needs must be 500 characters or fewer")],
         description="For example, vegetarian, halal or a nut allergy.",
     )
-    submission_key = HiddenField()
+    submission_key = SubmissionKeyField()
+
+    def details(self) -> BookingDetails:
+        """What the person told us, from a valid form."""
+        return BookingDetails(
+            full_name=self.full_name.data,
+            email=self.email.data,
+            phone=self.phone.data or "",
+            job_title=self.job_title.data,
+            organisation=self.organisation.data,
+            sector=Sector(self.sector.data),
+            council_area=CouncilArea(self.council_area.data),
+            manager_name=self.manager_name.data,
+            manager_email=self.manager_email.data,
+            manager_agrees=self.manager_agrees.data,
+            access_needs=self.access_needs.data or [],
+            access_details=self.access_details.data or "",
+            dietary_needs=self.dietary_needs.data or "",
+        )
 
 
 class CancelForm(FlaskForm):
@@ -87,22 +104,4 @@ class MoveForm(FlaskForm):
         choices=[],
         validators=[InputRequired(message="Select the date you would like instead")],
         invalid_message="Select one of the dates shown",
-    )
-
-
-class InterestForm(FlaskForm):
-    """Ask to be told when new dates are published."""
-
-    full_name = required_text("Full name", "Enter your full name", 120)
-    email = TextField(
-        "Work email address",
-        validators=work_email("Enter your work email address"),
-        description="We will email you when new dates are published.",
-    )
-    organisation = TextField(
-        "Organisation or team (optional)",
-        validators=[
-            Optional(),
-            Length(max=200, message="Organisation or team must be 200 characters or fewer"),
-        ],
     )

@@ -1,22 +1,23 @@
 """Booking a place and managing it through the link only the booker has."""
 
-import re
-import secrets
-
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 
 from app.booking import service
 from app.booking.forms import BookingForm, CancelForm, MoveForm
+from app.core.downloads import download
 from app.core.fields import choices_from
 from app.core.filters import date_summary, long_date
+from app.core.rules import NotFound, Refused
+from app.courses.places import closed_reason, waiting_position
 from app.courses.service import published_date
 from app.database import utcnow
 from app.extensions import db
-from app.models import BookingStatus, CouncilArea, Sector
+from app.mail import calendar
+from app.mail.invites import manage_url, organiser_email, uid_domain
+from app.models import BookingStatus, DateStatus
 
 bp = Blueprint("booking", __name__)
 
-SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 REMEMBERED = "my_bookings"
 
 
@@ -26,38 +27,15 @@ def remember(token: str) -> None:
     session[REMEMBERED] = [*tokens, token]
 
 
-def details_from(form: BookingForm) -> service.BookingDetails:
-    """The booking details from a valid form."""
-    return service.BookingDetails(
-        full_name=form.full_name.data,
-        email=form.email.data,
-        phone=form.phone.data or "",
-        job_title=form.job_title.data,
-        organisation=form.organisation.data,
-        sector=Sector(form.sector.data),
-        council_area=CouncilArea(form.council_area.data),
-        manager_name=form.manager_name.data,
-        manager_email=form.manager_email.data,
-        manager_agrees=form.manager_agrees.data,
-        access_needs=form.access_needs.data or [],
-        access_details=form.access_details.data or "",
-        dietary_needs=form.dietary_needs.data or "",
-    )
-
-
-@bp.route("/dates/<int(max=2147483647):date_id>/book", methods=["GET", "POST"])
+@bp.route("/dates/<id:date_id>/book", methods=["GET", "POST"])
 def book(date_id: int):
     """Show the booking form; on a valid answer, book a place or a waiting-list place."""
     form = BookingForm()
-    if not form.submission_key.data or not SUBMISSION_KEY.match(form.submission_key.data):
-        form.submission_key.data = secrets.token_urlsafe(24)
     reason = None
     if form.validate_on_submit():
         try:
-            result = service.book_place(
-                db.session, date_id, details_from(form), submission_key=form.submission_key.data
-            )
-        except service.DateNotFound:
+            result = service.book_place(db.session, date_id, form.details(), submission_key=form.submission_key.data)
+        except NotFound:
             abort(404)
         except service.AlreadyBooked as refused:
             if refused.booking and refused.booking.manage_token in session.get(REMEMBERED, []):
@@ -69,13 +47,13 @@ def book(date_id: int):
             )
         except service.BookedOnAnotherDate as refused:
             form.email.errors.append(other_date_message(refused.booking))
-        except service.BookingError as refused:
+        except Refused as refused:
             reason = refused.message
         else:
             remember(result.manage_token)
             return redirect(url_for("booking.confirmation", token=result.manage_token))
     course_date = published_date(db.session, date_id) or abort(404)
-    reason = reason or service.closed_reason(course_date, utcnow())
+    reason = reason or closed_reason(course_date, utcnow())
     return render_template("booking/book.html", course_date=course_date, form=form, reason=reason)
 
 
@@ -97,7 +75,7 @@ def booking_or_404(token: str):
 def confirmation(token: str):
     """Confirm the booking: the reference, what happens next and the manage link."""
     booking = booking_or_404(token)
-    position = service.waiting_position(db.session, booking)
+    position = waiting_position(db.session, booking)
     return render_template("booking/confirmation.html", booking=booking, position=position)
 
 
@@ -109,7 +87,7 @@ def manage(token: str):
     return render_template(
         "booking/manage.html",
         booking=booking,
-        position=service.waiting_position(db.session, booking),
+        position=waiting_position(db.session, booking),
         can_change=booking.is_active and now < booking.course_date.starts_at,
         other_dates=service.dates_to_move_to(db.session, booking, now) if booking.is_active else [],
     )
@@ -125,7 +103,7 @@ def cancel(token: str):
     if form.validate_on_submit():
         try:
             service.cancel_booking(db.session, token)
-        except service.BookingError as refused:
+        except Refused as refused:
             flash(refused.message, "error")
         else:
             flash("Your booking has been cancelled.", "success")
@@ -145,9 +123,27 @@ def move(token: str):
     if choices and form.validate_on_submit():
         try:
             service.move_booking(db.session, token, int(form.new_date.data))
-        except service.BookingError as refused:
+        except Refused as refused:
             form.new_date.errors.append(refused.message)
         else:
             flash("Your booking has been moved.", "success")
             return redirect(url_for("booking.manage", token=token))
     return render_template("booking/move.html", booking=booking, form=form, choices=choices)
+
+
+@bp.get("/bookings/<token>/calendar.ics")
+def booking_calendar(token: str):
+    """Add your place to a calendar by hand."""
+    booking = booking_or_404(token)
+    if booking.status != BookingStatus.CONFIRMED or booking.course_date.status != DateStatus.PUBLISHED:
+        abort(404)
+    text = calendar.booking_download(
+        booking,
+        booking.course_date,
+        sequence=booking.calendar_sequence,
+        organiser=organiser_email(),
+        manage_url=manage_url(booking),
+        uid_domain=uid_domain(),
+        now=utcnow(),
+    )
+    return download(text, "text/calendar", f"{booking.reference}.ics", private=True)

@@ -1,8 +1,8 @@
 """The booking rules: a place is never given twice, and the waiting list is first come, first served.
 
-Every function here owns its transaction: it takes the write lock up front (begin_write),
-locks the course date's row (FOR UPDATE on PostgreSQL; SQLite has one writer at a time),
-checks, writes and commits. The CHECK constraint on places_taken is the last line of defence.
+Every function here owns its transaction (`writing`): it locks the course date's row first
+(app.courses.places.lock_dates), checks, writes the booking, its emails and, when staff act for
+someone, the audit entry, and commits once. A refused change writes nothing.
 """
 
 import re
@@ -11,43 +11,38 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.courses.service import today_in_london, upcoming_dates
-from app.database import begin_write, utcnow
-from app.mail import messages
-from app.models import (
-    Booking,
-    BookingStatus,
-    CouncilArea,
-    CourseDate,
-    DateStatus,
-    Interest,
-    Sector,
+from app.booking import messages
+from app.core import audit
+from app.core.filters import day_range
+from app.core.rules import Refused
+from app.courses.places import (
+    BookingClosed,
+    DateNotFound,
+    closed_reason,
+    fill_from_waiting_list,
+    give_back_place,
+    lock_dates,
+    take_place,
+    waiting_position,
 )
+from app.courses.service import email_key, today_in_london, upcoming_dates
+from app.database import utcnow, writing
+from app.models import Booking, BookingStatus, CouncilArea, CourseDate, DateStatus, Sector, StaffUser
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 5
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-class BookingError(Exception):
-    """A booking rule said no. The message is written for the person booking."""
+class BookingError(Refused):
+    """A booking rule said no; `booking` is the person's existing booking when that is the reason."""
 
     def __init__(self, message: str, booking: Booking | None = None):
         super().__init__(message)
-        self.message = message
         self.booking = booking
-
-
-class DateNotFound(BookingError):
-    pass
-
-
-class BookingClosed(BookingError):
-    pass
 
 
 class AlreadyBooked(BookingError):
@@ -103,11 +98,6 @@ class ChangeResult:
     changed: bool = True
 
 
-def email_key(email: str) -> str:
-    """The form of an email address used to tell people apart: trimmed, lower case."""
-    return email.strip().lower()
-
-
 def new_reference() -> str:
     """A short reference people can read out on the phone, like SOS-7KX2Q.
 
@@ -115,10 +105,6 @@ def new_reference() -> str:
     """
     code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
     return f"SOS-{code}"
-
-
-class _ReferenceTaken(Exception):
-    """The new booking's reference was already in use."""
 
 
 def new_manage_token() -> str:
@@ -131,108 +117,6 @@ def booking_by_token(session: Session, token: str) -> Booking | None:
     if not TOKEN_PATTERN.match(token or ""):
         return None
     return session.scalar(sa.select(Booking).where(Booking.manage_token == token))
-
-
-def lock_dates(session: Session, *date_ids: int) -> dict[int, CourseDate]:
-    """Load and lock course dates, always in id order so two movers cannot deadlock."""
-    ids = sorted(set(date_ids))
-    rows = session.scalars(
-        sa.select(CourseDate)
-        .where(CourseDate.id.in_(ids))
-        .order_by(CourseDate.id)
-        # Course and venue are not needed to decide; load them later if asked, outside the lock's hot path.
-        .options(so.lazyload(CourseDate.course), so.lazyload(CourseDate.venue), so.joinedload(CourseDate.days))
-        .with_for_update(of=CourseDate)
-        .execution_options(populate_existing=True)
-    ).unique()
-    return {course_date.id: course_date for course_date in rows}
-
-
-def take_place(session: Session, course_date: CourseDate) -> bool:
-    """Take one place if there is one left. Holds under concurrency on every database."""
-    result = session.execute(
-        sa.update(CourseDate)
-        .where(CourseDate.id == course_date.id, CourseDate.places_taken < CourseDate.capacity)
-        .values(places_taken=CourseDate.places_taken + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(course_date, ["places_taken"])
-    return result.rowcount == 1
-
-
-def give_back_place(session: Session, course_date: CourseDate) -> None:
-    """Hand one confirmed place back to the date."""
-    session.execute(
-        sa.update(CourseDate)
-        .where(CourseDate.id == course_date.id)
-        .values(places_taken=CourseDate.places_taken - 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(course_date, ["places_taken"])
-
-
-def waiting_list(session: Session, course_date_id: int) -> list[Booking]:
-    """The people waiting for a place on a date, first come first."""
-    return list(
-        session.scalars(
-            sa.select(Booking)
-            .where(
-                Booking.course_date_id == course_date_id,
-                Booking.status == BookingStatus.WAITING,
-            )
-            .order_by(Booking.queued_at, Booking.id)
-        )
-    )
-
-
-def waiting_position(session: Session, booking: Booking) -> int | None:
-    """Where a waiting booking stands in the queue, counting from 1."""
-    if booking.status != BookingStatus.WAITING:
-        return None
-    ahead = session.scalar(
-        sa.select(sa.func.count(Booking.id)).where(
-            Booking.course_date_id == booking.course_date_id,
-            Booking.status == BookingStatus.WAITING,
-            sa.or_(
-                Booking.queued_at < booking.queued_at,
-                sa.and_(Booking.queued_at == booking.queued_at, Booking.id < booking.id),
-            ),
-        )
-    )
-    return (ahead or 0) + 1
-
-
-def fill_from_waiting_list(session: Session, course_date: CourseDate, now: datetime) -> list[Booking]:
-    """Offer free places to the waiting list in order. The caller holds the date's lock."""
-    promoted: list[Booking] = []
-    if course_date.status != DateStatus.PUBLISHED or now >= course_date.starts_at:
-        return promoted
-    for booking in waiting_list(session, course_date.id):
-        if not take_place(session, course_date):
-            break
-        booking.status = BookingStatus.CONFIRMED
-        booking.confirmed_at = now
-        promoted.append(booking)
-    return promoted
-
-
-def offer_places(session: Session, promoted: list[Booking]) -> None:
-    """Tell each person who got a place from the waiting list."""
-    for booking in promoted:
-        messages.place_offered(session, booking)
-
-
-def closed_reason(course_date: CourseDate, now: datetime) -> str | None:
-    """Why this date cannot be booked at `now`, in plain words; None when it can."""
-    if course_date.status == DateStatus.CANCELLED:
-        return "This date has been cancelled."
-    if course_date.status != DateStatus.PUBLISHED or not course_date.days:
-        return "This date is not open for booking."
-    if now >= course_date.starts_at:
-        return "This course has already started."
-    if now >= course_date.booking_closes_at:
-        return "Booking for this date has closed."
-    return None
 
 
 def active_booking_for_course(session: Session, course_id: int, key: str, now: datetime) -> Booking | None:
@@ -263,13 +147,20 @@ def book_place(
     *,
     submission_key: str | None = None,
     now: datetime | None = None,
+    actor: StaffUser | None = None,
 ) -> BookingResult:
-    """Give the person a place, or a place on the waiting list when the date is full."""
+    """Give the person a place, or a place on the waiting list when the date is full.
+
+    `actor` is the member of staff booking for someone; their booking is audited.
+    """
     for _attempt in range(5):
+        reference = new_reference()
         try:
-            return _book_place_once(session, course_date_id, details, submission_key=submission_key, now=now)
-        except _ReferenceTaken:
-            continue
+            return _book_place_once(session, course_date_id, details, reference, submission_key, now, actor)
+        except IntegrityError:
+            if session.scalar(sa.select(Booking.id).where(Booking.reference == reference)) is None:
+                # Only reachable if the locks were bypassed; the unique indexes still held.
+                raise AlreadyBooked("You have already booked this date.") from None
     raise RuntimeError("No free booking reference after five tries")
 
 
@@ -277,149 +168,143 @@ def _book_place_once(
     session: Session,
     course_date_id: int,
     details: BookingDetails,
-    *,
+    reference: str,
     submission_key: str | None,
     now: datetime | None,
+    actor: StaffUser | None,
 ) -> BookingResult:
     clock_given = now is not None
     now = now or utcnow()
-    begin_write(session)
-    course_date = lock_dates(session, course_date_id).get(course_date_id)
-    # Checked with the lock held, so a double click waits for the first click's booking.
-    if submission_key:
-        earlier_id = session.scalar(sa.select(Booking.id).where(Booking.submission_key == submission_key))
-        if earlier_id is not None:
-            earlier = session.get(Booking, earlier_id)
-            position = waiting_position(session, earlier)
-            token = earlier.manage_token
-            session.commit()
-            return BookingResult(earlier, created=False, waiting_position=position, manage_token=token)
-    if course_date is None:
-        session.rollback()
-        raise DateNotFound("We could not find that date.")
-    reason = closed_reason(course_date, now)
-    if reason:
-        session.rollback()
-        raise BookingClosed(reason)
+    with writing(session):
+        course_date = lock_dates(session, course_date_id).get(course_date_id)
+        # Checked with the lock held, so a double click waits for the first click's booking.
+        if submission_key:
+            earlier_id = session.scalar(sa.select(Booking.id).where(Booking.submission_key == submission_key))
+            if earlier_id is not None:
+                earlier = session.get(Booking, earlier_id)
+                position = waiting_position(session, earlier)
+                return BookingResult(
+                    earlier, created=False, waiting_position=position, manage_token=earlier.manage_token
+                )
+        if course_date is None:
+            raise DateNotFound("We could not find that date.")
+        reason = closed_reason(course_date, now)
+        if reason:
+            raise BookingClosed(reason)
+        key = email_key(details.email)
+        existing = active_booking_for_course(session, course_date.course_id, key, now)
+        if existing is not None:
+            if existing.course_date_id == course_date_id:
+                raise AlreadyBooked("You have already booked this date.", existing)
+            raise BookedOnAnotherDate("You already have a booking for another date of this course.", existing)
 
-    key = email_key(details.email)
-    existing = active_booking_for_course(session, course_date.course_id, key, now)
-    if existing is not None:
-        session.rollback()
-        if existing.course_date_id == course_date_id:
-            raise AlreadyBooked("You have already booked this date.", existing)
-        raise BookedOnAnotherDate("You already have a booking for another date of this course.", existing)
-
-    confirmed = take_place(session, course_date)
-    # Read the clock again now that the lock is held, so queue order is the order of arrival.
-    queued_at = now if clock_given else utcnow()
-    booking = Booking(
-        reference=new_reference(),
-        manage_token=new_manage_token(),
-        submission_key=submission_key or None,
-        course_date=course_date,
-        status=BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITING,
-        full_name=details.full_name,
-        email=details.email.strip(),
-        email_key=key,
-        phone=details.phone,
-        job_title=details.job_title,
-        organisation=details.organisation,
-        sector=details.sector,
-        council_area=details.council_area,
-        manager_name=details.manager_name,
-        manager_email=details.manager_email.strip(),
-        manager_agrees=details.manager_agrees,
-        access_needs=list(details.access_needs),
-        access_details=details.access_details,
-        dietary_needs=details.dietary_needs,
-        queued_at=queued_at,
-        confirmed_at=queued_at if confirmed else None,
-    )
-    session.add(booking)
-    if confirmed:
-        messages.place_confirmed(session, booking)  # inserted with the booking by the flush below
-    reference = booking.reference
-    try:
+        confirmed = take_place(session, course_date)
+        # Read the clock again now that the lock is held, so queue order is the order of arrival.
+        queued_at = now if clock_given else utcnow()
+        booking = Booking(
+            reference=reference,
+            manage_token=new_manage_token(),
+            submission_key=submission_key or None,
+            course_date=course_date,
+            status=BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITING,
+            full_name=details.full_name,
+            email=details.email.strip(),
+            email_key=key,
+            phone=details.phone,
+            job_title=details.job_title,
+            organisation=details.organisation,
+            sector=details.sector,
+            council_area=details.council_area,
+            manager_name=details.manager_name,
+            manager_email=details.manager_email.strip(),
+            manager_agrees=details.manager_agrees,
+            access_needs=list(details.access_needs),
+            access_details=details.access_details,
+            dietary_needs=details.dietary_needs,
+            queued_at=queued_at,
+            confirmed_at=queued_at if confirmed else None,
+        )
+        session.add(booking)
+        if confirmed:
+            messages.place_confirmed(session, booking)  # inserted with the booking by the flush below
         session.flush()
-    except IntegrityError:
-        session.rollback()
-        if session.scalar(sa.select(Booking.id).where(Booking.reference == reference)) is not None:
-            raise _ReferenceTaken from None
-        # Otherwise only reachable if the locks above were bypassed; the unique indexes still hold.
-        raise AlreadyBooked("You have already booked this date.") from None
-    position = None
-    if not confirmed:
-        position = waiting_position(session, booking)
-        messages.added_to_waiting_list(session, booking, position)
-    token = booking.manage_token
-    session.commit()
-    return BookingResult(booking, created=True, waiting_position=position, manage_token=token)
+        position = None
+        if not confirmed:
+            position = waiting_position(session, booking)
+            messages.added_to_waiting_list(session, booking, position)
+        if actor is not None:
+            where = "a place" if confirmed else f"number {position} on the waiting list"
+            audit.record(
+                session,
+                actor,
+                "booking added",
+                booking,
+                f"Booked {booking.reference} ({where}) on {day_range(course_date)}",
+            )
+        return BookingResult(booking, created=True, waiting_position=position, manage_token=booking.manage_token)
 
 
 def _lock_booking(session: Session, token: str, *other_date_ids: int) -> tuple[Booking, dict]:
-    """Find a booking by its manage link and lock its date (and any others named)."""
-    begin_write(session)
+    """Find a booking by its manage link and lock its date (and any others named). Call inside `writing`."""
     booking = booking_by_token(session, token)
     if booking is None:
-        session.rollback()
         raise DateNotFound("We could not find that booking.")
     dates = lock_dates(session, booking.course_date_id, *other_date_ids)
     session.refresh(booking)
     return booking, dates
 
 
-def cancel_booking(session: Session, token: str, *, now: datetime | None = None) -> ChangeResult:
+def cancel_booking(
+    session: Session, token: str, *, now: datetime | None = None, actor: StaffUser | None = None
+) -> ChangeResult:
     """Cancel a booking; its place goes to the first person on the waiting list."""
     now = now or utcnow()
-    booking, dates = _lock_booking(session, token)
-    course_date = dates[booking.course_date_id]
-    if booking.status == BookingStatus.CANCELLED:
-        session.rollback()
-        return ChangeResult(booking, changed=False)
-    if course_date.days and now >= course_date.starts_at:
-        session.rollback()
-        raise CannotChange("This course has already started, so the booking cannot be cancelled.")
-    was_confirmed = booking.status == BookingStatus.CONFIRMED
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now
-    promoted: list[Booking] = []
-    if was_confirmed:
-        give_back_place(session, course_date)
-        promoted = fill_from_waiting_list(session, course_date, now)
-    messages.booking_cancelled(session, booking, had_place=was_confirmed)
-    offer_places(session, promoted)
-    session.commit()
+    with writing(session):
+        booking, dates = _lock_booking(session, token)
+        course_date = dates[booking.course_date_id]
+        if booking.status == BookingStatus.CANCELLED:
+            return ChangeResult(booking, changed=False)
+        if course_date.days and now >= course_date.starts_at:
+            raise CannotChange("This course has already started, so the booking cannot be cancelled.")
+        was_confirmed = booking.status == BookingStatus.CONFIRMED
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        promoted: list[Booking] = []
+        if was_confirmed:
+            give_back_place(session, course_date)
+            promoted = fill_from_waiting_list(session, course_date, now)
+        messages.booking_cancelled(session, booking, had_place=was_confirmed)
+        if actor is not None:
+            audit.record(session, actor, "booking cancelled", booking, f"Cancelled booking {booking.reference}")
     return ChangeResult(booking, promoted)
 
 
-def move_booking(session: Session, token: str, new_date_id: int, *, now: datetime | None = None) -> ChangeResult:
+def move_booking(
+    session: Session, token: str, new_date_id: int, *, now: datetime | None = None, actor: StaffUser | None = None
+) -> ChangeResult:
     """Move a booking to another date of the same course that has a place free."""
     now = now or utcnow()
-    booking, dates = _lock_booking(session, token, new_date_id)
-    old_date = dates[booking.course_date_id]
-    new_date = dates.get(new_date_id)
-    try:
+    with writing(session):
+        booking, dates = _lock_booking(session, token, new_date_id)
+        old_date = dates[booking.course_date_id]
+        new_date = dates.get(new_date_id)
         _check_move(booking, old_date, new_date, now)
-    except BookingError:
-        session.rollback()
-        raise
-    if not take_place(session, new_date):
-        session.rollback()
-        raise DateFull("That date is now full. Choose another date.")
-    was_confirmed = booking.status == BookingStatus.CONFIRMED
-    booking.course_date_id = new_date.id
-    booking.course_date = new_date
-    booking.status = BookingStatus.CONFIRMED
-    booking.queued_at = now
-    booking.confirmed_at = now
-    promoted: list[Booking] = []
-    if was_confirmed:
-        give_back_place(session, old_date)
-        promoted = fill_from_waiting_list(session, old_date, now)
-    messages.booking_moved(session, booking, old_date, had_place=was_confirmed)
-    offer_places(session, promoted)
-    session.commit()
+        if not take_place(session, new_date):
+            raise DateFull("That date is now full. Choose another date.")
+        was_confirmed = booking.status == BookingStatus.CONFIRMED
+        booking.course_date_id = new_date.id
+        booking.course_date = new_date
+        booking.status = BookingStatus.CONFIRMED
+        booking.queued_at = now
+        booking.confirmed_at = now
+        promoted: list[Booking] = []
+        if was_confirmed:
+            give_back_place(session, old_date)
+            promoted = fill_from_waiting_list(session, old_date, now)
+        messages.booking_moved(session, booking, old_date, had_place=was_confirmed)
+        if actor is not None:
+            summary = f"Moved booking {booking.reference} from {day_range(old_date)} to {day_range(new_date)}"
+            audit.record(session, actor, "booking moved", booking, summary)
     return ChangeResult(booking, promoted)
 
 
@@ -447,28 +332,3 @@ def dates_to_move_to(session: Session, booking: Booking, now: datetime) -> list[
         and not course_date.is_full
         and closed_reason(course_date, now) is None
     ]
-
-
-def register_interest(
-    session: Session, course_id: int, full_name: str, email: str, organisation: str = ""
-) -> tuple[Interest, bool]:
-    """Note that someone wants to hear about new dates. Asking twice changes nothing."""
-    key = email_key(email)
-    query = sa.select(Interest).where(Interest.course_id == course_id, Interest.email_key == key)
-    existing = session.scalar(query)
-    if existing is not None:
-        return existing, False
-    interest = Interest(
-        course_id=course_id,
-        full_name=full_name,
-        email=email.strip(),
-        email_key=key,
-        organisation=organisation,
-    )
-    session.add(interest)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return session.scalar(query), False
-    return interest, True

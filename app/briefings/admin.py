@@ -1,23 +1,22 @@
 """The training team's briefing pages: words, files, publishing and the report. Admins only."""
 
-import re
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.admin import audit
-from app.admin.auth import require_staff
 from app.briefings import service
 from app.briefings.checks import FileTooLarge, MediaRefused
-from app.briefings.forms import BriefingForm, ConfirmForm, UploadForm
+from app.briefings.forms import BriefingForm, UploadForm
+from app.core.downloads import download
+from app.core.forms import ConfirmForm
+from app.core.rules import NotFound
+from app.core.staff import acting_staff, require_staff
 from app.extensions import csrf, db
 from app.models import Briefing, MediaKind
 
 bp = Blueprint("briefings_admin", __name__, url_prefix="/admin/briefings")
 bp.before_request(require_staff)
 
-BRIEFING = "<int(max=2147483647):briefing_id>"
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+BRIEFING = "<id:briefing_id>"
 # Room for the form's other fields and the multipart boundaries around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 
@@ -39,30 +38,19 @@ def edit(briefing_id: int | None):
     """Add a briefing, or change its words."""
     briefing = briefing_or_404(briefing_id) if briefing_id else Briefing(published=False)
     form = BriefingForm(obj=briefing)
-    if form.validate_on_submit() and slug_is_free(form, briefing):
-        form.populate_obj(briefing)
-        audit.record(db.session, "briefing saved", briefing, f"Saved the briefing '{briefing.title}'")
+    if form.validate_on_submit():
         try:
-            service.save_briefing(db.session, briefing)
-        except service.BriefingError as refused:
+            briefing = service.save_briefing(db.session, briefing_id, form.data, actor=acting_staff())
+        except service.SlugTaken as refused:
             form.slug.errors.append(refused.message)
+        except NotFound:
+            abort(404)
         else:
             flash("The briefing has been saved.", "success")
             return redirect(url_for("briefings_admin.briefing", briefing_id=briefing.id))
     back = url_for("briefings_admin.briefing", briefing_id=briefing_id) if briefing_id else url_for(".index")
     heading = "Change the briefing" if briefing_id else "Add a briefing"
     return render_template("admin/form.html", form=form, heading=heading, button="Save the briefing", back=back)
-
-
-def slug_is_free(form: BriefingForm, briefing: Briefing) -> bool:
-    """The web address name must be well formed and not used by another briefing."""
-    if not SLUG.match(form.slug.data):
-        form.slug.errors.append("Use only lower-case letters, numbers and single hyphens")
-        return False
-    if service.slug_taken(db.session, form.slug.data, briefing.id):
-        form.slug.errors.append("Another briefing already uses this web address name")
-        return False
-    return True
 
 
 @bp.get(f"/{BRIEFING}")
@@ -86,9 +74,7 @@ def upload(briefing_id: int, slot: str):
         upload = form.file.data
         try:
             received = service.receive_file(slot, upload.stream, upload.filename, max_bytes=max_upload_bytes())
-            summary = f"Uploaded {received.checked.kind.label.lower()} '{received.original_name}' for '{found.title}'"
-            audit.record(db.session, "briefing file uploaded", found, summary)
-            service.attach_file(db.session, found.id, received)
+            service.attach_file(db.session, found.id, received, actor=acting_staff())
         except (MediaRefused, service.BriefingError) as error:
             refused = error
         else:
@@ -125,9 +111,8 @@ def remove_file(briefing_id: int, kind: str):
     if kind not in set(MediaKind):
         abort(404)
     ConfirmForm().validate_on_submit() or abort(400)
-    audit.record(db.session, "briefing file removed", found, f"Removed the {MediaKind(kind).label.lower()}")
     try:
-        service.remove_file(db.session, found.id, MediaKind(kind))
+        service.remove_file(db.session, found.id, MediaKind(kind), actor=acting_staff())
     except service.BriefingError as refused:
         flash(refused.message, "error")
     else:
@@ -142,9 +127,8 @@ def publish(briefing_id: int, action: str):
     if action not in ("publish", "unpublish"):
         abort(404)
     ConfirmForm().validate_on_submit() or abort(400)
-    audit.record(db.session, f"briefing {action}ed", found, f"{action.capitalize()}ed the briefing '{found.title}'")
     try:
-        service.set_published(db.session, found.id, action == "publish")
+        service.set_published(db.session, found.id, action == "publish", actor=acting_staff())
     except service.BriefingError as refused:
         flash(refused.message, "error")
     else:
@@ -164,7 +148,4 @@ def report(briefing_id: int):
 def report_csv(briefing_id: int):
     """Everyone who said they watched this briefing, as a spreadsheet."""
     found = briefing_or_404(briefing_id)
-    response = Response(service.records_csv(db.session, found), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=f"{found.slug}-watched.csv")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(service.records_csv(db.session, found), "text/csv", f"{found.slug}-watched.csv", private=True)

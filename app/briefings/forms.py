@@ -3,29 +3,26 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
-from wtforms import HiddenField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.core.fields import (
     LongTextField,
     TextField,
     council_area_field,
+    full_name_field,
     printable_text,
     required_text,
     sector_field,
-    work_email,
+    work_email_field,
 )
+from app.core.forms import SubmissionKeyField
 
 
 class WatchedForm(FlaskForm):
     """Tell us you watched a briefing, and get a record of your learning by email."""
 
-    full_name = required_text("Full name", "Enter your full name", 120)
-    email = TextField(
-        "Work email address",
-        validators=work_email("Enter your work email address"),
-        description="We will send your record of learning to this address.",
-    )
+    full_name = full_name_field()
+    email = work_email_field("We will send your record of learning to this address.")
     organisation = required_text(
         "Organisation or team",
         "Enter the organisation or team you work for",
@@ -43,7 +40,7 @@ class WatchedForm(FlaskForm):
         ],
         description="We will put this in your record. The training team can see it too.",
     )
-    submission_key = HiddenField()
+    submission_key = SubmissionKeyField()
 
 
 class BriefingForm(FlaskForm):
@@ -84,7 +81,3 @@ class UploadForm(FlaskForm):
     file = FileField(
         "Choose the file", widget=GovFileInput(), validators=[FileRequired(message="Choose a file to upload")]
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button with the security token."""

@@ -1,8 +1,5 @@
 """Public pages: the briefings, each video with captions and transcript, and "I have watched this"."""
 
-import re
-import secrets
-
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, session, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
@@ -15,7 +12,6 @@ from app.models import CouncilArea, MediaKind, Sector
 
 bp = Blueprint("briefings", __name__)
 
-SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 COUNTED = "counted_briefings"
 
 bp.add_app_template_filter(service.describe_length, "briefing_length")
@@ -45,14 +41,14 @@ def index():
     return render_template("briefings/index.html", briefings=service.published_briefings(db.session))
 
 
-@bp.get("/briefings/<slug>")
+@bp.get("/briefings/<slug:slug>")
 def briefing(slug: str):
     """Show one briefing: the video with captions, its chapters and the full transcript."""
     found = visible_briefing(slug)
     return render_template("briefings/briefing.html", page=briefing_page(found))
 
 
-@bp.get("/briefings/<slug>/transcript.txt")
+@bp.get("/briefings/<slug:slug>/transcript.txt")
 def transcript(slug: str):
     """Download the transcript as a text file."""
     found = visible_briefing(slug)
@@ -66,7 +62,7 @@ def transcript(slug: str):
     return response
 
 
-@bp.get("/briefings/<slug>/media/<name>")
+@bp.get("/briefings/<slug:slug>/media/<name>")
 def media_file(slug: str, name: str):
     """Send a video, captions, chapters or poster, with support for ranges."""
     found = visible_briefing(slug)
@@ -74,13 +70,11 @@ def media_file(slug: str, name: str):
     return media.send_media(file, public=found.published)
 
 
-@bp.route("/briefings/<slug>/watched", methods=["GET", "POST"])
+@bp.route("/briefings/<slug:slug>/watched", methods=["GET", "POST"])
 def watched(slug: str):
     """Ask for name, work and email; keep the record and email the person a record of their learning."""
     found = service.briefing_by_slug(db.session, slug) or abort(404)
     form = WatchedForm()
-    if not form.submission_key.data or not SUBMISSION_KEY.match(form.submission_key.data):
-        form.submission_key.data = secrets.token_urlsafe(24)
     if form.validate_on_submit():
         details = service.WatchedDetails(
             full_name=form.full_name.data,
@@ -95,14 +89,14 @@ def watched(slug: str):
     return render_template("briefings/watched.html", briefing=found, form=form)
 
 
-@bp.get("/briefings/<slug>/watched/done")
+@bp.get("/briefings/<slug:slug>/watched/done")
 def watched_done(slug: str):
     """Confirm the record is on its way."""
     found = service.briefing_by_slug(db.session, slug) or abort(404)
     return render_template("briefings/watched_done.html", briefing=found)
 
 
-@bp.post("/briefings/<slug>/plays")
+@bp.post("/briefings/<slug:slug>/plays")
 @limiter.limit(lambda: current_app.config["PLAY_COUNT_LIMIT"])
 def count_play(slug: str):
     """Count an anonymous play, once per visit. Sent by static/js/briefing.js when most of the video was watched."""

@@ -5,8 +5,6 @@ them is committed, and an old file is removed only after the row that replaced i
 row never names a file that is not there.
 """
 
-import csv
-import io
 import math
 import time
 from collections import Counter
@@ -18,11 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.admin.export import safe_cell
-from app.briefings import checks, media
+from app.briefings import checks, media, messages
 from app.briefings.checks import MediaRefused
-from app.database import begin_write, utcnow
-from app.mail.outbox import queue_message
+from app.core import audit
+from app.core.exports import csv_text
+from app.core.rules import NotFound, Refused
+from app.core.slugs import slug_problem
+from app.database import utcnow, writing
 from app.models import (
     COUNCIL_AREA_LABELS,
     SECTOR_LABELS,
@@ -32,6 +32,7 @@ from app.models import (
     CouncilArea,
     MediaKind,
     Sector,
+    StaffUser,
     WatchedRecord,
 )
 
@@ -40,12 +41,19 @@ SLOTS = ("video", "captions", "chapters", "transcript", "poster")
 REQUIRED_TO_PUBLISH = "To publish a briefing, upload a video and its captions first."
 
 
-class BriefingError(Exception):
+BRIEFING_FIELDS = ("title", "slug", "summary", "description", "audience")
+
+
+class BriefingError(Refused):
     """A briefing rule said no. The message is written for the person who asked."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+
+class BriefingNotFound(BriefingError, NotFound):
+    """There is no such briefing."""
+
+
+class SlugTaken(BriefingError):
+    """The web address name is badly formed or used by another briefing."""
 
 
 @dataclass
@@ -87,20 +95,29 @@ def briefing_by_slug(session: Session, slug: str, *, include_unpublished: bool =
     return session.scalar(query)
 
 
-def slug_taken(session: Session, slug: str, briefing_id: int | None) -> bool:
-    """Whether another briefing already uses this web address name."""
-    other = session.scalar(sa.select(Briefing.id).where(Briefing.slug == slug))
-    return other is not None and other != briefing_id
-
-
-def save_briefing(session: Session, briefing: Briefing) -> Briefing:
-    """Save a new or changed briefing's words."""
-    session.add(briefing)
+def save_briefing(session: Session, briefing_id: int | None, values: dict, *, actor: StaffUser | None) -> Briefing:
+    """Add a briefing (briefing_id None, unpublished) or change its words."""
     try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise BriefingError("Another briefing already uses this web address name.") from None
+        with writing(session):
+            briefing = Briefing(published=False) if briefing_id is None else _locked(session, briefing_id)
+            if problem := slug_problem(session, Briefing, values["slug"], briefing_id):
+                raise SlugTaken(problem)
+            for name in BRIEFING_FIELDS:
+                setattr(briefing, name, values[name])
+            briefing.updated_at = utcnow()
+            session.add(briefing)
+            session.flush()
+            action = "briefing added" if briefing_id is None else "briefing saved"
+            audit.record(session, actor, action, briefing, f"Saved the briefing '{briefing.title}'")
+    except IntegrityError:  # another save took the name at the same moment
+        raise SlugTaken("Another briefing already uses this web address name") from None
+    return briefing
+
+
+def _locked(session: Session, briefing_id: int) -> Briefing:
+    briefing = session.get(Briefing, briefing_id, with_for_update=True)
+    if briefing is None:
+        raise BriefingNotFound("We could not find that briefing.")
     return briefing
 
 
@@ -136,10 +153,10 @@ def receive_file(slot: str, stream: BinaryIO, filename: str | None, *, max_bytes
     return ReceivedFile(checked, media.keep(incoming, checked), media.safe_display_name(filename), size)
 
 
-def attach_file(session: Session, briefing_id: int, received: ReceivedFile) -> BriefingFile:
+def attach_file(session: Session, briefing_id: int, received: ReceivedFile, *, actor: StaffUser | None) -> BriefingFile:
     """Let a received file replace the briefing's file of its kind; the old file is removed after the commit."""
     try:
-        file, replaced = _record_file(session, briefing_id, received)
+        file, replaced = _record_file(session, briefing_id, received, actor)
     except BaseException:
         media.forget(received.stored_name)
         raise
@@ -160,44 +177,42 @@ def check_upload(path: Path, slot: str) -> checks.CheckedMedia:
     raise MediaRefused("Choose what you are uploading.")
 
 
-def _record_file(session: Session, briefing_id: int, received: ReceivedFile) -> tuple[BriefingFile, str | None]:
+def _record_file(
+    session: Session, briefing_id: int, received: ReceivedFile, actor: StaffUser | None
+) -> tuple[BriefingFile, str | None]:
     checked = received.checked
-    begin_write(session)
-    briefing = session.get(Briefing, briefing_id, with_for_update=True)
-    if briefing is None:
-        session.rollback()
-        raise BriefingError("We could not find that briefing.")
-    file = briefing.file(checked.kind)
-    replaced = file.stored_name if file else None
-    if file is None:
-        file = BriefingFile(kind=checked.kind)
-        briefing.files.append(file)
-    file.stored_name = received.stored_name
-    file.content_type = checked.content_type
-    file.size_bytes = received.size_bytes
-    file.duration_seconds = checked.duration_seconds
-    file.original_name = received.original_name
-    file.uploaded_at = utcnow()
-    briefing.duration_seconds = length_of(briefing)
-    session.commit()
+    with writing(session):
+        briefing = _locked(session, briefing_id)
+        file = briefing.file(checked.kind)
+        replaced = file.stored_name if file else None
+        if file is None:
+            file = BriefingFile(kind=checked.kind)
+            briefing.files.append(file)
+        file.stored_name = received.stored_name
+        file.content_type = checked.content_type
+        file.size_bytes = received.size_bytes
+        file.duration_seconds = checked.duration_seconds
+        file.original_name = received.original_name
+        file.uploaded_at = utcnow()
+        briefing.duration_seconds = length_of(briefing)
+        summary = f"Uploaded {checked.kind.label.lower()} '{received.original_name}' for '{briefing.title}'"
+        audit.record(session, actor, "briefing file uploaded", briefing, summary)
     return file, replaced
 
 
-def remove_file(session: Session, briefing_id: int, kind: MediaKind) -> None:
+def remove_file(session: Session, briefing_id: int, kind: MediaKind, *, actor: StaffUser | None) -> None:
     """Remove one file. A published briefing keeps at least one video and its captions."""
-    begin_write(session)
-    briefing = session.get(Briefing, briefing_id, with_for_update=True)
-    file = briefing.file(kind) if briefing else None
-    if file is None:
-        session.rollback()
-        raise BriefingError("That file has already been removed.")
-    briefing.files.remove(file)
-    if briefing.published and not can_publish(briefing):
-        session.rollback()
-        raise BriefingError("A published briefing needs a video and captions. Upload a new one instead.")
-    stored_name = file.stored_name
-    briefing.duration_seconds = length_of(briefing)
-    session.commit()
+    with writing(session):
+        briefing = _locked(session, briefing_id)
+        file = briefing.file(kind)
+        if file is None:
+            raise BriefingError("That file has already been removed.")
+        briefing.files.remove(file)
+        if briefing.published and not can_publish(briefing):
+            raise BriefingError("A published briefing needs a video and captions. Upload a new one instead.")
+        stored_name = file.stored_name
+        briefing.duration_seconds = length_of(briefing)
+        audit.record(session, actor, "briefing file removed", briefing, f"Removed the {kind.label.lower()}")
     media.forget(stored_name)
 
 
@@ -206,70 +221,57 @@ def can_publish(briefing: Briefing) -> bool:
     return bool(briefing.videos) and briefing.file(MediaKind.CAPTIONS) is not None
 
 
-def set_published(session: Session, briefing_id: int, published: bool) -> Briefing:
+def set_published(session: Session, briefing_id: int, published: bool, *, actor: StaffUser | None) -> Briefing:
     """Publish a briefing, or take it off the public pages."""
-    begin_write(session)
-    briefing = session.get(Briefing, briefing_id, with_for_update=True)
-    if briefing is None:
-        session.rollback()
-        raise BriefingError("We could not find that briefing.")
-    if published and not can_publish(briefing):
-        session.rollback()
-        raise BriefingError(REQUIRED_TO_PUBLISH)
-    if published and not briefing.published:
-        briefing.published_at = utcnow()
-    briefing.published = published
-    session.commit()
+    with writing(session):
+        briefing = _locked(session, briefing_id)
+        if published and not can_publish(briefing):
+            raise BriefingError(REQUIRED_TO_PUBLISH)
+        if published == briefing.published:
+            return briefing
+        if published:
+            briefing.published_at = utcnow()
+        briefing.published = published
+        action = "briefing published" if published else "briefing unpublished"
+        done = "Published" if published else "Unpublished"
+        audit.record(session, actor, action, briefing, f"{done} the briefing '{briefing.title}'")
     return briefing
 
 
 def count_play(session: Session, briefing_id: int) -> None:
     """Count one anonymous play."""
-    begin_write(session)
-    session.add(BriefingPlay(briefing_id=briefing_id))
-    session.commit()
+    with writing(session):
+        session.add(BriefingPlay(briefing_id=briefing_id))
 
 
 def record_watched(
     session: Session, briefing: Briefing, details: WatchedDetails, *, submission_key: str | None = None
 ) -> tuple[WatchedRecord, bool]:
     """Keep the record and queue its email in one transaction. The same form sent twice makes one record."""
-    begin_write(session)
-    if submission_key:
-        earlier = session.scalar(sa.select(WatchedRecord).where(WatchedRecord.submission_key == submission_key))
-        if earlier is not None:
-            session.commit()
-            return earlier, False
-    record = WatchedRecord(
-        briefing=briefing,
-        submission_key=submission_key or None,
-        full_name=details.full_name,
-        email=details.email.strip(),
-        organisation=details.organisation,
-        sector=details.sector,
-        council_area=details.council_area,
-        learning_note=details.learning_note,
-    )
-    session.add(record)
+    earlier = sa.select(WatchedRecord).where(WatchedRecord.submission_key == submission_key)
     try:
-        session.flush()
-        queue_message(
-            session,
-            kind="watched_record",
-            to=record.email,
-            subject=f"Your record of learning: {briefing.title}",
-            context={"watched_record_id": record.id},
-        )
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        if not submission_key:
+        with writing(session):
+            if submission_key and (found := session.scalar(earlier)) is not None:
+                return found, False
+            record = WatchedRecord(
+                briefing_id=briefing.id,
+                submission_key=submission_key or None,
+                full_name=details.full_name,
+                email=details.email.strip(),
+                organisation=details.organisation,
+                sector=details.sector,
+                council_area=details.council_area,
+                learning_note=details.learning_note,
+            )
+            session.add(record)
+            session.flush()
+            messages.record_of_learning(session, record, briefing)
+        return record, True
+    except IntegrityError:  # the same form sent twice at the same moment
+        found = session.scalar(earlier) if submission_key else None
+        if found is None:
             raise
-        earlier = session.scalar(sa.select(WatchedRecord).where(WatchedRecord.submission_key == submission_key))
-        if earlier is None:
-            raise
-        return earlier, False
-    return record, True
+        return found, False
 
 
 def report(session: Session, briefing: Briefing) -> BriefingReport:
@@ -291,15 +293,12 @@ def report(session: Session, briefing: Briefing) -> BriefingReport:
 
 def records_csv(session: Session, briefing: Briefing) -> str:
     """Everyone who said they watched this briefing, oldest first, as a spreadsheet safe to open in Excel."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["Date", "Full name", "Work email", "Organisation", "Area of work", "Council area", "Learning"])
     records = session.scalars(
         sa.select(WatchedRecord).where(WatchedRecord.briefing_id == briefing.id).order_by(WatchedRecord.id)
     )
-    for record in records:
-        row = [
+    header = ["Date", "Full name", "Work email", "Organisation", "Area of work", "Council area", "Learning"]
+    rows = (
+        [
             f"{record.created_at:%Y-%m-%d}",
             record.full_name,
             record.email,
@@ -308,8 +307,9 @@ def records_csv(session: Session, briefing: Briefing) -> str:
             COUNCIL_AREA_LABELS.get(record.council_area, record.council_area),
             record.learning_note,
         ]
-        writer.writerow([safe_cell(value) for value in row])
-    return out.getvalue()
+        for record in records
+    )
+    return csv_text(header, rows)
 
 
 def describe_size(size: int) -> str:

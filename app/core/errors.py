@@ -4,6 +4,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.database import DatabaseBusy
 from app.extensions import db
 
 ERROR_PAGES = {
@@ -42,6 +43,10 @@ ERROR_PAGES = {
         "Sorry, there is a problem with the service",
         ["Try again later. Anything you had already booked is safe."],
     ),
+    503: (
+        "Sorry, the service is busy",
+        ["Too many people are using it at once. Wait a minute, then try again. Nothing you sent was saved."],
+    ),
 }
 
 SESSION_EXPIRED = (
@@ -73,6 +78,12 @@ def handle_csrf_error(_error: CSRFError):
     return render_error(400, *SESSION_EXPIRED)
 
 
+def handle_busy_database(_error: DatabaseBusy):
+    """The database stayed busy longer than we wait: nothing was saved, so say so and let them retry."""
+    db.session.rollback()
+    return render_error(503, *ERROR_PAGES[503])
+
+
 def handle_unexpected_error(_error: Exception):
     """Anything we did not expect: roll back, log, and show the plain 500 page."""
     db.session.rollback()
@@ -82,5 +93,6 @@ def handle_unexpected_error(_error: Exception):
 def register(app: Flask) -> None:
     """Attach the handlers."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(DatabaseBusy, handle_busy_database)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

@@ -23,6 +23,8 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
+from app.models import COUNCIL_AREA_LABELS, SECTOR_LABELS
+
 
 def strip_whitespace(value):
     """Trim spaces and fold runs of white space inside single-line answers."""
@@ -111,8 +113,8 @@ class ChoiceField(RadioField):
         self.invalid_message = invalid_message
 
     def pre_validate(self, form):
-        if self.data in (None, "", "None"):
-            return
+        if not self.raw_data or self.raw_data == [""]:
+            return  # no answer: the field's InputRequired says so, or it is optional
         if self.data not in allowed_values(self):
             self.data = None
             raise ValidationError(self.invalid_message)
@@ -218,10 +220,20 @@ def error_summary(form) -> dict:
     return {"titleText": "There is a problem", "errorList": items}
 
 
+def full_name_field() -> "TextField":
+    """Someone's full name, in any script: asked by every public form."""
+    return required_text("Full name", "Enter your full name", 120)
+
+
+def work_email_field(description: str) -> "TextField":
+    """Someone's own work email address, with what we will send to it."""
+    return TextField(
+        "Work email address", validators=work_email("Enter your work email address"), description=description
+    )
+
+
 def sector_field() -> ChoiceField:
     """Which area of work someone is in: asked when booking and when recording a briefing."""
-    from app.models import SECTOR_LABELS
-
     return ChoiceField(
         "Which area do you work in?",
         choices=choices_from(SECTOR_LABELS),
@@ -232,8 +244,6 @@ def sector_field() -> ChoiceField:
 
 def council_area_field() -> ChoiceField:
     """Which council area someone works in."""
-    from app.models import COUNCIL_AREA_LABELS
-
     return ChoiceField(
         "Which council area do you work in?",
         choices=choices_from(COUNCIL_AREA_LABELS),

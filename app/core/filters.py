@@ -4,7 +4,7 @@ from datetime import date, datetime, time
 
 from flask import Flask
 
-from app.models import LONDON
+from app.models import ACCESS_NEEDS, LONDON
 
 
 def long_date(value: date | datetime) -> str:
@@ -58,8 +58,6 @@ def date_summary(course_date) -> str:
 
 def access_need_labels() -> dict[str, str]:
     """The words for each access need, for the training team's pages."""
-    from app.models import ACCESS_NEEDS
-
     return ACCESS_NEEDS
 
 

@@ -1,11 +1,13 @@
-"""Finding courses and the dates people can see."""
+"""Finding courses and the dates people can see, and asking to hear about new dates."""
 
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import LONDON, Course, CourseDate, CourseDay, DateStatus, Venue
+from app.database import writing
+from app.models import LONDON, Course, CourseDate, CourseDay, DateStatus, Interest, Venue
 
 
 def today_in_london(now: datetime) -> date:
@@ -69,3 +71,28 @@ def listing_version(session: Session, now: datetime) -> tuple:
         )
     ).one()
     return (today_in_london(now).isoformat(), *(str(value) for value in row))
+
+
+def email_key(email: str) -> str:
+    """The form of an email address used to tell people apart: trimmed, lower case."""
+    return email.strip().lower()
+
+
+def register_interest(
+    session: Session, course_id: int, full_name: str, email: str, organisation: str = ""
+) -> tuple[Interest, bool]:
+    """Note that someone wants to hear about new dates. Asking twice changes nothing."""
+    key = email_key(email)
+    query = sa.select(Interest).where(Interest.course_id == course_id, Interest.email_key == key)
+    try:
+        with writing(session):
+            existing = session.scalar(query)
+            if existing is not None:
+                return existing, False
+            interest = Interest(
+                course_id=course_id, full_name=full_name, email=email.strip(), email_key=key, organisation=organisation
+            )
+            session.add(interest)
+        return interest, True
+    except IntegrityError:  # the same person asked at the same moment in another request
+        return session.scalar(query), False

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.booking.service import BookingDetails, book_place
 from app.briefings import service as briefings
 from app.courses.service import today_in_london
+from app.database import writing
 from app.models import LONDON, Briefing, CouncilArea, Course, CourseDate, CourseDay, DateStatus, Sector, Venue
 from config import BASE_DIR
 
@@ -161,14 +162,14 @@ def load_briefings(session: Session) -> int:
     for values in BRIEFINGS:
         if session.scalar(sa.select(Briefing.id).where(Briefing.slug == values["slug"])) is not None:
             continue
-        briefing = briefings.save_briefing(session, Briefing(**values))
+        briefing_id = briefings.save_briefing(session, None, values, actor=None).id
         for slot, name in SAMPLE_FILES:
             if (SAMPLE_MEDIA / name).exists():
                 with open(SAMPLE_MEDIA / name, "rb") as stream:
                     received = briefings.receive_file(slot, stream, name, max_bytes=SAMPLE_MAX_BYTES)
-                briefings.attach_file(session, briefing.id, received)
-        if briefings.can_publish(session.get(Briefing, briefing.id)):
-            briefings.set_published(session, briefing.id, True)
+                briefings.attach_file(session, briefing_id, received, actor=None)
+        if briefings.can_publish(session.get(Briefing, briefing_id)):
+            briefings.set_published(session, briefing_id, True, actor=None)
         added += 1
     return added
 
@@ -235,9 +236,9 @@ def demo_person(number: int) -> BookingDetails:
 def load_demo(session: Session, now: datetime) -> int:
     """Load the demo; return how many new dates were added."""
     load_briefings(session)
-    course = upsert_course(session)
-    venues = upsert_venues(session)
-    session.commit()
+    with writing(session):
+        course = upsert_course(session)
+        venues = upsert_venues(session)
     added = 0
     start = today_in_london(now)
     for weeks, venue_index, capacity, confirmed, waiting in SAMPLE_DATES:
@@ -251,9 +252,9 @@ def load_demo(session: Session, now: datetime) -> int:
         )
         if already is not None:
             continue
-        course_date = sample_date(course, venue, next_tuesday_after(start, weeks), capacity)
-        session.add(course_date)
-        session.commit()
+        with writing(session):
+            course_date = sample_date(course, venue, next_tuesday_after(start, weeks), capacity)
+            session.add(course_date)
         for number in range(confirmed + waiting):
             book_place(session, course_date.id, demo_person(number + 100 * weeks), now=now)
         added += 1

@@ -8,26 +8,22 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.courses.changes import queue_access_summaries, queue_reminders
 from app.database import utcnow
 from app.extensions import db
 from app.mail.outbox import failed_messages, outbox_summary, send_due
+from app.mail.registry import SCHEDULED
 
 REMINDER_INTERVAL_SECONDS = 60
 
 mail_cli = AppGroup("mail", help="Deliver the emails waiting in the outbox.")
 
 
-def reminder_days() -> list[int]:
-    return [int(part) for part in str(current_app.config["REMINDER_DAYS"]).split(",") if part.strip()]
-
-
 def one_pass(with_reminders: bool = True) -> str:
-    """Queue due reminders, then deliver everything due."""
+    """Queue what has become due (reminders, summaries: the scheduled jobs), then deliver everything due."""
     queued = 0
     if with_reminders:
-        queued = queue_reminders(db.session, utcnow(), reminder_days())
-        queued += queue_access_summaries(db.session, utcnow(), current_app.config["ACCESS_SUMMARY_DAYS"])
+        for job in SCHEDULED:
+            queued += job(db.session, utcnow(), current_app.config)
     report = send_due(db.session)
     db.session.remove()
     return (

@@ -18,10 +18,11 @@ from flask import current_app
 from flask_mail import BadHeaderError
 from sqlalchemy.orm import Session
 
-from app.database import begin_write, utcnow
-from app.mail.rendering import NoLongerApplies, RenderError, render_message
+from app.core import audit
+from app.database import utcnow, writing
+from app.mail.registry import NoLongerApplies, render_batch
 from app.mail.transport import build_email, open_transport
-from app.models import Booking, OutboxMessage, OutboxStatus
+from app.models import Booking, OutboxMessage, OutboxStatus, StaffUser
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def queue_message(
     booking: Booking | None = None,
     dedupe_key: str | None = None,
 ) -> OutboxMessage | None:
-    """Add an email to the outbox in the caller's transaction. A repeated dedupe key adds nothing."""
+    """Add an email to the outbox in the caller's (write) transaction. A repeated dedupe key adds nothing."""
     if dedupe_key and session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip(">").strip() or None
@@ -63,7 +64,11 @@ def retry_delay(attempts: int, base: float, cap: float) -> float:
 def claim_due(session: Session, now: datetime, limit: int) -> list[int]:
     """Claim up to `limit` due messages for this worker, for the lease time."""
     lease = timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
-    begin_write(session)
+    with writing(session):
+        return _claim(session, now, lease, limit)
+
+
+def _claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list[int]:
     messages = session.scalars(
         sa.select(OutboxMessage)
         .where(
@@ -79,9 +84,7 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[int]:
         message.status = OutboxStatus.SENDING
         message.locked_until = now + lease
         message.attempts += 1
-    ids = [message.id for message in messages]
-    session.commit()
-    return ids
+    return [message.id for message in messages]
 
 
 @dataclass
@@ -112,15 +115,20 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime, rep
 
 def deliver(session: Session, ids: list[int], report: DeliveryReport) -> None:
     """Send claimed messages over one connection and record each outcome."""
-    rows = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
+    rows = {
+        row.id: row
+        for row in session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
+    }
     outcomes: dict[int, Exception | None] = {}
     emails = []
-    for message in rows:
+    for message_id, rendered in render_batch(session, list(rows.values())).items():
         try:
-            emails.append((message.id, build_email(message, render_message(session, message))))
-        except (RenderError, NoLongerApplies) as error:
-            outcomes[message.id] = error
-    session.commit()  # hold no transaction open while talking to the mail server
+            if isinstance(rendered, Exception):
+                raise rendered
+            emails.append((message_id, build_email(rows[message_id], rendered)))
+        except Exception as error:  # noqa: BLE001 - a message that cannot be written fails alone
+            outcomes[message_id] = error
+    session.rollback()  # it only read: hold no transaction open while talking to the mail server
     try:
         with open_transport() as transport:
             for message_id, email in emails:
@@ -138,23 +146,25 @@ def deliver(session: Session, ids: list[int], report: DeliveryReport) -> None:
         outcomes.setdefault(message_id, ConnectionError("not tried: the connection was lost"))
 
     now = utcnow()
-    begin_write(session)
-    for message in session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
-        error = outcomes[message.id]
-        if isinstance(error, NoLongerApplies):
-            message.status = OutboxStatus.SKIPPED
-            message.locked_until = None
-            message.last_error = f"Not sent: {error}"
-            report.skipped += 1
-        elif error is None:
-            message.status = OutboxStatus.SENT
-            message.sent_at = now
-            message.locked_until = None
-            message.last_error = ""
-            report.sent += 1
-        else:
-            _record_failure(message, error, now, report)
-    session.commit()
+    with writing(session):
+        for message in session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
+            _record_outcome(message, outcomes[message.id], now, report)
+
+
+def _record_outcome(message: OutboxMessage, error: Exception | None, now: datetime, report: DeliveryReport) -> None:
+    if isinstance(error, NoLongerApplies):
+        message.status = OutboxStatus.SKIPPED
+        message.locked_until = None
+        message.last_error = f"Not sent: {error}"
+        report.skipped += 1
+    elif error is None:
+        message.status = OutboxStatus.SENT
+        message.sent_at = now
+        message.locked_until = None
+        message.last_error = ""
+        report.sent += 1
+    else:
+        _record_failure(message, error, now, report)
 
 
 def send_due(session: Session, *, batch_size: int = 50, now: datetime | None = None) -> DeliveryReport:
@@ -167,17 +177,16 @@ def send_due(session: Session, *, batch_size: int = 50, now: datetime | None = N
         deliver(session, ids, report)
 
 
-def retry_failed(session: Session, message_id: int) -> bool:
+def retry_failed(session: Session, message_id: int, *, actor: StaffUser | None) -> bool:
     """Put a failed message back in the queue to be tried again now."""
-    begin_write(session)
-    message = session.get(OutboxMessage, message_id)
-    if message is None or message.status != OutboxStatus.FAILED:
-        session.rollback()
-        return False
-    message.status = OutboxStatus.PENDING
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
-    session.commit()
+    with writing(session):
+        message = session.get(OutboxMessage, message_id, with_for_update=True)
+        if message is None or message.status != OutboxStatus.FAILED:
+            return False
+        message.status = OutboxStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = utcnow()
+        audit.record(session, actor, "email retried", message, f"Asked to try email {message.id} again")
     return True
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from app.booking.service import book_place
 from app.core.filters import day_range
+from app.database import begin_write
 from app.models import (
     LONDON,
     Attendance,
@@ -244,6 +245,7 @@ def test_the_sign_in_page_is_accessible_empty_and_with_errors(page, session, adm
 
 def add_records_for_lists(session, course_date: CourseDate) -> None:
     """What the dashboard and audit log show besides dates: interest, a failed email, audit events."""
+    begin_write(session)
     session.add(Interest(course_id=course_date.course_id, full_name="Eve", email="eve@example.org", email_key="eve"))
     session.add(
         OutboxMessage(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.models import BriefingPlay
-from tests.briefing_factories import attach, make_briefing
+from tests.factories import attach, make_briefing
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +91,7 @@ def test_captions_with_script_in_them_do_nothing(page, session, tmp_path):
     attach(session, briefing, "captions", hostile)
     from app.briefings import service
 
-    service.set_published(session, briefing.id, True)
+    service.set_published(session, briefing.id, True, actor=None)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"/briefings/{briefing.slug}")
@@ -166,9 +166,9 @@ def test_the_record_form_with_errors_has_no_accessibility_violations(page, brief
 
 
 def sign_in_as_admin(page, session) -> None:
-    from tests.briefing_factories import STAFF_PASSWORD, make_admin
+    from tests.factories import STAFF_PASSWORD, make_staff
 
-    admin = make_admin(session)
+    admin = make_staff(session)
     page.goto("/admin/sign-in")
     page.get_by_label("Email address", exact=True).fill(admin.email)
     page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
@@ -179,7 +179,7 @@ def sign_in_as_admin(page, session) -> None:
 def test_an_admin_uploads_captions_in_the_browser_and_the_briefing_pages_are_accessible(
     page, session, assert_accessible
 ):
-    from tests.briefing_factories import SAMPLE
+    from tests.factories import SAMPLE
 
     briefing = make_briefing(session, files=("webm", "poster"), published=False)
     sign_in_as_admin(page, session)

@@ -1,0 +1,33 @@
+"""The record of learning emailed to someone who watched a briefing: its kind, registered with the outbox."""
+
+import sqlalchemy.orm as so
+from sqlalchemy.orm import Session
+
+from app.mail.outbox import queue_message
+from app.mail.registry import Batch, Reference, RenderedEmail, load_with, message_kind, public_url, render_pair
+from app.models import Briefing, OutboxMessage, WatchedRecord
+
+load_with(WatchedRecord, so.joinedload(WatchedRecord.briefing))
+
+
+def record_of_learning(session: Session, record: WatchedRecord, briefing: Briefing) -> None:
+    queue_message(
+        session,
+        kind="watched_record",
+        to=record.email,
+        subject=f"Your record of learning: {briefing.title}",
+        context={"watched_record_id": record.id},
+    )
+
+
+@message_kind("watched_record", references=(Reference("watched_record_id", WatchedRecord),))
+def render_record_of_learning(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    record = batch.referenced(message)["watched_record"]
+    text, html = render_pair(
+        "watched_record",
+        record=record,
+        briefing=record.briefing,
+        briefing_url=public_url(f"/briefings/{record.briefing.slug}"),
+        dates_url=public_url("/dates"),
+    )
+    return RenderedEmail(text, html)

@@ -1,0 +1,226 @@
+"""A course date's whole life: added as a draft, changed, published, its places and trainers, cancelled.
+
+Each operation takes the session and the member of staff acting, locks the date through
+places.locked_date, checks, writes, adds its own audit entry and its own emails, and commits
+once (`writing`). A refused change raises Refused and writes nothing at all.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.core import audit
+from app.core.filters import date_and_time, day_range, long_date, short_time
+from app.core.rules import NotFound, Refused
+from app.courses import messages
+from app.courses.places import active_bookings, fill_from_waiting_list, locked_date
+from app.database import utcnow, writing
+from app.models import Booking, BookingStatus, Course, CourseDate, CourseDay, DateStatus, Interest, StaffUser, Venue
+
+
+class CapacityTooLow(Refused):
+    """Fewer places than people already booked."""
+
+
+@dataclass(frozen=True)
+class DayTimes:
+    """One day of a course date as the training team enters it."""
+
+    day: date
+    start_time: time
+    end_time: time
+
+
+def _day_line(day) -> str:
+    return f"{long_date(day.day)}, {short_time(day.start_time)} to {short_time(day.end_time)}"
+
+
+def describe_day_changes(old: list[CourseDay], new: list[DayTimes]) -> list[str]:
+    """What changed about the days, in words people understand."""
+    old_lines, new_lines = [_day_line(d) for d in old], [_day_line(d) for d in new]
+    if old_lines == new_lines:
+        return []
+    changes = []
+    for number, (before, after) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
+        if before != after:
+            changes.append(f"Day {number} was {before}. It is now {after}.")
+    for number, after in enumerate(new_lines[len(old_lines) :], start=len(old_lines) + 1):
+        changes.append(f"Day {number} is new: {after}.")
+    for number in range(len(new_lines) + 1, len(old_lines) + 1):
+        changes.append(f"Day {number} ({old_lines[number - 1]}) has been removed.")
+    return changes
+
+
+def _venue(session: Session, venue_id: int) -> Venue:
+    venue = session.get(Venue, venue_id)
+    if venue is None:
+        raise NotFound("We could not find that venue.")
+    return venue
+
+
+def create_date(
+    session: Session,
+    *,
+    course_id: int,
+    venue_id: int,
+    capacity: int,
+    closes_at: datetime,
+    days: list[DayTimes],
+    actor: StaffUser | None,
+) -> CourseDate:
+    """Add a date, in draft until it is published."""
+    with writing(session):
+        if session.get(Course, course_id) is None:
+            raise NotFound("We could not find that course.")
+        course_date = CourseDate(
+            course_id=course_id,
+            venue=_venue(session, venue_id),
+            capacity=capacity,
+            booking_closes_at=closes_at,
+            status=DateStatus.DRAFT,
+            days=[CourseDay(day=d.day, start_time=d.start_time, end_time=d.end_time) for d in days],
+        )
+        session.add(course_date)
+        session.flush()
+        audit.record(session, actor, "date added", course_date, f"Added a draft date: {day_range(course_date)}")
+    return course_date
+
+
+def change_date(
+    session: Session,
+    date_id: int,
+    *,
+    days: list[DayTimes] | None = None,
+    venue_id: int | None = None,
+    closes_at: datetime | None = None,
+    actor: StaffUser | None,
+) -> list[str]:
+    """Change the days, times, venue and closing time in one go (None keeps each as it is). People
+    booked or waiting are told what changed about their days and venue. Returns those changes;
+    nothing is written if nothing changed."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        before = day_range(course_date)
+        changes = describe_day_changes(course_date.days, days) if days is not None else []
+        if changes:
+            course_date.days.clear()
+            session.flush()
+            course_date.days.extend(CourseDay(day=d.day, start_time=d.start_time, end_time=d.end_time) for d in days)
+        if venue_id is not None and venue_id != course_date.venue_id:
+            venue = _venue(session, venue_id)
+            changes.append(f"The venue was {course_date.venue.full_address}. It is now {venue.full_address}.")
+            course_date.venue = venue
+        noted = list(changes)
+        if closes_at is not None and closes_at != course_date.booking_closes_at:
+            noted.append(f"Booking now closes at {date_and_time(closes_at)}.")
+            course_date.booking_closes_at = closes_at
+        if not noted:
+            return []
+        course_date.updated_at = utcnow()
+        session.flush()
+        session.refresh(course_date, ["days"])
+        if changes and course_date.status == DateStatus.PUBLISHED:
+            for booking in active_bookings(session, date_id):
+                messages.date_changed(session, booking, changes)
+        audit.record(session, actor, "date changed", course_date, f"Changed {before}: {' '.join(noted)}")
+    return changes
+
+
+def publish_date(session: Session, date_id: int, *, actor: StaffUser | None) -> int:
+    """Open a draft date for booking and tell everyone who asked to hear about new dates. Returns how many."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        if course_date.status != DateStatus.DRAFT:
+            raise Refused("Only a date in draft can be published.")
+        course_date.status = DateStatus.PUBLISHED
+        course_date.updated_at = utcnow()
+        interested = session.scalars(
+            sa.select(Interest).where(Interest.course_id == course_date.course_id, Interest.notified_at.is_(None))
+        ).all()
+        now = utcnow()
+        for interest in interested:
+            messages.dates_published(session, interest, course_date)
+            interest.notified_at = now
+        audit.record(session, actor, "date published", course_date, f"Published {day_range(course_date)}")
+        return len(interested)
+
+
+def unpublish_date(session: Session, date_id: int, *, actor: StaffUser | None) -> None:
+    """Take a date back to draft. Only possible while nobody is booked or waiting."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        if course_date.status != DateStatus.PUBLISHED:
+            raise Refused("Only a published date can go back to draft.")
+        active = session.scalar(
+            sa.select(sa.func.count(Booking.id)).where(
+                Booking.course_date_id == date_id, Booking.status != BookingStatus.CANCELLED
+            )
+        )
+        if active:
+            raise Refused(
+                f"{active} people are booked or waiting, so the date cannot go back to draft. Cancel the date instead."
+            )
+        course_date.status = DateStatus.DRAFT
+        course_date.updated_at = utcnow()
+        audit.record(session, actor, "date unpublished", course_date, f"Took {day_range(course_date)} back to draft")
+
+
+def cancel_date(session: Session, date_id: int, reason: str, *, actor: StaffUser | None) -> int:
+    """Cancel a date and tell everyone booked or waiting, with the reason. Returns how many were told."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        if course_date.status == DateStatus.CANCELLED:
+            raise Refused("This date is already cancelled.")
+        was_published = course_date.status == DateStatus.PUBLISHED
+        course_date.status = DateStatus.CANCELLED
+        course_date.cancellation_reason = reason
+        course_date.updated_at = utcnow()
+        told = 0
+        if was_published:
+            for booking in active_bookings(session, date_id):
+                messages.date_cancelled(session, booking, reason)
+                told += 1
+        audit.record(session, actor, "date cancelled", course_date, f"Cancelled {day_range(course_date)}: {reason}")
+        return told
+
+
+def set_capacity(session: Session, date_id: int, capacity: int, *, actor: StaffUser | None) -> list[Booking]:
+    """Change the number of places. New places go to the waiting list in order; a cut below the
+    number booked is refused, safely even against a booking arriving at the same moment."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        if capacity == course_date.capacity:
+            return []
+        changed = session.execute(
+            sa.update(CourseDate)
+            .where(CourseDate.id == date_id, CourseDate.places_taken <= capacity)
+            .values(capacity=capacity, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:
+            taken = course_date.places_taken
+            raise CapacityTooLow(
+                f"{taken} people already have a place, so there must be at least {taken} places. "
+                "Cancel or move bookings first."
+            )
+        session.expire(course_date, ["capacity", "places_taken", "updated_at"])
+        promoted = fill_from_waiting_list(session, course_date, utcnow())
+        summary = f"Places on {day_range(course_date)} set to {capacity}"
+        if promoted:
+            summary += f"; {len(promoted)} from the waiting list got a place"
+        audit.record(session, actor, "capacity changed", course_date, summary)
+        return promoted
+
+
+def assign_trainers(session: Session, date_id: int, trainer_ids: list[int], *, actor: StaffUser | None) -> None:
+    """Choose which trainers see this date and take its register."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        trainers = list(session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(trainer_ids))))
+        course_date.trainers = trainers
+        names = ", ".join(user.label for user in trainers) or "nobody"
+        audit.record(
+            session, actor, "trainers assigned", course_date, f"Trainers for {day_range(course_date)}: {names}"
+        )

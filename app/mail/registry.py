@@ -1,0 +1,161 @@
+"""Which emails the service sends, who writes each one, and what the worker does before each pass.
+
+Each part of the service registers the kinds of email it owns, with the function that writes
+them (`message_kind`) and the records each one refers to (`Reference`). The outbox knows no
+part by name: it asks the registry to render a batch. A batch loads the records its messages
+refer to in one query per kind of record, so rendering 50 messages costs the same number of
+queries as rendering 5.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from sqlalchemy.orm import Session
+
+from app.models import OutboxMessage
+
+
+class RenderError(Exception):
+    """The message can no longer be written, for example because its booking is gone."""
+
+
+class NoLongerApplies(Exception):
+    """The message should not go out any more, such as a reminder for a place since cancelled."""
+
+
+@dataclass
+class RenderedEmail:
+    text: str
+    html: str
+    calendar_method: str | None = None
+    calendar_ics: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A record a message refers to: by an id in its context, or ("booking") by the message's booking."""
+
+    key: str
+    model: type
+
+    @property
+    def name(self) -> str:
+        """What the renderer calls it: old_date_id becomes old_date."""
+        return self.key.removesuffix("_id")
+
+    def id_in(self, message: OutboxMessage):
+        return message.booking_id if self.key == "booking" else (message.context or {}).get(self.key)
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    name: str
+    render: Callable[[OutboxMessage, "Batch"], RenderedEmail]
+    references: tuple[Reference, ...] = ()
+    # Loads whatever else a batch of this kind needs, in a fixed number of queries.
+    prepare: Callable[[Session, "Batch", list[OutboxMessage]], None] | None = None
+
+
+KINDS: dict[str, MessageKind] = {}
+# How each kind of record is loaded for emails (eager loads that keep a batch free of N+1 queries).
+LOAD_OPTIONS: dict[type, tuple] = {}
+# Run before each worker pass, to queue what has become due: fn(session, now, config) -> messages queued.
+SCHEDULED: list[Callable] = []
+
+
+def message_kind(name: str, *, references=(), prepare=None):
+    """Register the function that writes one kind of email."""
+
+    def register(render):
+        if name in KINDS and KINDS[name].render is not render:
+            raise ValueError(f"the email kind {name!r} is already registered")
+        KINDS[name] = MessageKind(name, render, tuple(references), prepare)
+        return render
+
+    return register
+
+
+def load_with(model: type, *options) -> None:
+    """Say how records of `model` are loaded when emails refer to them."""
+    LOAD_OPTIONS[model] = tuple(options)
+
+
+def scheduled(job: Callable) -> Callable:
+    """Register a job the email worker runs before each pass, such as queueing reminders."""
+    if job not in SCHEDULED:
+        SCHEDULED.append(job)
+    return job
+
+
+@dataclass
+class Batch:
+    """The records a batch of messages refers to, each kind of record loaded in one query."""
+
+    session: Session
+    records: dict[type, dict[int, object]] = field(default_factory=dict)
+    # Anything else a kind's prepare step loaded for the whole batch, by name.
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, messages: list[OutboxMessage]) -> "Batch":
+        batch = cls(session)
+        wanted: dict[type, set[int]] = defaultdict(set)
+        by_kind: dict[str, list[OutboxMessage]] = defaultdict(list)
+        for message in messages:
+            kind = KINDS.get(message.kind)
+            if kind is None:
+                continue
+            by_kind[kind.name].append(message)
+            for reference in kind.references:
+                value = reference.id_in(message)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    wanted[reference.model].add(value)
+        for model, ids in wanted.items():
+            query = sa.select(model).where(model.id.in_(sorted(ids))).options(*LOAD_OPTIONS.get(model, ()))
+            batch.records[model] = {record.id: record for record in session.scalars(query).unique()}
+        for name, kind_messages in by_kind.items():
+            if KINDS[name].prepare is not None:
+                KINDS[name].prepare(session, batch, kind_messages)
+        return batch
+
+    def get(self, model: type, record_id):
+        """A record the batch loaded; RenderError when it no longer exists."""
+        found = self.records.get(model, {}).get(record_id)
+        if found is None:
+            raise RenderError(f"{model.__name__} {record_id} no longer exists")
+        return found
+
+    def referenced(self, message: OutboxMessage) -> dict:
+        """Every record the message refers to, by the name its kind gives it."""
+        kind = KINDS[message.kind]
+        return {reference.name: self.get(reference.model, reference.id_in(message)) for reference in kind.references}
+
+
+def render_batch(session: Session, messages: list[OutboxMessage]) -> dict[int, RenderedEmail | Exception]:
+    """Write each message as things stand now. A message that cannot be written fails alone."""
+    batch = Batch.load(session, messages)
+    rendered: dict[int, RenderedEmail | Exception] = {}
+    for message in messages:
+        kind = KINDS.get(message.kind)
+        try:
+            if kind is None:
+                raise RenderError(f"no part of the service writes emails of kind {message.kind!r}")
+            rendered[message.id] = kind.render(message, batch)
+        except Exception as error:  # noqa: BLE001 - recorded on the message; the rest of the batch goes on
+            rendered[message.id] = error
+    return rendered
+
+
+def public_url(path: str) -> str:
+    """A full link to a page of the service, for use in emails."""
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def render_pair(template: str, **context) -> tuple[str, str]:
+    """The plain text and HTML versions of an email."""
+    context.setdefault("team_email", current_app.config["TRAINING_TEAM_EMAIL"])
+    context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
+    return render_template(f"email/{template}.txt", **context), render_template(f"email/{template}.html", **context)

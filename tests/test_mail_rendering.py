@@ -1,0 +1,122 @@
+"""Every kind of email renders through the registry, and a batch costs the same number of queries at any size."""
+
+from datetime import time
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from app.booking import messages as booking_messages
+from app.booking.service import book_place
+from app.briefings import service as briefings
+from app.courses import messages as date_messages
+from app.database import writing
+from app.extensions import db
+from app.mail.registry import KINDS, RenderedEmail, render_batch
+from app.models import CouncilArea, CourseDate, Interest, OutboxMessage, Sector
+from tests.factories import details, make_briefing, make_date, make_staff
+
+PEOPLE = 50
+
+
+def queue_every_kind(session, people: int) -> None:
+    """For each of `people` dates, one booking and one email of every kind, each about records of its own."""
+    staff = make_staff(session)
+    for number in range(people):
+        briefing = make_briefing(session, files=(), published=False)
+        course_date = make_date(session, days_from_now=20 + number)
+        other_date = make_date(session, days_from_now=200 + number)
+        booking = book_place(session, course_date.id, details(access_details="A quiet room")).booking
+        with writing(session):
+            # Day 2 gets other hours, so invites come one per day and calendar_day emails go too.
+            day_two = session.get(CourseDate, course_date.id).days[1]
+            day_two.start_time, day_two.end_time = time(13), time(17)
+            session.flush()
+            booking = session.merge(booking)
+            booking_messages.added_to_waiting_list(session, booking, 3)
+            booking_messages.booking_cancelled(session, booking, had_place=True)
+            booking_messages.booking_moved(session, booking, session.get(CourseDate, other_date.id), had_place=True)
+            date_messages.place_offered(session, booking)
+            date_messages.date_changed(session, booking, ["Day 2 was earlier. It is now later."])
+            date_messages.date_cancelled(session, booking, "The trainer is ill.")
+            date_messages.reminder(session, booking, 2)
+            interest = Interest(
+                course_id=course_date.course_id,
+                full_name="Lee",
+                email=f"lee{number}@example.org",
+                email_key=str(number),
+            )
+            session.add(interest)
+            session.flush()
+            date_messages.dates_published(session, interest, booking.course_date)
+            date_messages.access_summary(session, staff, booking.course_date)
+        briefings.record_watched(
+            session,
+            briefing,
+            briefings.WatchedDetails(
+                "Zoë", f"zoe{number}@example.org", "Keswick School", Sector.SCHOOLS, CouncilArea.CUMBERLAND
+            ),
+        )
+
+
+def count_queries(session, messages: list[OutboxMessage]) -> tuple[int, dict]:
+    """Render the messages in a fresh session, counting the SQL statements that takes."""
+    ids = [message.id for message in messages]
+    session.close()
+    fresh = list(session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))))
+    statements = []
+
+    def count(_connection, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        rendered = render_batch(session, fresh)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements), rendered
+
+
+def messages_by_kind(session, people: int) -> dict[str, list[OutboxMessage]]:
+    queue_every_kind(session, people)
+    session.rollback()
+    by_kind: dict[str, list[OutboxMessage]] = {}
+    for message in session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)):
+        by_kind.setdefault(message.kind, []).append(message)
+    return by_kind
+
+
+def test_every_kind_renders_through_the_registry_and_fifty_cost_as_many_queries_as_five(session):
+    every_kind = messages_by_kind(session, PEOPLE)
+    assert set(every_kind) == set(KINDS)
+    costs = {}
+    for kind, messages in sorted(every_kind.items()):
+        assert len(messages) >= PEOPLE, kind
+        few, few_rendered = count_queries(session, messages[:5])
+        many, many_rendered = count_queries(session, messages[:PEOPLE])
+        problems = [r for r in [*few_rendered.values(), *many_rendered.values()] if not isinstance(r, RenderedEmail)]
+        assert problems == [], kind
+        assert all(r.text.strip() and r.html.strip() for r in many_rendered.values()), kind
+        costs[kind] = (few, many)
+    assert {kind: few for kind, (few, many) in costs.items()} == {kind: many for kind, (few, many) in costs.items()}
+    assert max(many for _few, many in costs.values()) <= 6, costs
+
+    mixed_few = [message for messages in every_kind.values() for message in messages[:1]]
+    mixed_many = [message for messages in every_kind.values() for message in messages[: PEOPLE // 5]]
+    assert count_queries(session, mixed_few)[0] == count_queries(session, mixed_many)[0] <= 14
+
+
+def test_a_message_whose_booking_is_gone_fails_alone(session):
+    good = messages_by_kind(session, 1)["place_confirmed"][0]
+    with writing(session):
+        orphan = OutboxMessage(
+            kind="place_confirmed",
+            to_address="x@example.org",
+            subject="Booked",
+            context={"course_date_id": 987654},
+            message_id="<orphan@example.org>",
+        )
+        session.add(orphan)
+    rendered = render_batch(session, [session.get(OutboxMessage, good.id), session.get(OutboxMessage, orphan.id)])
+    assert isinstance(rendered[good.id], RenderedEmail)
+    assert "no longer exists" in str(rendered[orphan.id])
