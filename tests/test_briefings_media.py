@@ -136,6 +136,12 @@ def test_a_webm_whose_video_browsers_cannot_play_is_refused(app):
         receive(app, "video", data)
 
 
+def test_a_webm_whose_sound_browsers_cannot_play_is_refused(app):
+    data = SAMPLE["webm"].read_bytes().replace(b"A_OPUS", b"A_FLAC")
+    with pytest.raises(MediaRefused, match="not Opus or Vorbis"):
+        receive(app, "video", data)
+
+
 HOSTILE_VTT = b"""WEBVTT
 
 00:00.000 --> 00:02.000
@@ -168,6 +174,27 @@ def test_a_webvtt_file_with_script_in_a_cue_is_kept_as_captions_and_its_words_ar
 def test_files_that_are_not_good_webvtt_are_refused_with_a_reason(app, data, message):
     with pytest.raises(MediaRefused, match=message):
         receive(app, "captions", data, filename="captions.vtt")
+
+
+def test_cue_times_keep_their_milliseconds(app):
+    cues = checks.parse_webvtt(SAMPLE["captions"].read_text(encoding="utf-8"))
+    assert [(cue.start, cue.end) for cue in cues] == [(0.0, 3.22), (3.62, 7.573), (7.973, 11.429)]
+    assert receive(app, "chapters", SAMPLE["chapters"].read_bytes()).checked.duration_seconds == 11.829
+
+
+@pytest.mark.parametrize(
+    "timing, message",
+    [
+        ("0:01.500 --> 0:02.000", "Line 3 has a cue time we cannot read"),  # short forms browsers skip
+        ("00:01.5 --> 00:02.000", "Line 3 has a cue time we cannot read"),
+        ("00:00:00.000 --> " + "9" * 400 + ":00:00.000", "Line 3 has a cue time we cannot read"),
+        ("00:60:00.000 --> 00:61:00.000", "Line 3 has a cue time we cannot read"),
+        ("24:00:00.000 --> 24:00:00.001", "Line 3 has a cue time more than 24 hours"),
+    ],
+)
+def test_cue_times_browsers_cannot_read_or_past_a_day_are_refused(app, timing, message):
+    with pytest.raises(MediaRefused, match=message):
+        receive(app, "captions", f"WEBVTT\n\n{timing}\nHi\n".encode())
 
 
 def test_webvtt_with_a_byte_order_mark_hours_and_windows_line_ends_is_accepted(app):

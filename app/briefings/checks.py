@@ -1,38 +1,90 @@
 """What an uploaded file really is, from its bytes and structure: never from its name.
 
-Videos are walked box by box (MP4) or element by element (WebM) far enough to find their codecs and
-length, reading only their headers, so checking a 2 GB file takes a moment and little memory.
+The first bytes of a video say which container it claims to be; MediaInfo (pymediainfo, whose wheel
+bundles libmediainfo) then reads the container, the codecs and the length from its headers, so checking
+a 2 GB file takes a moment and little memory. Captions and chapters are read with webvtt-py, with the
+checks it leaves out added here. Nothing here recurses, every number read is checked to be finite and in
+range, and a crafted file is always refused with a plain message, never an error page.
 """
 
+import json
+import logging
+import math
 import re
-import struct
+import subprocess
+import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import webvtt
+from webvtt.errors import MalformedCaptionError, MalformedFileError
+
+from app.core.rules import Refused
 from app.models import MediaKind
+
+logger = logging.getLogger(__name__)
 
 TEXT_MAX_BYTES = 5 * 1024 * 1024
 POSTER_MAX_BYTES = 10 * 1024 * 1024
-# The boxes inside an MP4 that lead to the codecs (moov > trak > mdia > minf > stbl > stsd).
-MP4_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl"}
-MP4_BRANDS = {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"dash"}
-# Sound codecs an MP4 may carry that are not AAC.
-MP4_OTHER_SOUND = {b"ac-3", b"ec-3", b"Opus", b"fLaC", b".mp3", b"alac", b"samr", b"lpcm", b"sowt", b"twos", b"ipcm"}
-MOOV_MAX_BYTES = 64 * 1024 * 1024
-WEBM_HEAD_BYTES = 4 * 1024 * 1024
-TIMESTAMP = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
-CUE_TIMING = re.compile(rf"^{TIMESTAMP}[ \t]+-->[ \t]+{TIMESTAMP}(?:[ \t].*)?$")
+# A briefing is minutes long: a length or cue time past a day is a damaged or crafted file.
+MAX_SECONDS = 24 * 60 * 60
+MP4_VIDEO = {"avc1", "avc3"}
+WEBM_VIDEO = {"V_VP8", "V_VP9", "V_AV1"}
+WEBM_SOUND = {"A_OPUS", "A_VORBIS"}
+# MediaInfo runs in a child process with a time and memory limit: a few crafted bytes (an MP4 edit list
+# claiming four billion entries, say) make libmediainfo loop for a minute and take gigabytes of memory.
+MEDIAINFO_SECONDS = 30
+MEDIAINFO_MEMORY = 1024 * 1024 * 1024
+# The child sets its limits (never above the machine's own, and no core dump of a gigabyte), reads the file
+# with pymediainfo and prints what check_video needs as JSON. A length longer than 40 characters is no length
+# a video has, so it is left out rather than cut short.
+MEDIAINFO_CHILD = """
+import json, resource, sys
+
+path, seconds, memory = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for kind, value in ((resource.RLIMIT_CPU, seconds), (resource.RLIMIT_AS, memory), (resource.RLIMIT_CORE, 0)):
+    hard = resource.getrlimit(kind)[1]
+    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+    resource.setrlimit(kind, (value, value))
+from pymediainfo import MediaInfo
+
+
+def text(value):
+    return "" if value is None else str(value).strip()[:100]
+
+
+info = MediaInfo.parse(path)
+general = info.general_tracks[0] if info.general_tracks else None
+duration = text(general and general.duration)
+json.dump(
+    {
+        "container": text(general and general.format),
+        "truncated": text(general and general.istruncated) == "Yes",
+        "duration": duration if len(duration) <= 40 else "",
+        "videos": [(text(t.format), text(t.codec_id)) for t in info.video_tracks],
+        "sounds": [(text(t.format), text(t.codec_id)) for t in info.audio_tracks],
+    },
+    sys.stdout,
+)
+"""
+CANNOT_READ_VIDEO = "We could not read this video. Export it again as MP4 (H.264) or WebM and upload the new file."
+WEBVTT_HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
+# WebVTT ends lines only at these, as webvtt-py does, so line numbers here match its reading.
+WEBVTT_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# A cue time as browsers read it: webvtt-py also reads short forms such as 0:1.5, whose cues browsers skip.
+# Hours are capped at 10 digits, as webvtt-py caps them, so no time is too big to turn into a number.
+TIMESTAMP = r"(?:\d{2,10}:)?[0-5]\d:[0-5]\d\.\d{3}"
+CUE_TIMING = re.compile(rf"{TIMESTAMP}[ \t]*-->[ \t]*{TIMESTAMP}(?:[ \t].*)?")
+# webvtt-py writes each cue time back as hours, minutes, seconds and milliseconds.
+WEBVTT_TIME = re.compile(r"(\d{2,10}):([0-5]\d):([0-5]\d)\.(\d{3})")
+CANNOT_READ_CUE = "has a cue time we cannot read, like 00:01.000 --> 00:04.000."
 WEBVTT_TAG = re.compile(r"<[^>]*>")
 WEBVTT_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&lrm;": "", "&rlm;": ""}
 
 
-class MediaRefused(Exception):
+class MediaRefused(Refused):
     """An upload was not accepted. The message tells staff what to do about it."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class FileTooLarge(MediaRefused):
@@ -56,156 +108,104 @@ class Cue:
     text: str
 
 
+@dataclass
+class VideoTracks:
+    """MediaInfo's answer: the container, whether it is cut short, the length in ms, each track's format and codec."""
+
+    container: str
+    truncated: bool
+    duration: str
+    videos: list[tuple[str, str]]
+    sounds: list[tuple[str, str]]
+
+
 def check_video(path: Path) -> CheckedMedia:
     """An MP4 with H.264 video (and AAC sound, if any), or a WebM with VP8, VP9 or AV1 (and Opus or Vorbis)."""
-    with open(path, "rb") as file:
-        head = file.read(12)
+    try:
+        with open(path, "rb") as file:
+            head = file.read(12)
+    except OSError:
+        logger.exception("Could not open the uploaded video %s", path.name)
+        raise MediaRefused(CANNOT_READ_VIDEO) from None
     if head[4:8] == b"ftyp":
-        return CheckedMedia(MediaKind.MP4_VIDEO, "video/mp4", "mp4", mp4_duration(path))
+        tracks = video_tracks(path)
+        check_mp4(tracks)
+        return CheckedMedia(MediaKind.MP4_VIDEO, "video/mp4", "mp4", length_in_seconds(tracks.duration))
     if head[:4] == b"\x1a\x45\xdf\xa3":
-        return CheckedMedia(MediaKind.WEBM_VIDEO, "video/webm", "webm", webm_duration(path))
+        tracks = video_tracks(path)
+        check_webm(tracks)
+        return CheckedMedia(MediaKind.WEBM_VIDEO, "video/webm", "webm", length_in_seconds(tracks.duration))
     raise MediaRefused("The file is not an MP4 or WebM video. Export the video as MP4 (H.264) or WebM and try again.")
 
 
-def mp4_boxes(data: bytes, start: int = 0, end: int | None = None):
-    """The (type, body start, body end) of each box between start and end of an MP4 held in memory."""
-    end = len(data) if end is None else end
-    position = start
-    while position + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[position : position + 8])
-        header = 8
-        if size == 1 and position + 16 <= end:
-            size, header = struct.unpack(">Q", data[position + 8 : position + 16])[0], 16
-        elif size == 0:
-            size = end - position
-        if size < header or position + size > end:
-            raise MediaRefused("The MP4 file is damaged. Export the video again and upload the new file.")
-        yield kind, position + header, position + size
-        position += size
+def video_tracks(path: Path) -> VideoTracks:
+    """Read the video's tracks with MediaInfo in a child process; anything that goes wrong there is a refusal."""
+    command = [sys.executable, "-I", "-c", MEDIAINFO_CHILD, str(path), str(MEDIAINFO_SECONDS), str(MEDIAINFO_MEMORY)]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=MEDIAINFO_SECONDS + 5, check=False)
+    except subprocess.TimeoutExpired:
+        logger.warning("MediaInfo took over %s seconds to read the uploaded video %s", MEDIAINFO_SECONDS, path.name)
+        raise MediaRefused(CANNOT_READ_VIDEO) from None
+    except OSError:
+        logger.exception("Could not start MediaInfo to read the uploaded video %s", path.name)
+        raise MediaRefused(CANNOT_READ_VIDEO) from None
+    if done.returncode != 0:
+        # A crafted file, or one that hit the time or memory limit: the child's last words are for us, not staff.
+        stderr = done.stderr[-2000:].decode("utf-8", "replace")
+        logger.warning("MediaInfo stopped (%s) reading the uploaded video %s: %s", done.returncode, path.name, stderr)
+        raise MediaRefused(CANNOT_READ_VIDEO)
+    try:
+        found = json.loads(done.stdout)
+        return VideoTracks(
+            container=str(found["container"]),
+            truncated=found["truncated"] is True,
+            duration=str(found["duration"]),
+            videos=[(str(format_), str(codec)) for format_, codec in found["videos"]],
+            sounds=[(str(format_), str(codec)) for format_, codec in found["sounds"]],
+        )
+    except (ValueError, TypeError, KeyError):
+        logger.warning("MediaInfo gave an answer we could not read for the uploaded video %s", path.name)
+        raise MediaRefused(CANNOT_READ_VIDEO) from None
 
 
-def mp4_duration(path: Path) -> float | None:
-    """Walk the top-level boxes (seeking, not reading, past the video data); check the codecs in moov."""
-    size = path.stat().st_size
-    seen: dict[bytes, bytes] = {}
-    with open(path, "rb") as file:
-        position = 0
-        while position < size:
-            file.seek(position)
-            header = file.read(16)
-            if len(header) < 8:
-                raise MediaRefused("The MP4 file is damaged or incomplete. Upload it again.")
-            box_size, kind = struct.unpack(">I4s", header[:8])
-            header_size = 8
-            if box_size == 1:
-                if len(header) < 16:
-                    raise MediaRefused("The MP4 file is damaged or incomplete. Upload it again.")
-                box_size, header_size = struct.unpack(">Q", header[8:16])[0], 16
-            elif box_size == 0:
-                box_size = size - position
-            if box_size < header_size or position + box_size > size or not kind.isascii():
-                raise MediaRefused("The MP4 file is damaged or incomplete. Upload it again.")
-            if not seen and kind != b"ftyp":
-                raise MediaRefused("The file is not an MP4 video.")
-            if kind in (b"ftyp", b"moov"):
-                if box_size > MOOV_MAX_BYTES:
-                    raise MediaRefused("The MP4 file's index is too large to check. Export it again.")
-                file.seek(position + header_size)
-                seen[kind] = file.read(box_size - header_size)
-            elif kind == b"mdat":
-                seen[kind] = b""
-            position += box_size
-    brands = {seen[b"ftyp"][i : i + 4] for i in range(0, len(seen[b"ftyp"]), 4)}
-    if not brands & MP4_BRANDS:
-        raise MediaRefused("The file is not an MP4 video that browsers can play. Export it as MP4 (H.264).")
-    if b"moov" not in seen or b"mdat" not in seen:
-        raise MediaRefused("The MP4 file is incomplete. Export the video again and upload the new file.")
-    return mp4_codecs_and_duration(seen[b"moov"])
-
-
-def mp4_codecs_and_duration(moov: bytes) -> float | None:
-    """Refuse video that is not H.264 and sound that is not AAC; return the length from mvhd."""
-    codecs: set[bytes] = set()
-    duration = None
-
-    def walk(start: int, end: int) -> None:
-        nonlocal duration
-        for kind, body, stop in mp4_boxes(moov, start, end):
-            if kind in MP4_CONTAINERS:
-                walk(body, stop)
-            elif kind == b"stsd" and stop - body >= 8:
-                codecs.update(entry for entry, _b, _s in mp4_boxes(moov, body + 8, stop))
-            elif kind == b"mvhd" and stop - body >= 20:
-                if moov[body] == 1 and stop - body >= 32:
-                    timescale, length = struct.unpack(">IQ", moov[body + 20 : body + 32])
-                else:
-                    timescale, length = struct.unpack(">II", moov[body + 12 : body + 20])
-                duration = length / timescale if timescale else None
-
-    walk(0, len(moov))
-    if not codecs & {b"avc1", b"avc3"}:
+def check_mp4(tracks: VideoTracks) -> None:
+    """Refuse an MP4 that is damaged, has no video, or has video or sound some browsers cannot play."""
+    if tracks.container != "MPEG-4":
+        raise MediaRefused("The file is not an MP4 video. Export it as MP4 (H.264) and try again.")
+    check_whole_with_video(tracks, "MP4")
+    if any(codec not in MP4_VIDEO for _format, codec in tracks.videos):
         raise MediaRefused("The video in this MP4 is not H.264, so some browsers cannot play it. Export it again.")
-    if codecs & MP4_OTHER_SOUND and b"mp4a" not in codecs:
+    # MediaInfo names the codec from the sample entry and the format from the stream, so both must say AAC.
+    if any(not (codec.startswith("mp4a") and format_ == "AAC") for format_, codec in tracks.sounds):
         raise MediaRefused("The sound in this MP4 is not AAC, so some browsers cannot play it. Export it again.")
-    return duration
 
 
-def ebml_number(data: bytes, position: int, keep_marker: bool) -> tuple[int | None, int]:
-    """Read an EBML variable-length number; None means 'size unknown'."""
-    if position >= len(data) or data[position] == 0:
-        raise MediaRefused("The WebM file is damaged. Export the video again and upload the new file.")
-    length = 9 - data[position].bit_length()
-    if length > (4 if keep_marker else 8) or position + length > len(data):
-        raise MediaRefused("The WebM file is damaged. Export the video again and upload the new file.")
-    value = int.from_bytes(data[position : position + length], "big")
-    if keep_marker:
-        return value, position + length
-    value &= (1 << (7 * length)) - 1
-    return (None if value == (1 << (7 * length)) - 1 else value), position + length
-
-
-def ebml_elements(data: bytes, start: int, end: int):
-    """The (id, body start, body end) of each element from start to end; stops at the end of what was read."""
-    position = start
-    while position < end:
-        element, position = ebml_number(data, position, keep_marker=True)
-        size, position = ebml_number(data, position, keep_marker=False)
-        stop = end if size is None else min(position + size, end)
-        yield element, position, stop
-        position = stop
-
-
-def webm_duration(path: Path) -> float | None:
-    """Check the EBML header says webm and the codecs are ones browsers play; return the length if given."""
-    with open(path, "rb") as file:
-        data = file.read(WEBM_HEAD_BYTES)
-    elements = ebml_elements(data, 0, len(data))
-    header_id, body, stop = next(elements)
-    doc_type = next((data[b:s] for e, b, s in ebml_elements(data, body, stop) if e == 0x4282), b"")
-    if header_id != 0x1A45DFA3 or doc_type.rstrip(b"\0") != b"webm":
+def check_webm(tracks: VideoTracks) -> None:
+    """Refuse a WebM that is damaged, has no video, or has video or sound browsers cannot play."""
+    if tracks.container != "WebM":
         raise MediaRefused("The file is not a WebM video. Export it as WebM (VP9 with Opus sound) and try again.")
-    segment = next(elements, None)
-    if segment is None or segment[0] != 0x18538067:
-        raise MediaRefused("The WebM file is incomplete. Export the video again and upload the new file.")
-    scale, duration, codecs = 1_000_000, None, set()
-    for element, body, stop in ebml_elements(data, segment[1], segment[2]):
-        if element == 0x1F43B675:  # the first cluster: the header is over
-            break
-        if element == 0x1549A966:  # Info
-            for child, b, s in ebml_elements(data, body, stop):
-                if child == 0x2AD7B1:
-                    scale = int.from_bytes(data[b:s], "big")
-                elif child == 0x4489 and s - b in (4, 8):
-                    duration = struct.unpack(">f" if s - b == 4 else ">d", data[b:s])[0]
-        elif element == 0x1654AE6B:  # Tracks
-            for entry, b, s in ebml_elements(data, body, stop):
-                if entry == 0xAE:
-                    codecs.update(data[cb:cs] for c, cb, cs in ebml_elements(data, b, s) if c == 0x86)
-    if not codecs & {b"V_VP8", b"V_VP9", b"V_AV1"}:
+    check_whole_with_video(tracks, "WebM")
+    if any(codec not in WEBM_VIDEO for _format, codec in tracks.videos):
         raise MediaRefused("The video in this WebM is not VP8, VP9 or AV1, so browsers cannot play it. Export again.")
-    if codecs - {b"V_VP8", b"V_VP9", b"V_AV1", b"A_OPUS", b"A_VORBIS"}:
+    if any(codec not in WEBM_SOUND for _format, codec in tracks.sounds):
         raise MediaRefused("The sound in this WebM is not Opus or Vorbis, so browsers cannot play it. Export it again.")
-    return duration * scale / 1e9 if duration else None
+
+
+def check_whole_with_video(tracks: VideoTracks, container: str) -> None:
+    """Refuse a video file that was cut short or has no picture in it."""
+    if tracks.truncated:
+        raise MediaRefused(f"The {container} file is damaged or incomplete. Export the video again and upload it.")
+    if not tracks.videos:
+        raise MediaRefused(f"There is no video in this {container} file. Export the video again and upload it.")
+
+
+def length_in_seconds(milliseconds: str) -> float | None:
+    """A length MediaInfo gave in milliseconds, or None unless it is a number above 0 and at most a day."""
+    try:
+        seconds = float(milliseconds) / 1000
+    except (ValueError, OverflowError):
+        return None
+    return seconds if math.isfinite(seconds) and 0 < seconds <= MAX_SECONDS else None
 
 
 def read_text(path: Path, what: str) -> str:
@@ -221,35 +221,55 @@ def read_text(path: Path, what: str) -> str:
 
 
 def parse_webvtt(text: str) -> list[Cue]:
-    """The cues of a WebVTT file, refusing anything that is not WebVTT."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if not re.match(r"^WEBVTT(?:[ \t].*)?$", lines[0]):
+    """The cues of a WebVTT file, refusing anything that is not WebVTT or has a time that makes no sense."""
+    text = text.removeprefix("\ufeff")
+    lines = WEBVTT_LINE_BREAK.split(text)
+    if not WEBVTT_HEADER.match(lines[0]):
         raise MediaRefused("The file is not WebVTT. A WebVTT file starts with the word WEBVTT on its first line.")
-    cues: list[Cue] = []
-    number = 1
-    while number < len(lines):
-        line = lines[number]
-        if "-->" in line:
-            timing = CUE_TIMING.match(line.strip())
-            if timing is None:
-                raise MediaRefused(f"Line {number + 1} has a cue time we cannot read, like 00:01.000 --> 00:04.000.")
-            start, end = seconds(*timing.groups()[:4]), seconds(*timing.groups()[4:])
-            if end < start:
-                raise MediaRefused(f"Line {number + 1} has a cue that ends before it starts.")
-            words = []
-            number += 1
-            while number < len(lines) and lines[number].strip():
-                words.append(lines[number])
-                number += 1
-            cues.append(Cue(start, end, "\n".join(words)))
-        number += 1
+    timing_lines = [number for number, line in enumerate(lines, 1) if "-->" in line]
+    for number in timing_lines:
+        if not CUE_TIMING.fullmatch(lines[number - 1].strip()):
+            raise MediaRefused(f"Line {number} {CANNOT_READ_CUE}")
+    captions = webvtt_captions(text)
+    # webvtt-py leaves out a cue whose times it cannot read, so every line with "-->" must have become a cue.
+    if len(captions) != len(timing_lines):
+        number = next((n for n in timing_lines if not webvtt_captions(f"WEBVTT\n\n{lines[n - 1]}\n")), None)
+        where = f"Line {number}" if number else "The WebVTT file"
+        raise MediaRefused(f"{where} {CANNOT_READ_CUE}")
+    cues = []
+    for number, caption in zip(timing_lines, captions, strict=True):
+        start, end = cue_seconds(caption.start, number), cue_seconds(caption.end, number)
+        if end < start:
+            raise MediaRefused(f"Line {number} has a cue that ends before it starts.")
+        cues.append(Cue(start, end, caption.raw_text))
     if not cues:
         raise MediaRefused("The WebVTT file has no cues. Check it has times and words.")
     return cues
 
 
-def seconds(hours: str | None, minutes: str, secs: str, millis: str) -> float:
-    return int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + int(millis) / 1000
+def webvtt_captions(text: str) -> list[webvtt.Caption]:
+    """The cues webvtt-py reads from the text; whatever else it raises is a refusal, not an error page."""
+    try:
+        return webvtt.from_string(text).captions
+    except MalformedFileError:
+        raise MediaRefused("The file is not WebVTT. Check it was saved as WebVTT captions (.vtt).") from None
+    except MalformedCaptionError:
+        raise MediaRefused(f"The WebVTT file {CANNOT_READ_CUE}") from None
+    except Exception:
+        logger.exception("webvtt-py could not read an uploaded WebVTT file")
+        raise MediaRefused("We could not read this WebVTT file. Save it again as WebVTT and upload it.") from None
+
+
+def cue_seconds(timestamp: str, number: int) -> float:
+    """A cue time as webvtt-py writes it, in seconds with its milliseconds, at most a day."""
+    match = WEBVTT_TIME.fullmatch(timestamp)
+    if match is None:
+        raise MediaRefused(f"Line {number} {CANNOT_READ_CUE}")
+    hours, minutes, secs, millis = (int(part) for part in match.groups())
+    seconds = hours * 3600 + minutes * 60 + secs + millis / 1000
+    if seconds > MAX_SECONDS:
+        raise MediaRefused(f"Line {number} has a cue time more than 24 hours into the video. Check its times.")
+    return seconds
 
 
 def cue_words(cue: Cue) -> str:
