@@ -69,6 +69,7 @@ bench: $(VENV)/.test assets
 	$(BIN)/python bench/booking_rate.py
 	$(BIN)/python bench/media_streaming.py
 	$(BIN)/python bench/admin_pages.py
+	$(BIN)/python bench/outbox_rate.py
 
 clean:
 	rm -rf $(VENV) node_modules static/css static/vendor

@@ -459,3 +459,28 @@ def measure_cpu(server: Server, run) -> LoadResult:
     if machine_before is not None and machine_after is not None:
         result.machine_busy = machine_after - machine_before
     return result
+
+
+def migrate_in_process(app) -> None:
+    """Run the migrations inside this process's app, without alembic's "Running upgrade ..." lines."""
+    import logging
+
+    from flask_migrate import upgrade
+
+    logging.disable(logging.INFO)
+    try:
+        with app.app_context():
+            upgrade()
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def run(main) -> None:
+    """Run a benchmark's main(): its exit code, 1 with the message for a BenchError, 130 for Ctrl+C."""
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -20,17 +20,15 @@ Goals: the query count is constant, and each page takes under 100 ms at the medi
 
 import argparse
 import itertools
-import logging
 import secrets
 import statistics
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 
-from _common import BenchError, Workspace, describe_database, is_postgres, prepare_database
+from _common import BenchError, Workspace, describe_database, is_postgres, migrate_in_process, prepare_database, run
 
 GOAL_MEDIAN_MS = 100.0
 ADMIN_EMAIL = "bench.admin@example.org"
@@ -86,17 +84,6 @@ def make_app(database_url: str):
             "LOG_LEVEL": "WARNING",
         }
     )
-
-
-def migrate(app) -> None:
-    from flask_migrate import upgrade
-
-    logging.disable(logging.INFO)  # alembic's "Running upgrade ..." lines
-    try:
-        with app.app_context():
-            upgrade()
-    finally:
-        logging.disable(logging.NOTSET)
 
 
 def load_data(app, dates: int, per_date: int) -> Loaded:
@@ -441,7 +428,7 @@ def measure(app, client, name: str, paths: list[str], requests: int, warmup: int
 def run_data_set(database_url: str, dates: int, per_date: int, args) -> tuple[Loaded, list[PageResult]]:
     """A fresh database with this much data, then both pages measured."""
     app = make_app(database_url)
-    migrate(app)
+    migrate_in_process(app)
     loaded = load_data(app, dates, per_date)
     if not loaded.sample_date_ids:
         raise BenchError("no upcoming dates were loaded")
@@ -519,10 +506,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run(main)

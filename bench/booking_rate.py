@@ -18,7 +18,6 @@ sleeping: in our runs gthread was slower on both databases. Compare with --worke
 """
 
 import argparse
-import sys
 from collections import Counter
 from urllib.parse import urlencode
 
@@ -34,6 +33,7 @@ from _common import (
     is_postgres,
     measure_cpu,
     prepare_database,
+    run,
     server_env,
 )
 
@@ -258,10 +258,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run(main)

@@ -10,7 +10,6 @@ load. Goal: /dates is at least a third of the bare endpoint.
 
 import argparse
 import http.client
-import sys
 
 from _common import (
     BENCH_DIR,
@@ -26,6 +25,7 @@ from _common import (
     get_request,
     measure_cpu,
     prepare_database,
+    run,
     server_env,
 )
 
@@ -120,10 +120,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run(main)

@@ -22,13 +22,12 @@ import http.client
 import multiprocessing
 import os
 import random
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import HOST, BenchError, Server, Workspace, flask_cli, prepare_database, server_env
+from _common import HOST, BenchError, Server, Workspace, flask_cli, prepare_database, run, server_env
 
 GOAL_GROWTH_MB = 20
 CHUNK = 1024 * 1024
@@ -283,10 +282,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run(main)

@@ -130,3 +130,23 @@ def test_the_manage_page_offers_the_booking_as_a_calendar_file(client, session):
     (event,) = parse(response.data).walk("VEVENT")
     assert str(event["UID"]).startswith(booking.reference)
     assert client.get("/bookings/not-a-real-token/calendar.ics").status_code == 404
+
+
+def test_the_london_time_zone_in_invites_has_yearly_summer_and_winter_rules():
+    from datetime import datetime
+
+    from icalendar import Timezone
+
+    from app.mail.calendar import london_timezone
+
+    zone = Timezone.from_ical(london_timezone())
+    parts = {part.name: part for part in zone.subcomponents}
+    assert set(parts) == {"STANDARD", "DAYLIGHT"}
+    assert parts["DAYLIGHT"]["RRULE"].to_ical() == b"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3"
+    assert parts["STANDARD"]["RRULE"].to_ical() == b"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"
+    tz = zone.to_tz()  # read as a client would, from the rules alone, not from the name
+    assert datetime(2027, 7, 14, 9, 30, tzinfo=tz).utcoffset().total_seconds() == 3600
+    assert datetime(2027, 1, 12, 9, 30, tzinfo=tz).utcoffset().total_seconds() == 0
+    assert datetime(2027, 3, 28, 0, 30, tzinfo=tz).utcoffset().total_seconds() == 0  # before the change at 1am
+    assert datetime(2027, 3, 28, 2, 30, tzinfo=tz).utcoffset().total_seconds() == 3600
+    assert datetime(2027, 10, 31, 2, 30, tzinfo=tz).utcoffset().total_seconds() == 0

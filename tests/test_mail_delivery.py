@@ -250,3 +250,22 @@ def test_a_message_that_can_no_longer_be_written_is_retried_not_crashed_on(sessi
     assert report.retrying == 1
     assert "no longer exists" in outbox(session)[0].last_error
     assert mail_server.messages == []
+
+
+def test_messages_are_marked_automatic_keep_plain_headers_plain_and_stay_within_smtp_line_limits(session, mail_server):
+    from app.courses.reminders import queue_access_summaries
+    from tests.factories import make_staff
+
+    course_date = make_date(session, days_from_now=4)
+    make_staff(session, email="admin@example.org")
+    book_place(session, course_date.id, details(email="zoe@example.org", access_details="Breaks, please. " * 70))
+    queue_access_summaries(session, utcnow(), 5)
+    send_due(session)
+    by_recipient = {message["To"]: message for message in mail_server.messages}
+    confirmation, summary = by_recipient["zoe@example.org"], by_recipient["admin@example.org"]
+    assert confirmation["From"] == "Signs of Safety training <SignsOfSafety@cumbria.gov.uk>"
+    assert "=?" not in confirmation.as_string().split("\n\n", 1)[0]  # nothing encoded that needed no encoding
+    assert confirmation["Auto-Submitted"] == "auto-generated"
+    assert "Breaks, please. Breaks, please." in summary.get_body(("plain",)).get_content()
+    raw = summary.as_bytes()
+    assert max(len(line) for line in raw.splitlines()) <= 998

@@ -9,8 +9,9 @@ the calendar entry and cancellations remove it.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
 from app.models import Booking, CourseDate, CourseDay
 
@@ -66,11 +67,39 @@ def _event(
     return event
 
 
+@cache
+def london_timezone() -> str:
+    """Europe/London as one VTIMEZONE with its yearly rules, written once.
+
+    The clocks go forward at 1am UTC on the last Sunday in March and back on the last Sunday in October.
+    Outlook reads a zone with both parts and yearly rules reliably; one cut to a few dates, with only
+    the part in force or with one-off changes, it can read as an hour out.
+    """
+    zone = Timezone()
+    zone.add("tzid", "Europe/London")
+    summer = TimezoneDaylight()
+    summer.add("tzname", "BST")
+    summer.add("tzoffsetfrom", timedelta(hours=0))
+    summer.add("tzoffsetto", timedelta(hours=1))
+    summer.add("dtstart", datetime(1970, 3, 29, 1, 0))
+    summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1SU"})
+    winter = TimezoneStandard()
+    winter.add("tzname", "GMT")
+    winter.add("tzoffsetfrom", timedelta(hours=1))
+    winter.add("tzoffsetto", timedelta(hours=0))
+    winter.add("dtstart", datetime(1970, 10, 25, 2, 0))
+    winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1SU"})
+    zone.add_component(summer)
+    zone.add_component(winter)
+    return zone.to_ical().decode("utf-8")
+
+
 def _finish(calendar: Calendar, course_dates: list[CourseDate]) -> str:
-    days = [day.day for course_date in course_dates for day in course_date.days]
-    if days:
-        calendar.add_missing_timezones(first_date=min(days), last_date=max(days) + timedelta(days=1))
-    return calendar.to_ical().decode("utf-8")
+    """The calendar's text, with the London time zone ahead of its first event (written once, not per invite)."""
+    text = calendar.to_ical().decode("utf-8")
+    if not any(course_date.days for course_date in course_dates):
+        return text
+    return text.replace("BEGIN:VEVENT\r\n", london_timezone() + "BEGIN:VEVENT\r\n", 1)
 
 
 def _booking_events(

@@ -8,20 +8,18 @@ Failures are retried with exponential backoff and jitter, then marked failed and
 
 import logging
 import random
-import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_mail import BadHeaderError
 from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.database import utcnow, writing
 from app.mail.registry import NoLongerApplies, render_batch
-from app.mail.transport import build_email, open_transport
+from app.mail.transport import build_email, send_all
 from app.models import Booking, OutboxMessage, OutboxStatus, StaffUser
 
 log = logging.getLogger(__name__)
@@ -129,21 +127,7 @@ def deliver(session: Session, ids: list[int], report: DeliveryReport) -> None:
         except Exception as error:  # noqa: BLE001 - a message that cannot be written fails alone
             outcomes[message_id] = error
     session.rollback()  # it only read: hold no transaction open while talking to the mail server
-    try:
-        with open_transport() as transport:
-            for message_id, email in emails:
-                try:
-                    transport.send(email)
-                    outcomes[message_id] = None
-                except (smtplib.SMTPException, OSError, ValueError, BadHeaderError) as error:
-                    outcomes[message_id] = error
-                    if isinstance(error, smtplib.SMTPServerDisconnected | OSError):
-                        break  # the connection is gone: the rest wait for the next try
-    except (smtplib.SMTPException, OSError) as error:
-        for message_id, _email in emails:
-            outcomes.setdefault(message_id, error)
-    for message_id, _email in emails:
-        outcomes.setdefault(message_id, ConnectionError("not tried: the connection was lost"))
+    outcomes.update(send_all(emails))
 
     now = utcnow()
     with writing(session):
