@@ -1,5 +1,6 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
 
+import asyncio
 import email
 import socket
 import threading
@@ -17,11 +18,14 @@ def free_port() -> int:
 class Inbox:
     """Collects each message the server accepts, parsed."""
 
-    def __init__(self):
+    def __init__(self, delay: float = 0):
         self.messages: list[email.message.EmailMessage] = []
         self.lock = threading.Lock()
+        self.delay = delay
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)  # a slow mail server, taking its time over each message
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)
         with self.lock:
             self.messages.append(message)
@@ -34,9 +38,9 @@ class Inbox:
 class MailServer:
     """Start, stop and start again on the same port, like a real server going down and up."""
 
-    def __init__(self, port: int | None = None, **controller_options):
+    def __init__(self, port: int | None = None, delay: float = 0, **controller_options):
         self.port = port or free_port()
-        self.inbox = Inbox()
+        self.inbox = Inbox(delay)
         self.options = controller_options
         self.controller = None
 

@@ -269,3 +269,54 @@ def test_messages_are_marked_automatic_keep_plain_headers_plain_and_stay_within_
     assert "Breaks, please. Breaks, please." in summary.get_body(("plain",)).get_content()
     raw = summary.as_bytes()
     assert max(len(line) for line in raw.splitlines()) <= 998
+
+
+def test_with_a_slow_mail_server_and_two_workers_each_email_goes_exactly_once(app, session):
+    """A server taking 1 s a message, a 2.5 s lease, and a second worker starting 3 s after the first."""
+    server = MailServer(delay=1.0).start()
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_LEASE_SECONDS", "MAIL_TIMEOUT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_LEASE_SECONDS=2.5, MAIL_TIMEOUT=10)
+    try:
+        course_date = make_date(session)
+        for number in range(6):
+            book_place(session, course_date.id, details(email=f"slow{number}@example.org"))
+        reports = []
+
+        def worker(wait: float):
+            threading.Event().wait(wait)
+            with app.app_context():
+                reports.append(send_due(db.session))
+                db.session.remove()
+
+        threads = [threading.Thread(target=worker, args=(wait,)) for wait in (0, 3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        ids = [message["Message-ID"] for message in server.messages]
+        assert len(ids) == 6 and len(set(ids)) == 6, ids
+        assert sum(report.sent for report in reports) == 6
+        assert outbox_summary(session)["sent"] == 6
+    finally:
+        server.stop()
+        app.config.update(saved)
+
+
+def test_a_message_that_cannot_be_written_fails_alone_and_ends_failed(app, session, mail_server):
+    from app.mail.outbox import queue_message
+
+    book_place(session, make_date(session).id, details(email="fine@example.org"))
+    with writing(session):
+        queue_message(session, kind="no_such_email", to="x@example.org", subject="?", context={})
+    app.config["MAIL_MAX_ATTEMPTS"] = 2
+    try:
+        first = send_due(session)
+        assert (first.sent, first.retrying) == (1, 1)  # the confirmation in the same batch went out
+        later = send_due(session, now=utcnow() + timedelta(days=1))
+        assert later.failed == 1
+    finally:
+        app.config["MAIL_MAX_ATTEMPTS"] = 8
+    poison = next(message for message in outbox(session) if message.kind == "no_such_email")
+    assert poison.status == OutboxStatus.FAILED and poison.attempts == 2
+    assert "no part of the service writes emails of kind 'no_such_email'" in poison.last_error
+    assert [m["To"] for m in mail_server.messages] == ["fine@example.org"]

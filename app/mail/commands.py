@@ -18,6 +18,18 @@ REMINDER_INTERVAL_SECONDS = 60
 mail_cli = AppGroup("mail", help="Deliver the emails waiting in the outbox.")
 
 
+def warn_if_lease_too_short() -> None:
+    """Half a lease must cover the slowest send (four SMTP replies, each up to MAIL_TIMEOUT)."""
+    config = current_app.config
+    if float(config["MAIL_LEASE_SECONDS"]) < 8 * float(config["MAIL_TIMEOUT"]):
+        current_app.logger.warning(
+            "MAIL_LEASE_SECONDS (%s) is less than eight times MAIL_TIMEOUT (%s): a mail server that takes "
+            "longer than half a lease over one email could let its lease run out, and it could go twice",
+            config["MAIL_LEASE_SECONDS"],
+            config["MAIL_TIMEOUT"],
+        )
+
+
 def one_pass(with_reminders: bool = True) -> str:
     """Queue what has become due (reminders, summaries: the scheduled jobs), then deliver everything due."""
     queued = 0
@@ -35,6 +47,7 @@ def one_pass(with_reminders: bool = True) -> str:
 @mail_cli.command("send-due")
 def send_due_command():
     """Deliver what is due now, then exit (for cron)."""
+    warn_if_lease_too_short()
     click.echo(one_pass())
 
 
@@ -44,6 +57,7 @@ def worker_command():
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stop.set())
+    warn_if_lease_too_short()
     poll = float(current_app.config["MAIL_POLL_SECONDS"])
     server = current_app.config["MAIL_SERVER"]
     where = f"SMTP server {server}" if server else f".eml files in {current_app.config['MAIL_FILE_DIR']}"

@@ -8,6 +8,8 @@ Failures are retried with exponential backoff and jitter, then marked failed and
 
 import logging
 import random
+import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -59,30 +61,62 @@ def retry_delay(attempts: int, base: float, cap: float) -> float:
     return delay * random.uniform(0.5, 1.0)
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[int]:
+def lease() -> timedelta:
+    return timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
+
+
+@dataclass
+class Claim:
+    """Messages one worker holds until `until`. Only the holder of the token sends them or records how it went."""
+
+    token: str
+    ids: list[int]
+    until: datetime
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> Claim:
     """Claim up to `limit` due messages for this worker, for the lease time."""
-    lease = timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
+    token = secrets.token_hex(16)
     with writing(session):
-        return _claim(session, now, lease, limit)
+        messages = session.scalars(
+            sa.select(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                OutboxMessage.next_attempt_at <= now,
+                sa.or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for message in messages:
+            message.status = OutboxStatus.SENDING
+            message.locked_until = now + lease()
+            message.claim_token = token
+            message.attempts += 1
+        return Claim(token, [message.id for message in messages], now + lease())
 
 
-def _claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list[int]:
-    messages = session.scalars(
-        sa.select(OutboxMessage)
-        .where(
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-            OutboxMessage.next_attempt_at <= now,
-            sa.or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    for message in messages:
-        message.status = OutboxStatus.SENDING
-        message.locked_until = now + lease
-        message.attempts += 1
-    return [message.id for message in messages]
+def renew(session: Session, claim: Claim, ids: list[int]) -> set[int]:
+    """Hold these claimed messages for another lease; returns those still this claim's."""
+    now = utcnow()
+    with writing(session):
+        held = session.scalars(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.claim_token == claim.token,
+                OutboxMessage.status == OutboxStatus.SENDING,
+            )
+            .values(locked_until=now + lease())
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+    claim.until = now + lease()
+    return set(held)
 
 
 @dataclass
@@ -111,11 +145,24 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime, rep
     log.warning("Email %s to %s will be retried: %s", message.id, message.to_address, message.last_error)
 
 
-def deliver(session: Session, ids: list[int], report: DeliveryReport) -> None:
-    """Send claimed messages over one connection and record each outcome."""
+class ClaimLost(Exception):
+    """The lease ran out and another worker may hold the message now: this one must leave it alone."""
+
+
+def deliver(session: Session, claim: Claim, report: DeliveryReport) -> None:
+    """Send claimed messages over one connection and record each outcome, while the claim still holds them.
+
+    A message is sent only with at least half a lease left, renewing the lease when it runs low, so a slow
+    mail server never lets a lease run out while this worker might still send: another worker can then
+    never send the same message. Outcomes are written only to rows that still carry this claim's token.
+    """
     rows = {
         row.id: row
-        for row in session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id))
+        for row in session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.id.in_(claim.ids), OutboxMessage.claim_token == claim.token)
+            .order_by(OutboxMessage.id)
+        )
     }
     outcomes: dict[int, Exception | None] = {}
     emails = []
@@ -127,15 +174,31 @@ def deliver(session: Session, ids: list[int], report: DeliveryReport) -> None:
         except Exception as error:  # noqa: BLE001 - a message that cannot be written fails alone
             outcomes[message_id] = error
     session.rollback()  # it only read: hold no transaction open while talking to the mail server
-    outcomes.update(send_all(emails))
+    held = set(claim.ids)
+
+    def still_ours(message_id: int) -> bool:
+        nonlocal held
+        if claim.until - utcnow() < lease() / 2:
+            # Every message of the claim, sent ones too: until its outcome is written, a message whose
+            # lease ran out would look unsent to another worker.
+            held &= renew(session, claim, claim.ids)
+        if message_id not in held or claim.until - utcnow() < lease() / 2:
+            outcomes[message_id] = ClaimLost("the claim ran out before the message was sent")
+            return False
+        return True
+
+    outcomes.update(send_all(emails, before_each=still_ours))
 
     now = utcnow()
     with writing(session):
-        for message in session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
-            _record_outcome(message, outcomes[message.id], now, report)
+        mine = sa.select(OutboxMessage).where(OutboxMessage.id.in_(claim.ids), OutboxMessage.claim_token == claim.token)
+        for message in session.scalars(mine):
+            if not isinstance(outcomes.get(message.id), ClaimLost):
+                _record_outcome(message, outcomes.get(message.id, ClaimLost()), now, report)
 
 
 def _record_outcome(message: OutboxMessage, error: Exception | None, now: datetime, report: DeliveryReport) -> None:
+    message.claim_token = None
     if isinstance(error, NoLongerApplies):
         message.status = OutboxStatus.SKIPPED
         message.locked_until = None
@@ -152,13 +215,23 @@ def _record_outcome(message: OutboxMessage, error: Exception | None, now: dateti
 
 
 def send_due(session: Session, *, batch_size: int = 50, now: datetime | None = None) -> DeliveryReport:
-    """Deliver everything that is due now, batch by batch, then return what happened."""
+    """Deliver everything that is due now, batch by batch, then return what happened.
+
+    After the first batch, a worker claims no more than it sent in half a lease, so that with a slow mail
+    server the rest stay free for other workers.
+    """
     report = DeliveryReport()
+    seconds_each = None
     while True:
-        ids = claim_due(session, now or utcnow(), batch_size)
-        if not ids:
+        limit = batch_size
+        if seconds_each:
+            limit = max(1, min(batch_size, int(lease().total_seconds() / 2 / seconds_each)))
+        claim = claim_due(session, now or utcnow(), limit)
+        if not claim:
             return report
-        deliver(session, ids, report)
+        started = time.monotonic()
+        deliver(session, claim, report)
+        seconds_each = (time.monotonic() - started) / len(claim)
 
 
 def retry_failed(session: Session, message_id: int, *, actor: StaffUser | None) -> bool:

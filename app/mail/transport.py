@@ -204,12 +204,19 @@ SEND_ERRORS = (smtplib.SMTPException, OSError, ValueError)
 CONNECTION_LOST = (smtplib.SMTPServerDisconnected, OSError)
 
 
-def send_all(emails: list[tuple[int, Email]]) -> dict[int, Exception | None]:
-    """Send emails over one connection; the outcome of each, by id (None when sent)."""
+def send_all(emails: list[tuple[int, Email]], before_each=None) -> dict[int, Exception | None]:
+    """Send emails over one connection; the outcome of each, by id (None when sent).
+
+    `before_each(message_id)` may say no to a message (it is then left out, with no outcome).
+    """
     outcomes: dict[int, Exception | None] = {}
+    skipped = set()
     try:
         with open_transport() as transport:
             for message_id, email in emails:
+                if before_each is not None and not before_each(message_id):
+                    skipped.add(message_id)
+                    continue
                 try:
                     transport.send(email)
                     outcomes[message_id] = None
@@ -221,5 +228,6 @@ def send_all(emails: list[tuple[int, Email]]) -> dict[int, Exception | None]:
         for message_id, _email in emails:
             outcomes.setdefault(message_id, error)
     for message_id, _email in emails:
-        outcomes.setdefault(message_id, ConnectionError("not tried: the connection was lost"))
+        if message_id not in skipped:
+            outcomes.setdefault(message_id, ConnectionError("not tried: the connection was lost"))
     return outcomes

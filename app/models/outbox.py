@@ -44,6 +44,9 @@ class OutboxMessage(db.Model):
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     locked_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Which claim holds the message while it is sending: a worker records an outcome, or sends at all,
+    # only while the message still carries its own claim's token.
+    claim_token: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     last_error: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
