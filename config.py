@@ -78,6 +78,8 @@ class Config:
 
     # Signing in (training staff only). A signed-in session ends after this many idle seconds.
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    # A signed-in session ends this many seconds after signing in, however active it is.
+    SESSION_ABSOLUTE_LIFETIME = 12 * 3600
     MIN_PASSWORD_LENGTH = 12
     RATELIMIT_ENABLED = True
     # memory:// suits one process; use redis://127.0.0.1:6379 when several workers share the limits.

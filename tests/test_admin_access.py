@@ -1,12 +1,14 @@
 """Every /admin page is behind a sign-in and the right role; signing in is limited and safe."""
 
 import re
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from app.database import writing
-from app.models import Role
+from app.database import utcnow, writing
+from app.models import Role, StaffSession
 from tests.factories import STAFF_PASSWORD, make_date, make_staff
 
 OPEN = {"admin.sign_in"}
@@ -242,3 +244,46 @@ def test_with_redis_the_limit_holds_across_several_workers(app, session):
     finally:
         limiter.reset()
         limiter.init_app(app)  # back to the test app's in-memory counts
+
+
+def copy_of_session_cookie(client) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_a_copy_of_the_session_cookie_no_longer_signs_in_after_signing_out(app, session, staff):
+    admin = make_staff(session)
+    staff.sign_in(admin.email)
+    copied = copy_of_session_cookie(staff.client)
+    assert staff.client.get("/admin/").status_code == 200
+    staff.sign_out()
+    stranger = app.test_client()
+    stranger.set_cookie("session", copied)
+    response = stranger.get("/admin/")
+    assert response.status_code == 302 and "/admin/sign-in" in response.headers["Location"]
+
+
+def test_a_session_ends_after_its_absolute_lifetime_however_active(app, session, staff):
+    admin = make_staff(session)
+    staff.sign_in(admin.email)
+    assert staff.client.get("/admin/").status_code == 200
+    lifetime = app.config["SESSION_ABSOLUTE_LIFETIME"]
+    with writing(session):
+        (live,) = session.scalars(sa.select(StaffSession)).all()
+        live.started_at = utcnow() - timedelta(seconds=lifetime - 60)
+    assert staff.client.get("/admin/").status_code == 200  # a minute to go
+    with writing(session):
+        session.scalars(sa.select(StaffSession)).one().started_at = utcnow() - timedelta(seconds=lifetime + 1)
+    response = staff.client.get("/admin/")
+    assert response.status_code == 302 and "/admin/sign-in" in response.headers["Location"]
+
+
+def test_signing_in_again_clears_the_accounts_ended_sessions(app, session, staff):
+    admin = make_staff(session)
+    staff.sign_in(admin.email)
+    with writing(session):
+        session.scalars(sa.select(StaffSession)).one().started_at = utcnow() - timedelta(days=2)
+    app.test_client().post("/admin/sign-in", data={"email": admin.email, "password": STAFF_PASSWORD})
+    session.rollback()
+    assert len(session.scalars(sa.select(StaffSession)).all()) == 1

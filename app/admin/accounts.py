@@ -4,6 +4,9 @@ Checking and hashing a password takes a noticeable moment on purpose, so it is d
 write transaction starts: the database is never held while argon2 works.
 """
 
+import secrets
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -11,15 +14,18 @@ from app.core import audit
 from app.core.rules import NotFound, Refused
 from app.core.staff import hash_password, needs_new_hash, password_matches, set_password_hash
 from app.database import utcnow, writing
-from app.models import Role, StaffUser
+from app.models import Role, StaffSession, StaffUser
 
 
 def find_staff(session: Session, email: str) -> StaffUser | None:
     return session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
 
 
-def sign_in(session: Session, email: str, password: str) -> StaffUser | None:
-    """The account, if the email and password match an active one; the time of signing in is kept."""
+def sign_in(session: Session, email: str, password: str, *, lifetime_seconds: int) -> tuple[StaffUser, str] | None:
+    """The account and a new session's token, if the email and password match an active account.
+
+    The time of signing in is kept, and the account's sessions past their lifetime are removed.
+    """
     user = find_staff(session, email)
     if not (password_matches(user, password) and user.active):
         session.rollback()
@@ -27,12 +33,29 @@ def sign_in(session: Session, email: str, password: str) -> StaffUser | None:
     upgraded = hash_password(password) if needs_new_hash(user) else None
     user_id = user.id
     session.rollback()  # end the read, so the write below starts as a write
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
     with writing(session):
         user = session.get(StaffUser, user_id, with_for_update=True)
-        user.last_signed_in_at = utcnow()
+        user.last_signed_in_at = now
         if upgraded:
             user.password_hash = upgraded
-    return user
+        session.execute(
+            sa.delete(StaffSession).where(
+                StaffSession.staff_user_id == user_id,
+                StaffSession.started_at <= now - timedelta(seconds=lifetime_seconds),
+            )
+        )
+        session.add(StaffSession(token=token, staff_user_id=user_id, started_at=now))
+    return user, token
+
+
+def sign_out(session: Session, token: str | None) -> None:
+    """End this browser's session on the server, so a copy of its cookie signs no one in."""
+    if not token:
+        return
+    with writing(session):
+        session.execute(sa.delete(StaffSession).where(StaffSession.token == token))
 
 
 def change_password(session: Session, user: StaffUser, current: str, new: str) -> StaffUser:

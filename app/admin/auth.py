@@ -7,7 +7,7 @@ from app.admin import accounts
 from app.admin.blueprint import bp
 from app.admin.forms import ChangePasswordForm, SignInForm, SignOutForm
 from app.core.rules import Refused
-from app.core.staff import acting_staff, roles
+from app.core.staff import SESSION_TOKEN, acting_staff, roles
 from app.extensions import db, limiter
 from app.models import Role
 
@@ -36,10 +36,13 @@ def sign_in():
         return redirect(url_for("admin.dashboard"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = accounts.sign_in(db.session, form.email.data, form.password.data)
-        if user is not None:
+        lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+        signed_in = accounts.sign_in(db.session, form.email.data, form.password.data, lifetime_seconds=lifetime)
+        if signed_in is not None:
+            user, token = signed_in
             session.clear()
             session.permanent = True
+            session[SESSION_TOKEN] = token
             login_user(user)
             return redirect(url_for("admin.dashboard"))
         form.email.errors.append("Enter a correct email address and password")
@@ -51,6 +54,7 @@ def sign_in():
 def sign_out():
     """Sign out and forget this session."""
     SignOutForm().validate_on_submit() or abort(400)
+    accounts.sign_out(db.session, session.get(SESSION_TOKEN))
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

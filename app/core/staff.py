@@ -1,14 +1,17 @@
 """Staff accounts: passwords, the signed-in account, and the guard in front of every staff page."""
 
 import secrets
+from datetime import timedelta
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, request
+from flask import abort, current_app, request, session
 from flask_login import current_user
 
+from app.database import utcnow
 from app.extensions import db, login_manager
-from app.models import Role, StaffUser
+from app.models import Role, StaffSession, StaffUser
 
 hasher = PasswordHasher()
 # A hash to check against when the account does not exist, so both take the same time.
@@ -40,14 +43,29 @@ def set_password_hash(user: StaffUser, password_hash: str) -> None:
     user.session_key = secrets.token_hex(8)
 
 
+SESSION_TOKEN = "staff_session"
+
+
 @login_manager.user_loader
 def load_staff(user_id: str) -> StaffUser | None:
-    """The signed-in account, if the cookie's key still matches (a new password signs everyone out)."""
+    """The signed-in account, while its session is live: not signed out, not past its absolute lifetime,
+    and with the account's current key (a new password signs everyone out). One query."""
     number, _, key = user_id.partition(":")
-    if not number.isdigit() or len(number) > 10:
+    token = session.get(SESSION_TOKEN)
+    if not number.isdigit() or len(number) > 10 or not isinstance(token, str):
         return None
-    user = db.session.get(StaffUser, int(number))
-    return user if user is not None and user.active and user.session_key == key else None
+    started_after = utcnow() - timedelta(seconds=current_app.config["SESSION_ABSOLUTE_LIFETIME"])
+    return db.session.scalar(
+        sa.select(StaffUser)
+        .join(StaffSession, StaffSession.staff_user_id == StaffUser.id)
+        .where(
+            StaffUser.id == int(number),
+            StaffUser.active,
+            StaffUser.session_key == key,
+            StaffSession.token == token,
+            StaffSession.started_at > started_after,
+        )
+    )
 
 
 def roles(*allowed: Role):

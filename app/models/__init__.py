@@ -26,7 +26,7 @@ from app.models.briefings import (
     WatchedRecord,
 )
 from app.models.outbox import OutboxMessage, OutboxStatus
-from app.models.staff import Attendance, AuditEvent, Role, StaffUser, course_date_trainer
+from app.models.staff import Attendance, AuditEvent, Role, StaffSession, StaffUser, course_date_trainer
 
 __all__ = [
     "MEDIA_KIND_LABELS",
@@ -38,6 +38,7 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "Role",
+    "StaffSession",
     "StaffUser",
     "course_date_trainer",
     "ACCESS_NEEDS",

@@ -58,6 +58,17 @@ class StaffUser(UserMixin, db.Model):
         return f"{self.name} ({self.email})" if self.name else self.email
 
 
+class StaffSession(db.Model):
+    """One signed-in browser. Signing out deletes it, so a copy of the cookie no longer signs anyone in."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Kept in the signed session cookie; the row is what makes it valid.
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    staff_user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    # A session ends this long after it began (SESSION_ABSOLUTE_LIFETIME), however busy it is.
+    started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
 class Attendance(db.Model):
     """Whether a person came on one day of their course."""
 
