@@ -65,9 +65,19 @@ class CourseForm(FlaskForm):
         ],
     )
     description = LongTextField(
-        "What the course covers", validators=[InputRequired(message="Enter what the course covers")]
+        "What the course covers",
+        validators=[
+            InputRequired(message="Enter what the course covers"),
+            Length(max=5000, message="What the course covers must be 5000 characters or fewer"),
+        ],
     )
-    audience = LongTextField("Who should come", validators=[InputRequired(message="Enter who should come")])
+    audience = LongTextField(
+        "Who should come",
+        validators=[
+            InputRequired(message="Enter who should come"),
+            Length(max=2000, message="Who should come must be 2000 characters or fewer"),
+        ],
+    )
     in_person = AgreeField("Delivered in person only")
 
 

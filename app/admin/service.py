@@ -29,7 +29,7 @@ def mark_attendance(session: Session, day_id: int, marks: dict[int, bool], *, ac
         existing = {
             a.booking_id: a for a in session.scalars(sa.select(Attendance).where(Attendance.course_day_id == day.id))
         }
-        count = 0
+        count = changed = 0
         for booking_id, attended in marks.items():
             if booking_id not in allowed:
                 continue
@@ -38,11 +38,15 @@ def mark_attendance(session: Session, day_id: int, marks: dict[int, bool], *, ac
                 session.add(
                     Attendance(booking_id=booking_id, course_day_id=day.id, attended=attended, marked_by_id=actor.id)
                 )
+                changed += 1
             elif record.attended != attended:
                 record.attended = attended
                 record.marked_by_id = actor.id
+                changed += 1
             count += 1
-        audit.record(session, actor, "register taken", day, f"Took the register for {day.day:%d %B %Y}")
+        if changed:
+            summary = f"Took the register for {day.day:%d %B %Y}: {changed} marked"
+            audit.record(session, actor, "register taken", day, summary)
     return count
 
 

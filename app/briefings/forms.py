@@ -65,12 +65,18 @@ class BriefingForm(FlaskForm):
     )
     description = LongTextField(
         "What the briefing covers",
-        validators=[InputRequired(message="Enter what the briefing covers")],
+        validators=[
+            InputRequired(message="Enter what the briefing covers"),
+            Length(max=5000, message="What the briefing covers must be 5000 characters or fewer"),
+        ],
         description="Leave a blank line between paragraphs.",
     )
     audience = LongTextField(
         "Who it is for",
-        validators=[InputRequired(message="Enter who the briefing is for")],
+        validators=[
+            InputRequired(message="Enter who the briefing is for"),
+            Length(max=2000, message="Who it is for must be 2000 characters or fewer"),
+        ],
         description="For example, partners in schools, health and the voluntary sector.",
     )
 

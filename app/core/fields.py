@@ -38,13 +38,21 @@ def strip_ends(value):
     return value.strip() if isinstance(value, str) else value
 
 
+# Control, format (such as right-to-left overrides), surrogate and private-use characters.
+NOT_TEXT = {"Cc", "Cf", "Cs", "Co"}
+
+
+def has_control_characters(text: str, allowed: str = "") -> bool:
+    """Whether the text holds characters that are not letters, marks, numbers, punctuation or spaces."""
+    return any(unicodedata.category(c) in NOT_TEXT and c not in allowed for c in text or "")
+
+
 def printable_text(message: str):
     """Refuse control characters; any letters in any script are welcome."""
 
     def check(_form, field):
-        for character in field.data or "":
-            if unicodedata.category(character) in {"Cc", "Cf", "Cs", "Co"} and character not in "\r\n\t":
-                raise ValidationError(message)
+        if has_control_characters(field.data, allowed="\r\n\t"):
+            raise ValidationError(message)
 
     return check
 
@@ -83,8 +91,13 @@ def required_text(label: str, required: str, max_length: int, **kwargs) -> "Text
     )
 
 
+def field_name(field) -> str:
+    """The field's label in words, for messages ("Full name must ...")."""
+    return str(field.label.text).removesuffix(" (optional)")
+
+
 class TextField(StringField):
-    """A single-line text box, trimmed, in the GOV.UK style."""
+    """A single-line text box, trimmed, in the GOV.UK style. Control characters are refused."""
 
     widget = GovTextInput()
 
@@ -92,15 +105,23 @@ class TextField(StringField):
         kwargs.setdefault("filters", [strip_whitespace])
         super().__init__(label, validators, **kwargs)
 
+    def pre_validate(self, form):
+        if has_control_characters(self.data):
+            raise ValidationError(f"{field_name(self)} must only include letters, numbers and punctuation")
+
 
 class LongTextField(TextAreaField):
-    """A multi-line text box, trimmed at the ends."""
+    """A multi-line text box, trimmed at the ends. Control characters other than line breaks are refused."""
 
     widget = GovTextArea()
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("filters", [strip_ends])
         super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form):
+        if has_control_characters(self.data, allowed="\r\n\t"):
+            raise ValidationError(f"{field_name(self)} must only include letters, numbers and punctuation")
 
 
 class ChoiceField(RadioField):
@@ -133,9 +154,14 @@ class ChecklistField(SelectMultipleField):
 
 
 class AgreeField(BooleanField):
-    """A single checkbox to confirm something."""
+    """A single checkbox to confirm something. A browser sends "y" when it is ticked, and nothing when not."""
 
     widget = GovCheckboxInput()
+
+    def pre_validate(self, form):
+        if self.raw_data and self.raw_data[0] not in ("y", "true", "on", "1"):
+            self.data = False
+            raise ValidationError("Tick the box or leave it empty")
 
 
 class DayMonthYearField(DateField):
@@ -159,7 +185,7 @@ class DayMonthYearField(DateField):
         try:
             day, month, year = (int(part) for part in parts)
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             self.data = None
             raise ValueError(self.invalid_message) from None
         if not 2000 <= year <= 2100:
@@ -185,7 +211,7 @@ class ClockTimeField(StringField):
         try:
             hour, minute = (int(part) for part in text.split(":"))
             self.data = time(hour, minute)
-        except ValueError:
+        except (ValueError, OverflowError):
             self.data = None
             raise ValueError(self.invalid_message) from None
 
@@ -205,6 +231,9 @@ class WholeNumberField(IntegerField):
         self.invalid_message = invalid_message
 
     def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip()) > 9:  # no count we keep has ten digits
+            self.data = None
+            raise ValueError(self.invalid_message)
         try:
             super().process_formdata(valuelist)
         except ValueError:
