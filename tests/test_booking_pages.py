@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app.booking.service import book_place
@@ -133,26 +134,38 @@ def test_booking_again_from_the_same_browser_shows_the_existing_booking(client, 
     assert len(all_bookings(session)) == 1
 
 
-def test_booking_again_from_another_browser_is_refused_without_showing_the_booking(app, client, session):
+def test_booking_again_from_another_browser_is_refused_without_showing_the_booking(app, client, session, mail_server):
     course_date = make_date(session)
     client.post(f"/dates/{course_date.id}/book", data=booking_form(email="sam@example.org"))
     stranger = app.test_client()
     response = stranger.post(f"/dates/{course_date.id}/book", data=booking_form(email="SAM@example.org"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "already has a booking for this date" in page
+    assert "already has a booking for this course. We have emailed the link to it" in page
     assert "/bookings/" not in page
 
 
-def test_someone_booked_on_another_date_is_offered_a_move(client, session):
+def test_a_colleagues_address_shows_nothing_of_their_booking_and_only_they_get_its_link(app, session, mail_server):
+    from app.core.filters import long_date
+    from app.mail.outbox import send_due
+
     course = make_course(session)
     first = make_date(session, course=course)
     second = make_date(session, course=course, days_from_now=60)
-    book_place(session, first.id, details(email="sam@example.org"))
-    response = client.post(f"/dates/{second.id}/book", data=booking_form(email="sam@example.org"))
-    page = response.get_data(as_text=True)
-    assert "already has a booking for this course" in page
-    assert "Move to another date" in page
+    booking = book_place(session, first.id, details(email="colleague@example.org")).booking
+    send_due(session)
+    mail_server.messages.clear()
+    stranger = app.test_client()
+    for _attempt in range(3):
+        page = stranger.post(f"/dates/{second.id}/book", data=booking_form(email="colleague@example.org"))
+        text = page.get_data(as_text=True)
+        assert "already has a booking for this course" in text
+        assert long_date(first.first_day) not in text and booking.reference not in text
+    send_due(session)
+    (email,) = mail_server.messages  # once, however often someone tries, in the hour
+    assert email["To"] == "colleague@example.org"
+    body = email.get_body(("plain",)).get_content()
+    assert booking.manage_token in body and long_date(first.first_day) in body
 
 
 def test_a_draft_date_is_not_found_and_a_closed_date_cannot_be_booked(client, session):
@@ -233,3 +246,20 @@ def test_a_wrong_or_tampered_manage_link_is_not_found(client, session):
     ]:
         assert client.get(path).status_code == 404
     assert client.post(f"/bookings/{tampered}/cancel").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("full_name", "Visit https://evil.example/login now"),
+        ("job_title", "Write to help@evil.example"),
+        ("organisation", "www.evil.example"),
+        ("manager_name", "mailto:someone"),
+    ],
+)
+def test_web_and_email_addresses_are_refused_in_names_and_jobs_that_go_into_emails(client, session, field, value):
+    course_date = make_date(session)
+    response = client.post(f"/dates/{course_date.id}/book", data=booking_form(**{field: value}))
+    assert response.status_code == 200
+    assert "must not include a web address or an email address" in response.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count(Booking.id))) == 0

@@ -172,7 +172,7 @@ def test_watched_records_and_emails_a_record_of_learning(client, session, mail_s
     send_due(session)
     (message,) = mail_server.messages
     assert message["To"] == "zoe.armstrong@example.org"
-    assert "Ask families what is going well first." in message.get_body(("plain",)).get_content()
+    assert "Ask families what is going well first." not in message.get_body(("plain",)).get_content()  # kept, not sent
 
 
 def test_a_play_is_counted_once_per_visit(client, session):

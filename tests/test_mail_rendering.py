@@ -33,6 +33,7 @@ def queue_every_kind(session, people: int) -> None:
             session.flush()
             booking = session.merge(booking)
             booking_messages.added_to_waiting_list(session, booking, 3)
+            booking_messages.booking_link(session, booking)
             booking_messages.booking_cancelled(session, booking, had_place=True)
             booking_messages.booking_moved(session, booking, session.get(CourseDate, other_date.id), had_place=True)
             date_messages.place_offered(session, booking)

@@ -13,7 +13,7 @@ from app.core.fields import (
     choices_from,
     council_area_field,
     full_name_field,
-    required_text,
+    person_text,
     sector_field,
     work_email,
     work_email_field,
@@ -38,8 +38,8 @@ class BookingForm(FlaskForm):
         ],
         description="In case we need to reach you about the training, for example on the day.",
     )
-    job_title = required_text("Job title", "Enter your job title", 120)
-    organisation = required_text(
+    job_title = person_text("Job title", "Enter your job title", 120)
+    organisation = person_text(
         "Organisation or team",
         "Enter the organisation or team you work for",
         200,
@@ -47,7 +47,7 @@ class BookingForm(FlaskForm):
     )
     sector = sector_field()
     council_area = council_area_field()
-    manager_name = required_text("Your manager's full name", "Enter your manager's full name", 120)
+    manager_name = person_text("Your manager's full name", "Enter your manager's full name", 120)
     manager_email = TextField(
         "Your manager's email address",
         validators=work_email("Enter your manager's email address"),

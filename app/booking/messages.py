@@ -2,6 +2,7 @@
 
 from sqlalchemy.orm import Session
 
+from app.database import utcnow
 from app.mail import calendar
 from app.mail.invites import booking_message, queue_booking_email
 from app.mail.registry import Reference
@@ -12,6 +13,7 @@ booking_message("waiting_list")
 booking_message("booking_cancelled")
 booking_message("booking_moved", references=(Reference("old_date_id", CourseDate),))
 booking_message("old_date_removed")
+booking_message("booking_link")
 
 
 def place_confirmed(session: Session, booking: Booking) -> None:
@@ -47,3 +49,14 @@ def booking_moved(session: Session, booking: Booking, old_date: CourseDate, *, h
             course_date=old_date,
             method=calendar.CANCEL,
         )
+
+
+def booking_link(session: Session, booking: Booking) -> None:
+    """The link to a booking, to its own address, when someone tries to book again with it. At most once an hour."""
+    queue_booking_email(
+        session,
+        booking,
+        "booking_link",
+        "You already have a booking",
+        dedupe_key=f"booking-link:{booking.id}:{utcnow():%Y-%m-%dT%H}",
+    )

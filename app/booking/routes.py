@@ -6,7 +6,7 @@ from app.booking import service
 from app.booking.forms import BookingForm, CancelForm, MoveForm
 from app.core.downloads import download
 from app.core.fields import choices_from
-from app.core.filters import date_summary, long_date
+from app.core.filters import date_summary
 from app.core.rules import NotFound, Refused
 from app.courses.places import closed_reason, waiting_position
 from app.courses.service import published_date
@@ -37,16 +37,17 @@ def book(date_id: int):
             result = service.book_place(db.session, date_id, form.details(), submission_key=form.submission_key.data)
         except NotFound:
             abort(404)
-        except service.AlreadyBooked as refused:
+        except (service.AlreadyBooked, service.BookedOnAnotherDate) as refused:
             if refused.booking and refused.booking.manage_token in session.get(REMEMBERED, []):
-                flash("You have already booked this date. Here is your booking.", "info")
+                flash("You have already booked this course. Here is your booking.", "info")
                 return redirect(url_for("booking.manage", token=refused.booking.manage_token))
+            if refused.booking is not None:
+                service.send_booking_link(db.session, refused.booking.id)
+            # Nothing about the booking itself: the address may not be the person's own.
             form.email.errors.append(
-                "This email address already has a booking for this date. "
-                "Use the link in your confirmation email to see or change it."
+                "This email address already has a booking for this course. We have emailed the link to it "
+                "to this address. Use that link to see, move or cancel the booking."
             )
-        except service.BookedOnAnotherDate as refused:
-            form.email.errors.append(other_date_message(refused.booking))
         except Refused as refused:
             reason = refused.message
         else:
@@ -55,15 +56,6 @@ def book(date_id: int):
     course_date = published_date(db.session, date_id) or abort(404)
     reason = reason or closed_reason(course_date, utcnow())
     return render_template("booking/book.html", course_date=course_date, form=form, reason=reason)
-
-
-def other_date_message(existing) -> str:
-    """Tell someone they already have a place on another date, and how to move it."""
-    return (
-        f"This email address already has a booking for this course, starting on "
-        f"{long_date(existing.course_date.first_day)}. To change to this date, use the "
-        "link in your confirmation email and choose 'Move to another date'."
-    )
 
 
 def booking_or_404(token: str):

@@ -244,6 +244,14 @@ def _book_place_once(
         return BookingResult(booking, created=True, waiting_position=position, manage_token=booking.manage_token)
 
 
+def send_booking_link(session: Session, booking_id: int) -> None:
+    """Email a booking's link to its own address (and to no one else): for someone who tried to book again."""
+    with writing(session):
+        booking = session.get(Booking, booking_id)
+        if booking is not None and booking.is_active:
+            messages.booking_link(session, booking)
+
+
 def _lock_booking(session: Session, token: str, *other_date_ids: int) -> tuple[Booking, dict]:
     """Find a booking by its manage link and lock its date (and any others named). Call inside `writing`."""
     booking = booking_by_token(session, token)

@@ -10,6 +10,7 @@ from app.core.fields import (
     TextField,
     council_area_field,
     full_name_field,
+    person_text,
     printable_text,
     required_text,
     sector_field,
@@ -23,7 +24,7 @@ class WatchedForm(FlaskForm):
 
     full_name = full_name_field()
     email = work_email_field("We will send your record of learning to this address.")
-    organisation = required_text(
+    organisation = person_text(
         "Organisation or team",
         "Enter the organisation or team you work for",
         200,
@@ -38,7 +39,7 @@ class WatchedForm(FlaskForm):
             Length(max=1000, message="What you will take from this must be 1000 characters or fewer"),
             printable_text("What you will take from this must only include letters, numbers and punctuation"),
         ],
-        description="We will put this in your record. The training team can see it too.",
+        description="The training team keeps this with your record. It is not put in the email we send you.",
     )
     submission_key = SubmissionKeyField()
 

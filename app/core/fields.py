@@ -1,5 +1,6 @@
 """Form fields and checks shared by every form: GOV.UK widgets and plain-English messages."""
 
+import re
 import unicodedata
 from datetime import date, time
 
@@ -57,6 +58,26 @@ def printable_text(message: str):
     return check
 
 
+# What a web or email address looks like. These fields go into emails the service sends from the council's
+# address, so a stranger must not be able to put a link or an address in front of someone else through them.
+ADDRESS_LIKE = re.compile(r"(?i)(://|\bwww\.|https?:|@|\bmailto:)")
+
+
+def no_addresses(label: str):
+    """Refuse web addresses and email addresses in a name, a job title or an organisation."""
+
+    def check(_form, field):
+        if ADDRESS_LIKE.search(field.data or ""):
+            raise ValidationError(f"{label} must not include a web address or an email address")
+
+    return check
+
+
+def person_text(label: str, required: str, max_length: int, **kwargs) -> "TextField":
+    """A required answer about a person (a name, a job, an organisation) that goes into emails."""
+    return required_text(label, required, max_length, also=[no_addresses(label)], **kwargs)
+
+
 def work_email(required_message: str):
     """An email address in the right shape. We do not look it up on the internet."""
     return [
@@ -78,14 +99,15 @@ def allowed_values(field) -> set[str]:
     return {str(choice.value) for choice in field.iter_choices()}
 
 
-def required_text(label: str, required: str, max_length: int, **kwargs) -> "TextField":
-    """A required single-line answer with a length limit and plain messages."""
+def required_text(label: str, required: str, max_length: int, *, also=(), **kwargs) -> "TextField":
+    """A required single-line answer with a length limit and plain messages (and any checks `also` names)."""
     return TextField(
         label,
         validators=[
             InputRequired(message=required),
             Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
             printable_text(f"{label} must only include letters, numbers and punctuation"),
+            *also,
         ],
         **kwargs,
     )
@@ -251,7 +273,7 @@ def error_summary(form) -> dict:
 
 def full_name_field() -> "TextField":
     """Someone's full name, in any script: asked by every public form."""
-    return required_text("Full name", "Enter your full name", 120)
+    return person_text("Full name", "Enter your full name", 120)
 
 
 def work_email_field(description: str) -> "TextField":

@@ -3,7 +3,7 @@
 from flask_wtf import FlaskForm
 from wtforms.validators import Length, Optional
 
-from app.core.fields import TextField, full_name_field, work_email_field
+from app.core.fields import TextField, full_name_field, no_addresses, work_email_field
 
 
 class InterestForm(FlaskForm):
@@ -16,5 +16,6 @@ class InterestForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=200, message="Organisation or team must be 200 characters or fewer"),
+            no_addresses("Organisation or team"),
         ],
     )
