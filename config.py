@@ -91,6 +91,8 @@ class Config:
     # course ends; bookings are anonymised this many months after it ends (counts are kept).
     RETENTION_ACCESS_NEEDS_DAYS = 30
     RETENTION_ANONYMISE_MONTHS = 24
+    # People who asked to hear about new dates are forgotten this many months after asking.
+    RETENTION_INTEREST_MONTHS = 12
 
     # Briefings: where uploaded videos, captions, transcripts and posters are kept, and the largest upload.
     MEDIA_DIR = str(INSTANCE_DIR / "media")

@@ -1,5 +1,6 @@
 """Personal data is kept no longer than needed; counts for reports stay."""
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -109,3 +110,34 @@ def test_watched_records_are_anonymised_after_two_years_keeping_the_counts(sessi
     kept = session.get(WatchedRecord, record.id)
     assert (kept.full_name, kept.email, kept.organisation) == ("Removed", "removed@removed.invalid", "")
     assert (kept.sector, kept.council_area) == (Sector.SCHOOLS, CouncilArea.CUMBERLAND)
+
+
+def test_the_purge_removes_waiting_emails_about_anonymised_bookings_too(session):
+    booking = booked_long_ago(session, days_ago=800, full_name="Siân Evans")  # its confirmation never went
+    assert session.scalar(sa.select(OutboxMessage.status).where(OutboxMessage.booking_id == booking.id)) == "pending"
+    purge(session, datetime.now(UTC), access_needs_days=30, anonymise_months=24)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
+
+
+def test_people_who_asked_about_new_dates_are_forgotten_after_a_year_even_if_never_told(session):
+    course = make_course(session)
+    register_interest(session, course.id, "Lee", "lee@example.org")
+    purge(session, datetime.now(UTC) + timedelta(days=300), access_needs_days=30, anonymise_months=24)
+    assert session.scalar(sa.select(sa.func.count(Interest.id))) == 1
+    purge(session, datetime.now(UTC) + timedelta(days=370), access_needs_days=30, anonymise_months=24)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Interest.id))) == 0
+
+
+def test_the_email_workers_log_names_message_ids_not_addresses(app, session, caplog):
+    book_place(session, make_date(session).id, details(email="private.person@example.org"))
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_TIMEOUT=1)  # nothing listens on port 9
+    try:
+        with caplog.at_level(logging.INFO):
+            send_due(session)
+    finally:
+        app.config.update(saved)
+    assert "will be retried" in caplog.text
+    assert "private.person@example.org" not in caplog.text and "/bookings/" not in caplog.text

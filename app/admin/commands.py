@@ -73,6 +73,7 @@ def purge_command():
         utcnow(),
         access_needs_days=config["RETENTION_ACCESS_NEEDS_DAYS"],
         anonymise_months=config["RETENTION_ANONYMISE_MONTHS"],
+        interest_months=config["RETENTION_INTEREST_MONTHS"],
     )
     click.echo(
         f"Access and dietary needs removed from {report.needs_removed} bookings; "

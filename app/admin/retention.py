@@ -45,10 +45,12 @@ def last_day_of_booking():
     )
 
 
-def purge(session: Session, now: datetime, *, access_needs_days: int, anonymise_months: int) -> PurgeReport:
+def purge(
+    session: Session, now: datetime, *, access_needs_days: int, anonymise_months: int, interest_months: int = 12
+) -> PurgeReport:
     """Remove what the retention periods say must go. Running it again removes nothing more."""
     with writing(session):
-        report = _purge(session, now, access_needs_days, anonymise_months)
+        report = _purge(session, now, access_needs_days, anonymise_months, interest_months)
         summary = (
             f"Ran the retention purge: needs removed from {report.needs_removed} bookings, "
             f"{report.anonymised} bookings anonymised, {report.emails_removed} old emails removed"
@@ -57,7 +59,9 @@ def purge(session: Session, now: datetime, *, access_needs_days: int, anonymise_
     return report
 
 
-def _purge(session: Session, now: datetime, access_needs_days: int, anonymise_months: int) -> PurgeReport:
+def _purge(
+    session: Session, now: datetime, access_needs_days: int, anonymise_months: int, interest_months: int
+) -> PurgeReport:
     today = today_in_london(now)
     needs_removed = session.execute(
         sa.update(Booking)
@@ -100,14 +104,19 @@ def _purge(session: Session, now: datetime, access_needs_days: int, anonymise_mo
             )
             .execution_options(synchronize_session=False)
         ).rowcount
+    # Every email about an anonymised booking goes, sent or not: one still waiting would carry the old
+    # address and greet "Removed". Other finished emails go after the same time.
     finished = [OutboxStatus.SENT, OutboxStatus.SKIPPED, OutboxStatus.FAILED]
     emails_removed = session.execute(
         sa.delete(OutboxMessage)
         .where(
-            OutboxMessage.status.in_(finished),
             sa.or_(
                 OutboxMessage.booking_id.in_(sa.select(Booking.id).where(Booking.anonymised_at.is_not(None))),
-                sa.and_(OutboxMessage.booking_id.is_(None), sa.func.date(OutboxMessage.created_at) < cutoff),
+                sa.and_(
+                    OutboxMessage.booking_id.is_(None),
+                    OutboxMessage.status.in_(finished),
+                    sa.func.date(OutboxMessage.created_at) < cutoff,
+                ),
             ),
         )
         .execution_options(synchronize_session=False)
@@ -121,9 +130,16 @@ def _purge(session: Session, now: datetime, access_needs_days: int, anonymise_mo
         )
         .execution_options(synchronize_session=False)
     )
+    # People waiting to hear about new dates are forgotten after RETENTION_INTEREST_MONTHS, told or not.
+    interest_cutoff = months_before(today, interest_months)
     session.execute(
         sa.delete(Interest)
-        .where(Interest.notified_at.is_not(None), sa.func.date(Interest.notified_at) < cutoff)
+        .where(
+            sa.or_(
+                sa.and_(Interest.notified_at.is_not(None), sa.func.date(Interest.notified_at) < cutoff),
+                sa.func.date(Interest.created_at) < interest_cutoff,
+            )
+        )
         .execution_options(synchronize_session=False)
     )
     return PurgeReport(needs_removed, anonymised, emails_removed)

@@ -128,6 +128,13 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
+def kind_of(error: Exception) -> str:
+    """What went wrong, for the log: the kind of error and an SMTP code, without the server's words
+    (which often repeat the address)."""
+    code = getattr(error, "smtp_code", None) or getattr(error, "code", None)
+    return f"{type(error).__name__}{f' {code}' if isinstance(code, int) else ''}"
+
+
 def _record_failure(message: OutboxMessage, error: Exception, now: datetime, report: DeliveryReport) -> None:
     config = current_app.config
     message.last_error = f"{type(error).__name__}: {error}"[:2000]
@@ -136,13 +143,16 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime, rep
     if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
         message.status = OutboxStatus.FAILED
         report.failed += 1
-        log.error("Gave up on email %s to %s: %s", message.id, message.to_address, message.last_error)
+        # Ids, never addresses: the log is kept longer than people's details are.
+        log.error(
+            "Gave up on email %s (%s) after %s tries: %s", message.id, message.kind, message.attempts, kind_of(error)
+        )
         return
     message.status = OutboxStatus.PENDING
     delay = retry_delay(message.attempts, config["MAIL_RETRY_BASE_SECONDS"], config["MAIL_RETRY_MAX_SECONDS"])
     message.next_attempt_at = now + timedelta(seconds=delay)
     report.retrying += 1
-    log.warning("Email %s to %s will be retried: %s", message.id, message.to_address, message.last_error)
+    log.warning("Email %s (%s) will be retried: %s", message.id, message.kind, kind_of(error))
 
 
 class ClaimLost(Exception):
