@@ -38,8 +38,8 @@ assets: static/css/app.css
 # Set up everything, load the demo and serve on http://127.0.0.1:5000 with the email worker
 # beside it (Ctrl+C stops both). Without MAIL_SERVER, emails are written to instance/mail/.
 run: $(VENV)/.runtime assets
-	$(FLASK) db upgrade
-	$(FLASK) demo load
+	SESSION_COOKIE_SECURE=false $(FLASK) db upgrade
+	SESSION_COOKIE_SECURE=false $(FLASK) demo load
 	export SESSION_COOKIE_SECURE=false PREFERRED_URL_SCHEME=http BASE_URL=http://$(HOST):$(PORT); \
 	$(FLASK) mail worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -41,7 +41,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_messages()
     register_errorhandlers(app)
     register_commands(app)
+    warn_about_settings(app)
     return app
+
+
+def warn_about_settings(app: Flask) -> None:
+    """Say plainly at start when a setting suits one process on a laptop but not a real service.
+
+    Plain HTTP (SESSION_COOKIE_SECURE off, as `make run` sets it) is taken to mean development."""
+    if app.testing or app.debug or not app.config["SESSION_COOKIE_SECURE"]:
+        return
+    if app.config["RATELIMIT_ENABLED"] and str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is memory://: each worker process counts sign-in attempts on its own. "
+            "With more than one worker set RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 (or your Redis)."
+        )
 
 
 def register_templates(app: Flask) -> None:

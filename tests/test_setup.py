@@ -95,3 +95,27 @@ def test_demo_load_makes_open_nearly_full_and_full_dates_once(runner, session):
         )
     )
     assert waiting == 3
+
+
+def test_a_real_service_with_limits_kept_in_one_process_says_so_at_start(app, caplog):
+    import logging
+
+    from app import create_app
+
+    settings = {
+        **app.config,
+        "TESTING": False,
+        "DEBUG": False,
+        "SESSION_COOKIE_SECURE": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    with caplog.at_level(logging.WARNING):
+        create_app(settings)
+    assert "RATELIMIT_STORAGE_URI is memory://" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        create_app({**settings, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"})
+    assert "RATELIMIT_STORAGE_URI" not in caplog.text
+    with caplog.at_level(logging.WARNING):
+        create_app({**settings, "SESSION_COOKIE_SECURE": False})  # plain HTTP on a laptop: make run
+    assert "RATELIMIT_STORAGE_URI" not in caplog.text
