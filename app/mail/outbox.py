@@ -203,8 +203,9 @@ def deliver(session: Session, claim: Claim, report: DeliveryReport) -> None:
     with writing(session):
         mine = sa.select(OutboxMessage).where(OutboxMessage.id.in_(claim.ids), OutboxMessage.claim_token == claim.token)
         for message in session.scalars(mine):
-            if not isinstance(outcomes.get(message.id), ClaimLost):
-                _record_outcome(message, outcomes.get(message.id, ClaimLost()), now, report)
+            # A message with no outcome, or one whose claim ran out, is left for its lease to end.
+            if message.id in outcomes and not isinstance(outcomes[message.id], ClaimLost):
+                _record_outcome(message, outcomes[message.id], now, report)
 
 
 def _record_outcome(message: OutboxMessage, error: Exception | None, now: datetime, report: DeliveryReport) -> None:
