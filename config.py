@@ -81,11 +81,25 @@ class Config:
     # A signed-in session ends this many seconds after signing in, however active it is.
     SESSION_ABSOLUTE_LIFETIME = 12 * 3600
     MIN_PASSWORD_LENGTH = 12
+    # Limits on how often forms may be used, counted in RATELIMIT_STORAGE_URI. memory:// suits one
+    # process; with several workers use Redis (for example redis://127.0.0.1:6379) so they share the counts.
     RATELIMIT_ENABLED = True
-    # memory:// suits one process; use redis://127.0.0.1:6379 when several workers share the limits.
     RATELIMIT_STORAGE_URI = "memory://"
-    SIGN_IN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
-    SIGN_IN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+    RATELIMIT_KEY_PREFIX = "sos"
+    # If the store cannot be reached, let requests through (and log it) rather than fail them.
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Failed sign-ins: from one network address for one account, from one address for any account, and
+    # for one account from browsers that have not signed in to it before. Short windows: a wait, not a lockout.
+    SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "5 per 5 minutes"
+    SIGN_IN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
+    SIGN_IN_LIMIT_PER_ACCOUNT = "50 per 5 minutes"
+    # Public forms, per network address. Raise BOOKING_LIMIT_PER_ADDRESS if many staff book from one
+    # office address.
+    BOOKING_LIMIT_PER_ADDRESS = "20 per hour"
+    INTEREST_LIMIT_PER_ADDRESS = "10 per hour"
+    WATCHED_LIMIT_PER_ADDRESS = "10 per hour"
+    # Emails the public forms may send to one address, whoever asks.
+    EMAIL_LIMIT_PER_RECIPIENT = "5 per hour"
 
     # Data retention: access requirements and dietary needs are removed this many days after a
     # course ends; bookings are anonymised this many months after it ends (counts are kept).

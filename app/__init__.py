@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key()
     app.logger.setLevel(app.config["LOG_LEVEL"])
+    from app.core import access_log
+
+    access_log.install(app.logger)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -53,7 +56,7 @@ def warn_about_settings(app: Flask) -> None:
         return
     if app.config["RATELIMIT_ENABLED"] and str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
         app.logger.warning(
-            "RATELIMIT_STORAGE_URI is memory://: each worker process counts sign-in attempts on its own. "
+            "RATELIMIT_STORAGE_URI is memory://: each worker process counts sign-in and form limits on its own. "
             "With more than one worker set RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 (or your Redis)."
         )
 

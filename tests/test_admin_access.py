@@ -117,7 +117,7 @@ def test_a_switched_off_account_cannot_sign_in(session, staff):
 
 def test_the_session_cookie_is_http_only_and_lax(session, staff):
     admin = make_staff(session)
-    cookie = staff.sign_in(admin.email).headers["Set-Cookie"]
+    cookie = next(c for c in staff.sign_in(admin.email).headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
@@ -127,35 +127,10 @@ def test_the_session_cookie_is_secure_outside_development(app, session):
     production = create_app({**app.config, "SESSION_COOKIE_SECURE": True})
     admin = make_staff(session)
     client = production.test_client()
-    cookie = client.post("/admin/sign-in", data={"email": admin.email, "password": STAFF_PASSWORD}).headers[
-        "Set-Cookie"
-    ]
-    assert "Secure" in cookie
-
-
-def test_sign_in_attempts_are_limited_per_account(app, session, staff):
-    admin = make_staff(session)
-    limit = int(app.config["SIGN_IN_LIMIT_PER_ACCOUNT"].split()[0])
-    for _ in range(limit):
-        assert staff.sign_in(admin.email, "wrong password here").status_code == 200
-    blocked = staff.sign_in(admin.email)  # even the right password waits now
-    assert blocked.status_code == 429
-    assert "Too many" in blocked.get_data(as_text=True)
-
-
-def test_sign_in_attempts_are_limited_per_address(app, session, staff):
-    limit = int(app.config["SIGN_IN_LIMIT_PER_ADDRESS"].split()[0])
-    for number in range(limit):
-        staff.sign_in(f"guess{number}@example.org", "wrong password here")
-    assert staff.sign_in("another@example.org", "wrong password here").status_code == 429
-
-
-def test_successful_sign_ins_are_not_counted_against_the_limit(app, session, staff):
-    admin = make_staff(session)
-    limit = int(app.config["SIGN_IN_LIMIT_PER_ACCOUNT"].split()[0])
-    for _ in range(limit + 2):
-        assert staff.sign_in(admin.email).status_code == 302
-        staff.sign_out()
+    response = client.post("/admin/sign-in", data={"email": admin.email, "password": STAFF_PASSWORD})
+    cookies = response.headers.getlist("Set-Cookie")
+    assert len(cookies) == 2  # the session, and the mark that this browser has signed in before
+    assert all("Secure" in cookie and "HttpOnly" in cookie for cookie in cookies)
 
 
 def test_changing_your_password_signs_out_other_sessions(app, session, staff):
@@ -209,41 +184,6 @@ def test_the_create_command_refuses_a_short_password(runner):
     result = runner.invoke(args=["admin", "create", "x@example.org"], input="short\n")
     assert result.exit_code != 0
     assert "at least 12 characters" in result.output
-
-
-def test_with_redis_the_limit_holds_across_several_workers(app, session):
-    """Two app processes (here two app objects) share the count through Redis."""
-    import os
-    import secrets
-
-    import redis
-
-    from app import create_app
-
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            raise
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    settings = {
-        **app.config,
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
-        "RATELIMIT_KEY_PREFIX": f"test-{secrets.token_hex(4)}",
-        "SIGN_IN_LIMIT_PER_ACCOUNT": "3 per 15 minutes",
-    }
-    from app.extensions import limiter
-
-    try:
-        workers = [create_app(settings).test_client(), create_app(settings).test_client()]
-        admin = make_staff(session)
-        for attempt in range(3):
-            workers[attempt % 2].post("/admin/sign-in", data={"email": admin.email, "password": "wrong password here"})
-        right = workers[1].post("/admin/sign-in", data={"email": admin.email, "password": STAFF_PASSWORD})
-        assert right.status_code == 429
-    finally:
-        limiter.reset()
-        limiter.init_app(app)  # back to the test app's in-memory counts
 
 
 def copy_of_session_cookie(client) -> str:

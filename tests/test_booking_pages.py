@@ -263,3 +263,27 @@ def test_web_and_email_addresses_are_refused_in_names_and_jobs_that_go_into_emai
     assert response.status_code == 200
     assert "must not include a web address or an email address" in response.get_data(as_text=True)
     assert session.scalar(sa.select(sa.func.count(Booking.id))) == 0
+
+
+@pytest.mark.parametrize("address", ["用户@例子.广告", "ｊｏ．ｂｌｏｇｇｓ@example.org", "zoë@example.org"])
+def test_an_address_our_mail_server_cannot_send_to_is_refused_at_the_form(client, session, address):
+    course_date = make_date(session)
+    response = client.post(f"/dates/{course_date.id}/book", data=booking_form(email=address, job_title="Nurse"))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Enter an email address that uses only the letters a to z, numbers and . _ - + before the @." in page
+    assert 'value="Nurse"' in page
+    assert all_bookings(session) == []
+
+
+def test_a_domain_in_another_script_is_kept_in_the_form_every_mail_server_can_use(client, session, mail_server):
+    from app.mail.outbox import send_due
+
+    course_date = make_date(session)
+    response = client.post(f"/dates/{course_date.id}/book", data=booking_form(email="lan@bücher.example"))
+    assert response.status_code == 302
+    (booking,) = all_bookings(session)
+    assert booking.email == "lan@xn--bcher-kva.example"
+    send_due(session)
+    (message,) = mail_server.messages
+    assert message["To"] == "lan@xn--bcher-kva.example"

@@ -320,3 +320,16 @@ def test_a_message_that_cannot_be_written_fails_alone_and_ends_failed(app, sessi
     assert poison.status == OutboxStatus.FAILED and poison.attempts == 2
     assert "no part of the service writes emails of kind 'no_such_email'" in poison.last_error
     assert [m["To"] for m in mail_server.messages] == ["fine@example.org"]
+
+
+def test_an_address_that_needs_smtputf8_stored_before_the_forms_refused_it_fails_at_once(session, mail_server):
+    """Never eight silent tries: the first says plainly why, and the rest of the batch goes."""
+    course_date = make_date(session)
+    book_place(session, course_date.id, details(email="用户@例子.广告"))
+    book_place(session, course_date.id, details(email="fine@example.org"))
+    report = send_due(session)
+    assert (report.sent, report.failed) == (1, 1)
+    stuck = next(message for message in outbox(session) if message.status == OutboxStatus.FAILED)
+    assert stuck.attempts == 1
+    assert "needs SMTPUTF8" in stuck.last_error
+    assert [m["To"] for m in mail_server.messages] == ["fine@example.org"]

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, session, u
 
 from app.booking import service
 from app.booking.forms import BookingForm, CancelForm, MoveForm
+from app.core import limits
 from app.core.downloads import download
 from app.core.fields import choices_from
 from app.core.filters import date_summary
@@ -32,7 +33,9 @@ def book(date_id: int):
     """Show the booking form; on a valid answer, book a place or a waiting-list place."""
     form = BookingForm()
     reason = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and limits.take_for(
+        form.email, limits.by_address("BOOKING_LIMIT_PER_ADDRESS", "booking"), limits.by_recipient(form.email.data)
+    ):
         try:
             result = service.book_place(db.session, date_id, form.details(), submission_key=form.submission_key.data)
         except NotFound:
@@ -55,7 +58,8 @@ def book(date_id: int):
             return redirect(url_for("booking.confirmation", token=result.manage_token))
     course_date = published_date(db.session, date_id) or abort(404)
     reason = reason or closed_reason(course_date, utcnow())
-    return render_template("booking/book.html", course_date=course_date, form=form, reason=reason)
+    page = render_template("booking/book.html", course_date=course_date, form=form, reason=reason)
+    return page, limits.status_for(form)
 
 
 def booking_or_404(token: str):
@@ -112,7 +116,7 @@ def move(token: str):
     choices = service.dates_to_move_to(db.session, booking, utcnow())
     form = MoveForm()
     form.new_date.choices = choices_from({d.id: date_summary(d) for d in choices})
-    if choices and form.validate_on_submit():
+    if choices and form.validate_on_submit() and limits.take_for(form.new_date, limits.by_recipient(booking.email)):
         try:
             service.move_booking(db.session, token, int(form.new_date.data))
         except Refused as refused:
@@ -120,7 +124,8 @@ def move(token: str):
         else:
             flash("Your booking has been moved.", "success")
             return redirect(url_for("booking.manage", token=token))
-    return render_template("booking/move.html", booking=booking, form=form, choices=choices)
+    page = render_template("booking/move.html", booking=booking, form=form, choices=choices)
+    return page, limits.status_for(form)
 
 
 @bp.get("/bookings/<token>/calendar.ics")

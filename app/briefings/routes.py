@@ -7,6 +7,7 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from app.briefings import media, service
 from app.briefings.forms import WatchedForm
 from app.briefings.pages import briefing_page, transcript_download
+from app.core import limits
 from app.extensions import db, limiter
 from app.models import CouncilArea, MediaKind, Sector
 
@@ -75,7 +76,9 @@ def watched(slug: str):
     """Ask for name, work and email; keep the record and email the person a record of their learning."""
     found = service.briefing_by_slug(db.session, slug) or abort(404)
     form = WatchedForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and limits.take_for(
+        form.email, limits.by_address("WATCHED_LIMIT_PER_ADDRESS", "watched"), limits.by_recipient(form.email.data)
+    ):
         details = service.WatchedDetails(
             full_name=form.full_name.data,
             email=form.email.data,
@@ -86,7 +89,7 @@ def watched(slug: str):
         )
         service.record_watched(db.session, found, details, submission_key=form.submission_key.data)
         return redirect(url_for("briefings.watched_done", slug=slug))
-    return render_template("briefings/watched.html", briefing=found, form=form)
+    return render_template("briefings/watched.html", briefing=found, form=form), limits.status_for(form)
 
 
 @bp.get("/briefings/<slug:slug>/watched/done")

@@ -34,10 +34,7 @@ ERROR_PAGES = {
     ),
     429: (
         "Too many attempts",
-        [
-            "There have been too many attempts to sign in.",
-            "Wait 15 minutes, then try again. If you have forgotten your password, ask the service's operator.",
-        ],
+        ["You have tried this too many times. Try again in an hour."],
     ),
     500: (
         "Sorry, there is a problem with the service",

@@ -4,6 +4,7 @@ import re
 import unicodedata
 from datetime import date, time
 
+from email_validator import EmailNotValidError, validate_email
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -22,7 +23,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from app.models import COUNCIL_AREA_LABELS, SECTOR_LABELS
 
@@ -78,15 +79,35 @@ def person_text(label: str, required: str, max_length: int, **kwargs) -> "TextFi
     return required_text(label, required, max_length, also=[no_addresses(label)], **kwargs)
 
 
+class DeliverableEmail:
+    """An email address in the right shape that our mail server can send to. We do not look it up online.
+
+    Letters outside a to z before the @ need a mail extension (SMTPUTF8) that council mail servers do not
+    offer, so such an address is refused here rather than failing later. A domain in another script is
+    kept in its ASCII form (xn--...), which every mail server can use."""
+
+    FORMAT = "Enter an email address in the correct format, like name@example.com"
+    LETTERS = (
+        "Enter an email address that uses only the letters a to z, numbers and . _ - + before the @. "
+        "We cannot send email to other characters."
+    )
+
+    def __call__(self, form, field):
+        try:
+            address = validate_email(field.data or "", check_deliverability=False)
+        except EmailNotValidError:
+            raise ValidationError(self.FORMAT) from None
+        if address.ascii_email is None:
+            raise ValidationError(self.LETTERS)
+        field.data = address.ascii_email
+
+
 def work_email(required_message: str):
-    """An email address in the right shape. We do not look it up on the internet."""
+    """A required email address that we can send to."""
     return [
         InputRequired(message=required_message),
         Length(max=254, message="Email address must be 254 characters or fewer"),
-        Email(
-            message="Enter an email address in the correct format, like name@example.com",
-            check_deliverability=False,
-        ),
+        DeliverableEmail(),
     ]
 
 

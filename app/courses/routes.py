@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
+from app.core import limits
 from app.core.downloads import download
 from app.core.page_cache import cached_page
 from app.courses import service
@@ -61,10 +62,12 @@ def interest(slug: str):
     """Ask to be told by email when new dates are published."""
     found = service.course_by_slug(db.session, slug) or abort(404)
     form = InterestForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and limits.take_for(
+        form.email, limits.by_address("INTEREST_LIMIT_PER_ADDRESS", "interest"), limits.by_recipient(form.email.data)
+    ):
         service.register_interest(db.session, found.id, form.full_name.data, form.email.data, form.organisation.data)
         return redirect(url_for("courses.interest_done", slug=slug))
-    return render_template("courses/interest.html", course=found, form=form)
+    return render_template("courses/interest.html", course=found, form=form), limits.status_for(form)
 
 
 @bp.get("/courses/<slug:slug>/interest/done")

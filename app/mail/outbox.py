@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.database import utcnow, writing
 from app.mail.registry import NoLongerApplies, render_batch
-from app.mail.transport import build_email, send_all
+from app.mail.transport import Undeliverable, build_email, send_all
 from app.models import Booking, OutboxMessage, OutboxStatus, StaffUser
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime, rep
     message.last_error = f"{type(error).__name__}: {error}"[:2000]
     message.locked_until = None
     report.errors.append(message.last_error)
-    if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+    if message.attempts >= config["MAIL_MAX_ATTEMPTS"] or isinstance(error, Undeliverable):
         message.status = OutboxStatus.FAILED
         report.failed += 1
         # Ids, never addresses: the log is kept longer than people's details are.

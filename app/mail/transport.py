@@ -108,9 +108,16 @@ def _text(body: str, subtype: str) -> MIMEText:
     return MIMEText(body, subtype, UTF8)
 
 
+class Undeliverable(ValueError):
+    """This message can never be sent as it is, so trying again would not help."""
+
+
 def build_email(outbox_message, rendered) -> Email:
     """The email for an outbox row: text and HTML, and for invites the calendar part and invite.ics."""
     config = current_app.config
+    if not outbox_message.to_address.isascii():
+        # The forms refuse such addresses; one stored before they did fails at once, plainly.
+        raise Undeliverable("the address has characters our mail server cannot send to (it needs SMTPUTF8)")
     alternative = MIMEMultipart("alternative", boundary=f"=_{secrets.token_hex(12)}")
     alternative.attach(_text(rendered.text, "plain"))
     alternative.attach(_text(rendered.html, "html"))
