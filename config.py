@@ -50,6 +50,9 @@ class Config:
 
     # The address people reach the service on, used for links in emails and calendar invites.
     BASE_URL = "http://127.0.0.1:5000"
+    # The domain at the end of every calendar UID. When unset, the host of BASE_URL when the database was
+    # first set up is kept and used for good, so moving the service keeps people's entries linked.
+    CALENDAR_UID_DOMAIN: str | None = None
 
     # Email. With no MAIL_SERVER, messages are written as .eml files to MAIL_FILE_DIR instead.
     MAIL_SERVER: str | None = None

@@ -6,27 +6,26 @@ from zoneinfo import ZoneInfo
 import icalendar
 from dateutil.rrule import rrulestr
 
-from app.booking.service import book_place
+from app.booking.service import book_place, cancel_booking
+from app.courses.dates import DayTimes, change_date
 from app.database import writing
 from app.mail import calendar
 from app.models import CourseDay, DateStatus
-from tests.factories import details, make_date
+from tests.factories import details, make_date, make_venue
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
 
 
-def invites_for(booking, course_date, method="REQUEST", sequence=0):
-    return calendar.booking_invites(
-        booking,
-        course_date,
-        method=method,
-        sequence=sequence,
-        organiser="team@example.org",
-        manage_url="https://example.test/bookings/x",
-        uid_domain="example.test",
-        now=NOW,
-    )
+def invites_for(session, booking, method="REQUEST"):
+    """The invites for a booking's stored entries, as the outbox would write them."""
+    session.refresh(booking)
+    return [
+        calendar.entry_invite(
+            booking, entry, method=method, sequence=entry.sequence, organiser="team@example.org", now=NOW
+        )
+        for entry in booking.calendar_entries
+    ]
 
 
 def set_days(session, course_date, *days):
@@ -49,7 +48,7 @@ def test_a_weekly_two_day_course_across_the_clocks_changing_keeps_its_local_time
         (date(2027, 3, 30), time(9, 30), time(16, 30)),
     )
     booking = book_place(session, course_date.id, details()).booking
-    (invite,) = invites_for(booking, course_date)
+    (invite,) = invites_for(session, booking)
     parsed = parse(invite.ics)
 
     assert str(parsed["METHOD"]) == "REQUEST"
@@ -68,23 +67,29 @@ def test_a_weekly_two_day_course_across_the_clocks_changing_keeps_its_local_time
     assert event["DTSTAMP"].to_ical().endswith(b"Z")
 
 
-def test_an_invite_names_organiser_attendee_location_and_the_manage_link(session):
+def test_an_invite_names_organiser_attendee_and_location_but_never_the_manage_link(session):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details(full_name="Siân O'Neill", email="sian@example.org")).booking
-    (event,) = parse(invites_for(booking, course_date)[0].ics).walk("VEVENT")
+    booking = book_place(session, course_date.id, details(full_name='Siân "Sid" O\'Neill', email="sian@example.org"))
+    booking = booking.booking
+    (invite,) = invites_for(session, booking)
+    (event,) = parse(invite.ics).walk("VEVENT")
     assert str(event["ORGANIZER"]) == "mailto:team@example.org"
     assert str(event["ATTENDEE"]) == "mailto:sian@example.org"
-    assert event["ATTENDEE"].params["CN"] == "Siân O'Neill"
+    # A double quote would be written ^' (RFC 6868), which Outlook shows as it is.
+    assert event["ATTENDEE"].params["CN"] == "Siân 'Sid' O'Neill" and "^'" not in invite.ics
     assert str(event["LOCATION"]) == "Civic Centre, Rickergate, Carlisle, CA3 8QG"
-    assert "https://example.test/bookings/x" in str(event["DESCRIPTION"])
-    assert str(event["UID"]) == f"{booking.reference}-{course_date.id}@example.test"
+    assert booking.manage_token not in invite.ics.replace("\r\n ", "")
+    assert "URL" not in event
+    assert "Replying to this invite does not change your booking" in str(event["DESCRIPTION"])
+    assert str(event["UID"]) == f"{booking.reference}-e1@training.example.test"
 
 
 def test_a_cancellation_keeps_the_uid_and_says_cancelled(session):
     course_date = make_date(session)
     booking = book_place(session, course_date.id, details()).booking
-    (request,) = invites_for(booking, course_date, "REQUEST", 0)
-    (cancel,) = invites_for(booking, course_date, "CANCEL", 1)
+    (request,) = invites_for(session, booking)
+    cancel_booking(session, booking.manage_token)
+    (cancel,) = invites_for(session, booking, "CANCEL")
     parsed = parse(cancel.ics)
     (event,) = parsed.walk("VEVENT")
     assert str(parsed["METHOD"]) == "CANCEL"
@@ -98,12 +103,12 @@ def test_days_with_different_hours_become_one_event_each(session):
     first = course_date.first_day
     set_days(session, course_date, (first, time(9, 30), time(16, 30)), (first + timedelta(days=1), time(9), time(12)))
     booking = book_place(session, course_date.id, details()).booking
-    invites = invites_for(booking, course_date)
+    invites = invites_for(session, booking)
     assert len(invites) == 2
-    for number, invite in enumerate(invites, start=1):
+    assert len({invite.uid for invite in invites}) == 2
+    for invite in invites:
         (event,) = parse(invite.ics).walk("VEVENT")
         assert "RRULE" not in event
-        assert invite.uid.endswith(f"-day{number}@example.test")
 
 
 def test_the_dates_feed_publishes_upcoming_published_dates_only(client, session):
@@ -121,15 +126,38 @@ def test_the_dates_feed_publishes_upcoming_published_dates_only(client, session)
     assert [str(e["UID"]) for e in parse(course_feed.data).walk("VEVENT")] == uids
 
 
+def test_the_feeds_show_free_time_refresh_twice_a_day_and_replace_a_changed_date(client, session):
+    course_date = make_date(session)
+    (event,) = parse(client.get("/dates.ics").data).walk("VEVENT")
+    assert str(event["TRANSP"]) == "TRANSPARENT"  # subscribers do not look busy
+    assert int(event["SEQUENCE"]) == 0
+    assert str(event["ORGANIZER"]) == "mailto:SignsOfSafety@cumbria.gov.uk"
+    text = client.get("/dates.ics").get_data(as_text=True)
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT12H\r\n" in text and "X-PUBLISHED-TTL:PT12H\r\n" in text
+    first = course_date.first_day
+    change_date(session, course_date.id, days=[DayTimes(first, time(10), time(15))], actor=None)
+    (changed,) = parse(client.get("/dates.ics").data).walk("VEVENT")
+    assert int(changed["SEQUENCE"]) == 1 and str(changed["UID"]) == str(event["UID"])
+
+
 def test_the_manage_page_offers_the_booking_as_a_calendar_file(client, session):
-    booking = book_place(session, make_date(session).id, details()).booking
+    course_date = make_date(session)
+    booking = book_place(session, course_date.id, details()).booking
+    change_date(session, course_date.id, venue_id=make_venue(session, town="Kendal").id, actor=None)
     page = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
     assert f"/bookings/{booking.manage_token}/calendar.ics" in page
     response = client.get(f"/bookings/{booking.manage_token}/calendar.ics")
     assert response.status_code == 200
-    (event,) = parse(response.data).walk("VEVENT")
+    parsed = parse(response.data)
+    assert str(parsed["METHOD"]) == "PUBLISH"
+    (event,) = parsed.walk("VEVENT")
     assert str(event["UID"]).startswith(booking.reference)
+    assert "ATTENDEE" not in event  # RFC 5546: PUBLISH has no attendees
+    assert int(event["SEQUENCE"]) == 1  # the last one sent: the change of venue
+    assert "Kendal" in str(event["LOCATION"])
     assert client.get("/bookings/not-a-real-token/calendar.ics").status_code == 404
+    cancel_booking(session, booking.manage_token)
+    assert client.get(f"/bookings/{booking.manage_token}/calendar.ics").status_code == 404
 
 
 def test_the_london_time_zone_in_invites_has_yearly_summer_and_winter_rules():

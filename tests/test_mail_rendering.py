@@ -23,22 +23,22 @@ def queue_every_kind(session, people: int) -> None:
     staff = make_staff(session)
     for number in range(people):
         briefing = make_briefing(session, files=(), published=False)
-        course_date = make_date(session, days_from_now=20 + number)
+        course_date = make_date(session, days_from_now=20 + number, capacity=1)
         other_date = make_date(session, days_from_now=200 + number)
         booking = book_place(session, course_date.id, details(access_details="A quiet room")).booking
+        book_place(session, course_date.id, details(email=f"waiting{number}@example.org"))  # the waiting list email
         with writing(session):
-            # Day 2 gets other hours, so invites come one per day and calendar_day emails go too.
+            # Day 2 gets other hours, so the next change sends one invite per day, in calendar_update emails too.
             day_two = session.get(CourseDate, course_date.id).days[1]
             day_two.start_time, day_two.end_time = time(13), time(17)
             session.flush()
             booking = session.merge(booking)
-            booking_messages.added_to_waiting_list(session, booking, 3)
             booking_messages.booking_link(session, booking)
             booking_messages.booking_cancelled(session, booking, had_place=True)
             booking_messages.booking_moved(session, booking, session.get(CourseDate, other_date.id), had_place=True)
             date_messages.place_offered(session, booking)
             date_messages.date_changed(session, booking, ["Day 2 was earlier. It is now later."])
-            date_messages.date_cancelled(session, booking, "The trainer is ill.")
+            date_messages.date_cancelled(session, booking, "The trainer is ill.", had_place=True)
             date_messages.reminder(session, booking, 2)
             interest = Interest(
                 course_id=course_date.course_id,

@@ -1,54 +1,49 @@
-"""The emails a person gets when they book, join the waiting list, cancel or move: each kind the outbox sends."""
+"""The emails a person gets when they book, join the waiting list, cancel or move: each kind the outbox sends.
+
+Every change that can alter what the person's calendar should hold passes `calendar_changes=True`, so the
+stored calendar entries are brought up to date in the same transaction (app.mail.entries)."""
 
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
-from app.mail import calendar
-from app.mail.invites import booking_message, queue_booking_email
-from app.mail.registry import Reference
-from app.models import Booking, CourseDate
+from app.mail.invites import booking_message, place_still_held, queue_booking_email, subject_for
+from app.mail.registry import NoLongerApplies, Reference
+from app.models import Booking, BookingStatus, CourseDate
 
-booking_message("place_confirmed")
-booking_message("waiting_list")
+
+def still_waiting(booking: Booking, course_date: CourseDate) -> None:
+    if booking.status != BookingStatus.WAITING or booking.course_date_id != course_date.id:
+        raise NoLongerApplies("the person is no longer on this waiting list")
+
+
+booking_message("place_confirmed", check=place_still_held)
+booking_message("waiting_list", check=still_waiting)
 booking_message("booking_cancelled")
-booking_message("booking_moved", references=(Reference("old_date_id", CourseDate),))
-booking_message("old_date_removed")
+booking_message("booking_moved", references=(Reference("old_date_id", CourseDate),), check=place_still_held)
 booking_message("booking_link")
 
 
 def place_confirmed(session: Session, booking: Booking) -> None:
-    queue_booking_email(session, booking, "place_confirmed", "Your place is booked", method=calendar.REQUEST)
+    subject = subject_for(booking.course_date, "Booked")
+    queue_booking_email(session, booking, "place_confirmed", subject, calendar_changes=True)
 
 
 def added_to_waiting_list(session: Session, booking: Booking, position: int) -> None:
-    queue_booking_email(session, booking, "waiting_list", "You are on the waiting list", position=position)
+    subject = subject_for(booking.course_date, "Waiting list")
+    queue_booking_email(session, booking, "waiting_list", subject, position=position)
 
 
 def booking_cancelled(session: Session, booking: Booking, *, had_place: bool) -> None:
-    queue_booking_email(
-        session,
-        booking,
-        "booking_cancelled",
-        "Your booking is cancelled",
-        method=calendar.CANCEL if had_place else None,
-        had_place=had_place,
-    )
+    subject = subject_for(booking.course_date, "Cancelled")
+    queue_booking_email(session, booking, "booking_cancelled", subject, calendar_changes=True, had_place=had_place)
 
 
 def booking_moved(session: Session, booking: Booking, old_date: CourseDate, *, had_place: bool) -> None:
-    """An invite for the new date, and a cancellation that removes the old one from the calendar."""
+    """One change: the new date's entries are added and, if the person had a place, the old ones removed."""
+    subject = subject_for(booking.course_date, "Moved")
     queue_booking_email(
-        session, booking, "booking_moved", "Your booking has moved", method=calendar.REQUEST, old_date_id=old_date.id
+        session, booking, "booking_moved", subject, calendar_changes=True, old_date_id=old_date.id, had_place=had_place
     )
-    if had_place:
-        queue_booking_email(
-            session,
-            booking,
-            "old_date_removed",
-            "Calendar update: your old date is cancelled",
-            course_date=old_date,
-            method=calendar.CANCEL,
-        )
 
 
 def booking_link(session: Session, booking: Booking) -> None:
@@ -57,6 +52,6 @@ def booking_link(session: Session, booking: Booking) -> None:
         session,
         booking,
         "booking_link",
-        "You already have a booking",
+        subject_for(booking.course_date, "Your booking"),
         dedupe_key=f"booking-link:{booking.id}:{utcnow():%Y-%m-%dT%H}",
     )

@@ -14,7 +14,7 @@ from app.courses.service import published_date
 from app.database import utcnow
 from app.extensions import db
 from app.mail import calendar
-from app.mail.invites import manage_url, organiser_email, uid_domain
+from app.mail.invites import organiser_email
 from app.models import BookingStatus, DateStatus
 
 bp = Blueprint("booking", __name__)
@@ -85,7 +85,9 @@ def manage(token: str):
         booking=booking,
         position=waiting_position(db.session, booking),
         can_change=booking.is_active and now < booking.course_date.starts_at,
-        other_dates=service.dates_to_move_to(db.session, booking, now) if booking.is_active else [],
+        other_dates=service.dates_to_move_to(db.session, booking, now)
+        if booking.is_active or booking.course_date.status == DateStatus.CANCELLED
+        else [],
     )
 
 
@@ -130,17 +132,10 @@ def move(token: str):
 
 @bp.get("/bookings/<token>/calendar.ics")
 def booking_calendar(token: str):
-    """Add your place to a calendar by hand."""
+    """Add your place to a calendar by hand: the entries we last sent, with their SEQUENCE."""
     booking = booking_or_404(token)
-    if booking.status != BookingStatus.CONFIRMED or booking.course_date.status != DateStatus.PUBLISHED:
+    held = [entry for entry in booking.calendar_entries if entry.is_active]
+    if not held:
         abort(404)
-    text = calendar.booking_download(
-        booking,
-        booking.course_date,
-        sequence=booking.calendar_sequence,
-        organiser=organiser_email(),
-        manage_url=manage_url(booking),
-        uid_domain=uid_domain(),
-        now=utcnow(),
-    )
+    text = calendar.booking_download(booking, held, organiser=organiser_email(), now=utcnow())
     return download(text, "text/calendar", f"{booking.reference}.ics", private=True)

@@ -51,6 +51,12 @@ def day_range(course_date) -> str:
     return f"{', '.join(parts[:-1])} and {parts[-1]} {days[-1].year}" if len(parts) > 1 else long_date(days[0])
 
 
+def all_days(course_date) -> str:
+    """ "both days" only when there are two: "the day", "both days", "all 3 days"."""
+    count = len(course_date.days)
+    return "the day" if count == 1 else "both days" if count == 2 else f"all {count} days"
+
+
 def date_summary(course_date) -> str:
     """The days and the town, in one line."""
     return f"{day_range(course_date)}, {course_date.venue.name}, {course_date.venue.town}"
@@ -72,5 +78,6 @@ def register(app: Flask) -> None:
         ordinal,
         day_range,
         date_summary,
+        all_days,
     ):
         app.add_template_filter(function)

@@ -15,7 +15,7 @@ from app.core import audit
 from app.core.filters import date_and_time, day_range, long_date, short_time
 from app.core.rules import NotFound, Refused
 from app.courses import messages
-from app.courses.places import active_bookings, fill_from_waiting_list, locked_date
+from app.courses.places import active_bookings, fill_from_waiting_list, give_back_place, locked_date
 from app.database import utcnow, writing
 from app.models import Booking, BookingStatus, Course, CourseDate, CourseDay, DateStatus, Interest, StaffUser, Venue
 
@@ -119,6 +119,8 @@ def change_date(
         if not noted:
             return []
         course_date.updated_at = utcnow()
+        if changes:
+            course_date.feed_sequence += 1  # subscribed calendars replace the date's entry
         session.flush()
         session.refresh(course_date, ["days"])
         if changes and course_date.status == DateStatus.PUBLISHED:
@@ -168,7 +170,8 @@ def unpublish_date(session: Session, date_id: int, *, actor: StaffUser | None) -
 
 
 def cancel_date(session: Session, date_id: int, reason: str, *, actor: StaffUser | None) -> int:
-    """Cancel a date and tell everyone booked or waiting, with the reason. Returns how many were told."""
+    """Cancel a date and, with it, every booking and waiting-list place on it; tell each person, with the
+    reason, and remove the date from their calendar. Returns how many were told."""
     with writing(session):
         course_date = locked_date(session, date_id)
         if course_date.status == DateStatus.CANCELLED:
@@ -178,9 +181,16 @@ def cancel_date(session: Session, date_id: int, reason: str, *, actor: StaffUser
         course_date.cancellation_reason = reason
         course_date.updated_at = utcnow()
         told = 0
+        now = utcnow()
         if was_published:
+            # Each booking is cancelled with the date, so its page says so and its calendar entries go.
             for booking in active_bookings(session, date_id):
-                messages.date_cancelled(session, booking, reason)
+                had_place = booking.status == BookingStatus.CONFIRMED
+                booking.status = BookingStatus.CANCELLED
+                booking.cancelled_at = now
+                if had_place:
+                    give_back_place(session, course_date)
+                messages.date_cancelled(session, booking, reason, had_place=had_place)
                 told += 1
         audit.record(session, actor, "date cancelled", course_date, f"Cancelled {day_range(course_date)}: {reason}")
         return told

@@ -7,58 +7,43 @@ people who asked hear when new dates are published; the training team gets the a
 from sqlalchemy.orm import Session
 
 from app.courses.roster import rosters
-from app.mail import calendar
-from app.mail.invites import booking_message, queue_booking_email
+from app.mail.invites import booking_message, place_still_held, queue_booking_email, subject_for
 from app.mail.outbox import queue_message
 from app.mail.registry import Batch, NoLongerApplies, Reference, RenderedEmail, message_kind, public_url, render_pair
 from app.models import ACCESS_NEEDS, Booking, BookingStatus, CourseDate, DateStatus, Interest, OutboxMessage, StaffUser
 
-booking_message("place_offered")
+booking_message("place_offered", check=place_still_held)
 booking_message("date_changed")
 booking_message("date_cancelled")
 
 
 def place_offered(session: Session, booking: Booking) -> None:
-    queue_booking_email(
-        session, booking, "place_offered", "A place has come free: you are booked", method=calendar.REQUEST
-    )
+    subject = subject_for(booking.course_date, "A place came free, you are booked")
+    queue_booking_email(session, booking, "place_offered", subject, calendar_changes=True)
 
 
 def date_changed(session: Session, booking: Booking, changes: list[str]) -> None:
-    """Tell someone what the training team changed; confirmed places get an updated invite."""
+    """Tell someone what the training team changed; a confirmed place's calendar entries follow the change."""
     has_place = booking.status == BookingStatus.CONFIRMED
+    subject = subject_for(booking.course_date, "Changed")
     queue_booking_email(
-        session,
-        booking,
-        "date_changed",
-        "Your training date has changed",
-        method=calendar.REQUEST if has_place else None,
-        changes=changes,
-        has_place=has_place,
+        session, booking, "date_changed", subject, calendar_changes=True, changes=changes, has_place=has_place
     )
 
 
-def date_cancelled(session: Session, booking: Booking, reason: str) -> None:
-    has_place = booking.status == BookingStatus.CONFIRMED
+def date_cancelled(session: Session, booking: Booking, reason: str, *, had_place: bool) -> None:
+    """The training team cancelled the date: the booking is cancelled with it and its entries removed."""
+    subject = subject_for(booking.course_date, "Cancelled by the training team")
     queue_booking_email(
-        session,
-        booking,
-        "date_cancelled",
-        "Your training date is cancelled",
-        method=calendar.CANCEL if has_place else None,
-        reason=reason,
-        has_place=has_place,
+        session, booking, "date_cancelled", subject, calendar_changes=True, reason=reason, had_place=had_place
     )
 
 
 def reminder_still_applies(booking: Booking, course_date: CourseDate) -> None:
     """A reminder goes only to a place still held on a date still going ahead."""
-    if (
-        booking.status != BookingStatus.CONFIRMED
-        or booking.course_date_id != course_date.id
-        or course_date.status != DateStatus.PUBLISHED
-    ):
-        raise NoLongerApplies("the place was cancelled or moved, or the date was cancelled")
+    place_still_held(booking, course_date)
+    if course_date.status != DateStatus.PUBLISHED:
+        raise NoLongerApplies("the date was cancelled")
 
 
 booking_message("reminder", check=reminder_still_applies)
@@ -74,7 +59,7 @@ def reminder(session: Session, booking: Booking, days_before: int) -> OutboxMess
         session,
         booking,
         "reminder",
-        f"Reminder: your training starts in {days_before} days",
+        subject_for(booking.course_date, "Reminder"),
         days_before=days_before,
         dedupe_key=reminder_key(booking, days_before),
     )

@@ -13,7 +13,8 @@ from app.models import Booking, BookingStatus, CourseDate, DateStatus, OutboxMes
 
 
 def queue_reminders(session: Session, now: datetime, days_before: list[int]) -> int:
-    """Queue each reminder that is due. Each goes once, and only to places booked before it was due."""
+    """Queue the nearest reminder that is due for each place. Each goes once, and only to places booked
+    before it was due; one that a nearer reminder has overtaken is never sent."""
     with writing(session):
         horizon = today_in_london(now) + timedelta(days=max(days_before, default=0) + 1)
         first_day = first_day_column()
@@ -30,10 +31,16 @@ def queue_reminders(session: Session, now: datetime, days_before: list[int]) -> 
         due = []
         for booking in bookings:
             starts_at = booking.course_date.starts_at
-            for days in sorted(days_before, reverse=True):
-                due_at = starts_at - timedelta(days=days)
-                if due_at <= now < starts_at and booking.confirmed_at and booking.confirmed_at <= due_at:
-                    due.append((booking, days))
+            # Only the nearest reminder that is due: after a worker outage, one email, not two.
+            nearest = [
+                days
+                for days in days_before
+                if starts_at - timedelta(days=days) <= now < starts_at
+                and booking.confirmed_at
+                and booking.confirmed_at <= starts_at - timedelta(days=days)
+            ]
+            if nearest:
+                due.append((booking, min(nearest)))
         # One query for the reminders already queued, rather than one per place.
         keys = [messages.reminder_key(booking, days) for booking, days in due]
         sent = set(session.scalars(sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))

@@ -11,7 +11,8 @@ from app.courses.places import closed_reason
 from app.database import utcnow
 from app.extensions import db
 from app.mail import calendar
-from app.mail.invites import uid_domain
+from app.mail.entries import uid_domain
+from app.mail.invites import organiser_email
 
 bp = Blueprint("courses", __name__)
 
@@ -79,7 +80,12 @@ def interest_done(slug: str):
 
 def feed(dates, name: str) -> str:
     return calendar.dates_feed(
-        dates, name=name, base_url=current_app.config["BASE_URL"].rstrip("/"), uid_domain=uid_domain(), now=utcnow()
+        dates,
+        name=name,
+        base_url=current_app.config["BASE_URL"].rstrip("/"),
+        uid_domain=uid_domain(db.session),
+        organiser=organiser_email(),
+        now=utcnow(),
     )
 
 

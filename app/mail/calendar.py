@@ -1,22 +1,26 @@
-"""Calendar invites and feeds (RFC 5545 and 5546), built from the models as pure functions.
+"""Calendar invites and feeds (RFC 5545 and 5546), built as pure functions.
 
-Outlook reads only the first VEVENT of an invite email, so each invite carries one VEVENT.
-A course whose days share their hours and are evenly spaced is one VEVENT with an RRULE
-(FREQ=DAILY;INTERVAL=n;COUNT=days). Days with different hours get one invite per day, each
-with its own UID. UIDs are stable and SEQUENCE rises with every change, so updates replace
-the calendar entry and cancellations remove it.
+Outlook reads only the first VEVENT of an invite email, so each invite carries one VEVENT: one stored
+calendar entry (app.mail.entries). An entry whose days share their hours and are evenly spaced is one
+VEVENT with an RRULE (FREQ=DAILY;INTERVAL=n;COUNT=days); otherwise each day is an entry of its own.
+UIDs are stable and SEQUENCE rises with every change, so updates replace the entry and cancellations
+remove it. The manage link is never in an invite: delegates and shared calendars can read them.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration, vText
 
-from app.models import Booking, CourseDate, CourseDay
+from app.mail.entries import day_groups, ends, snapshot, starts
+from app.models import Booking, CalendarEntry, CourseDate
 
 PRODID = "-//Cumbria Safeguarding Children Partnership//Signs of Safety training//EN"
 REQUEST, CANCEL, PUBLISH = "REQUEST", "CANCEL", "PUBLISH"
+ORGANISER_NAME = "Signs of Safety training team"
+# How often subscribed calendars should fetch a feed again.
+FEED_REFRESH = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -25,18 +29,6 @@ class Invite:
 
     uid: str
     ics: str
-
-
-def day_groups(course_date: CourseDate) -> list[list[CourseDay]]:
-    """The days as calendar events: all together when they can share an RRULE, else one each."""
-    days = list(course_date.days)
-    if len(days) < 2:
-        return [days]
-    same_hours = all((d.start_time, d.end_time) == (days[0].start_time, days[0].end_time) for d in days)
-    gaps = {(later.day - earlier.day).days for earlier, later in zip(days, days[1:], strict=False)}
-    if same_hours and len(gaps) == 1:
-        return [days]
-    return [[day] for day in days]
 
 
 def _new_calendar(method: str) -> Calendar:
@@ -48,22 +40,30 @@ def _new_calendar(method: str) -> Calendar:
     return calendar
 
 
-def _event(
-    course_date: CourseDate, days: list[CourseDay], *, uid: str, sequence: int, now: datetime, description: str
-) -> Event:
+def _param_text(value: str) -> vText:
+    """A name for a CN parameter. icalendar writes a double quote as ^' (RFC 6868), which Outlook shows
+    as it is, so a double quote becomes a single one."""
+    return vText(value.replace('"', "'"))
+
+
+def _organiser(email: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["cn"] = _param_text(ORGANISER_NAME)
+    return address
+
+
+def _event(*, uid: str, sequence: int, days: list[dict], summary: str, location: str, now: datetime) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", now.astimezone(UTC))
     event.add("sequence", sequence)
-    event.add("summary", course_date.course.title)
-    event.add("dtstart", days[0].starts_at)
-    event.add("dtend", days[0].ends_at)
+    event.add("summary", summary)
+    event.add("dtstart", starts(days[0]))
+    event.add("dtend", ends(days[0]))
     if len(days) > 1:
-        interval = (days[1].day - days[0].day).days
+        interval = (date.fromisoformat(days[1]["day"]) - date.fromisoformat(days[0]["day"])).days
         event.add("rrule", {"freq": "daily", "interval": interval, "count": len(days)})
-    event.add("location", course_date.venue.full_address)
-    event.add("description", description)
-    event.add("transp", "OPAQUE")
+    event.add("location", location)
     return event
 
 
@@ -94,101 +94,92 @@ def london_timezone() -> str:
     return zone.to_ical().decode("utf-8")
 
 
-def _finish(calendar: Calendar, course_dates: list[CourseDate]) -> str:
+def _finish(calendar: Calendar) -> str:
     """The calendar's text, with the London time zone ahead of its first event (written once, not per invite)."""
     text = calendar.to_ical().decode("utf-8")
-    if not any(course_date.days for course_date in course_dates):
-        return text
     return text.replace("BEGIN:VEVENT\r\n", london_timezone() + "BEGIN:VEVENT\r\n", 1)
 
 
-def _booking_events(
-    booking: Booking,
-    course_date: CourseDate,
-    *,
-    cancelled: bool,
-    sequence: int,
-    organiser: str,
-    manage_url: str,
-    uid_domain: str,
-    now: datetime,
-) -> list[Event]:
-    """The calendar events for one person's place on a date."""
-    groups = day_groups(course_date)
-    events = []
-    for number, days in enumerate(groups, start=1):
-        suffix = "" if len(groups) == 1 else f"-day{number}"
-        event = _event(
-            course_date,
-            days,
-            uid=f"{booking.reference}-{course_date.id}{suffix}@{uid_domain}",
-            sequence=sequence,
-            now=now,
-            description=booking_description(booking, course_date, manage_url),
-        )
-        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        event.add("url", manage_url)
-        organiser_address = vCalAddress(f"mailto:{organiser}")
-        organiser_address.params["cn"] = vText("Signs of Safety training team")
-        event.add("organizer", organiser_address)
-        attendee = vCalAddress(f"mailto:{booking.email}")
-        attendee.params["cn"] = vText(booking.full_name)
-        attendee.params["role"] = vText("REQ-PARTICIPANT")
-        attendee.params["partstat"] = vText("ACCEPTED")
-        attendee.params["rsvp"] = vText("FALSE")
-        event.add("attendee", attendee, encode=0)
-        events.append(event)
-    return events
+def booking_description(booking: Booking, entry: CalendarEntry) -> str:
+    """The essentials, for the entry's notes. No manage link: the email carries it."""
+    return "\n".join(
+        [
+            f"{entry.summary}. Please come for the whole of every day.",
+            f"Your reference: {booking.reference}",
+            f"Where: {entry.location}",
+            "Replying to this invite does not change your booking. To cancel or move it, use the link in "
+            "your booking email.",
+        ]
+    )
 
 
-def booking_invites(booking: Booking, course_date: CourseDate, *, method: str, **details) -> list[Invite]:
-    """Invites (REQUEST) or cancellations (CANCEL) for a place: one VEVENT per invite, for Outlook."""
-    invites = []
-    for event in _booking_events(booking, course_date, cancelled=method == CANCEL, **details):
-        calendar = _new_calendar(method)
-        calendar.add_component(event)
-        invites.append(Invite(uid=str(event["uid"]), ics=_finish(calendar, [course_date])))
-    return invites
+def _entry_event(
+    booking: Booking, entry: CalendarEntry, *, sequence: int, cancelled: bool, organiser: str, now: datetime
+) -> Event:
+    event = _event(
+        uid=entry.uid, sequence=sequence, days=entry.days, summary=entry.summary, location=entry.location, now=now
+    )
+    event.add("description", booking_description(booking, entry))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    event.add("organizer", _organiser(organiser))
+    return event
 
 
-def booking_download(booking: Booking, course_date: CourseDate, **details) -> str:
-    """An .ics file of a place to add to a calendar by hand (METHOD:PUBLISH)."""
+def entry_invite(
+    booking: Booking, entry: CalendarEntry, *, method: str, sequence: int, organiser: str, now: datetime
+) -> Invite:
+    """The REQUEST or CANCEL for one stored entry, with the person as the only attendee."""
+    event = _entry_event(booking, entry, sequence=sequence, cancelled=method == CANCEL, organiser=organiser, now=now)
+    attendee = vCalAddress(f"mailto:{booking.email}")
+    attendee.params["cn"] = _param_text(booking.full_name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    attendee.params["rsvp"] = vText("FALSE")
+    event.add("attendee", attendee, encode=0)
+    calendar = _new_calendar(method)
+    calendar.add_component(event)
+    return Invite(uid=entry.uid, ics=_finish(calendar))
+
+
+def booking_download(booking: Booking, entries: list[CalendarEntry], *, organiser: str, now: datetime) -> str:
+    """An .ics file of a place's entries to add to a calendar by hand (METHOD:PUBLISH, so no ATTENDEE),
+    each with the last SEQUENCE sent."""
     calendar = _new_calendar(PUBLISH)
-    for event in _booking_events(booking, course_date, cancelled=False, **details):
-        calendar.add_component(event)
-    return _finish(calendar, [course_date])
+    for entry in entries:
+        calendar.add_component(
+            _entry_event(booking, entry, sequence=entry.sequence, cancelled=False, organiser=organiser, now=now)
+        )
+    return _finish(calendar)
 
 
-def booking_description(booking: Booking, course_date: CourseDate, manage_url: str) -> str:
-    """The essentials, for the calendar entry's notes."""
-    lines = [
-        f"{course_date.course.title}: you need to come to every day.",
-        f"Your reference: {booking.reference}",
-        f"Where: {course_date.venue.full_address}",
-        f"See, move or cancel your booking: {manage_url}",
-    ]
-    return "\n".join(lines)
-
-
-def dates_feed(course_dates: list[CourseDate], *, name: str, base_url: str, uid_domain: str, now: datetime) -> str:
-    """A subscribable calendar (METHOD:PUBLISH) of published dates."""
+def dates_feed(
+    course_dates: list[CourseDate], *, name: str, base_url: str, uid_domain: str, organiser: str, now: datetime
+) -> str:
+    """A subscribable calendar (METHOD:PUBLISH) of published dates. They show as free time: people
+    subscribe to see what is on, not because they are going."""
     calendar = _new_calendar(PUBLISH)
     calendar.add("x-wr-calname", name)
+    calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
     for course_date in course_dates:
         groups = day_groups(course_date)
         for number, days in enumerate(groups, start=1):
             suffix = "" if len(groups) == 1 else f"-day{number}"
             page = f"{base_url}/dates/{course_date.id}"
             event = _event(
-                course_date,
-                days,
                 uid=f"date-{course_date.id}{suffix}@{uid_domain}",
-                sequence=0,
+                sequence=course_date.feed_sequence,
+                days=[snapshot(day) for day in days],
+                summary=course_date.course.title,
+                location=course_date.venue.full_address,
                 now=now,
-                description=f"{course_date.course.title}. Book a place: {page}",
             )
+            event.add("description", f"{course_date.course.title}. Book a place: {page}")
             event.add("url", page)
             event.add("status", "CONFIRMED")
+            event.add("transp", "TRANSPARENT")
+            event.add("organizer", _organiser(organiser))
             event.add("last-modified", course_date.updated_at)
             calendar.add_component(event)
-    return _finish(calendar, course_dates)
+    return _finish(calendar)

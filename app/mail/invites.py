@@ -1,24 +1,41 @@
-"""Emails about one person's booking, with the calendar invite that keeps their calendar right.
+"""Emails about one person's booking, with the calendar invites that keep their calendar right.
 
-Every such email is queued with `queue_booking_email` and written by `render_booking_email`;
-the parts that own each kind register it with `booking_message`. A date whose days have
-different hours needs one invite per day: the first rides on the main email, and each further
-day gets a short email of its own (kind "calendar_day") carrying its invite.
+Every such email is queued with `queue_booking_email` and written by `render_booking_email`; the
+parts that own each kind register it with `booking_message`. With `calendar=True` the change first
+brings the booking's stored calendar entries up to date (app.mail.entries.sync): the first change
+rides on the main email and each further one gets a short email of its own ("calendar_update"),
+because Outlook reads one invite per email.
+
+At send time an invite that a later change has overtaken (its SEQUENCE is below the entry's, or the
+entry is no longer wanted) is left out: a calendar-only email is then skipped, and a main email goes
+without it and says nothing about the calendar. So a retried invite can never bring back an entry.
 """
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from datetime import date, datetime
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from app.core.filters import long_date, short_time
 from app.database import utcnow
-from app.mail import calendar
+from app.mail import calendar, entries
 from app.mail.outbox import queue_message
-from app.mail.registry import Batch, Reference, RenderedEmail, RenderError, message_kind, public_url, render_pair
-from app.models import Booking, CourseDate, OutboxMessage
+from app.mail.registry import (
+    Batch,
+    NoLongerApplies,
+    Reference,
+    RenderedEmail,
+    message_kind,
+    public_url,
+    render_pair,
+)
+from app.models import LONDON, Booking, BookingStatus, CalendarEntry, CourseDate, OutboxMessage
 
 BOOKING_REFERENCES = (Reference("booking", Booking), Reference("course_date_id", CourseDate))
+INVITE_KEYS = ("entry_id", "method", "sequence", "days")
 
 
 def manage_url(booking: Booking) -> str:
@@ -26,19 +43,68 @@ def manage_url(booking: Booking) -> str:
     return public_url(f"/bookings/{booking.manage_token}")
 
 
-def uid_domain() -> str:
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-
-
 def organiser_email() -> str:
     return current_app.config["TRAINING_TEAM_EMAIL"]
 
 
-def next_sequence(booking: Booking) -> int:
-    """The SEQUENCE for the next invite or cancellation of this booking: it rises every time."""
-    sequence = booking.calendar_sequence or 0  # None until a new booking is first saved
-    booking.calendar_sequence = sequence + 1
-    return sequence
+def short_days(days: list[date]) -> str:
+    """22 and 23 December; 31 December and 1 January; 5 January."""
+    if not days:
+        return "days to be confirmed"
+    one_month = len({(day.year, day.month) for day in days}) == 1
+    parts = [str(day.day) for day in days] if one_month else [f"{day.day} {day:%B}" for day in days]
+    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"{joined} {days[0]:%B}" if one_month else joined
+
+
+def subject_for(course_date: CourseDate, start: str) -> str:
+    """Subjects that name the course and the date: "Booked: Signs of Safety ..., 22 and 23 December"."""
+    return f"{start}: {course_date.course.title}, {short_days([day.day for day in course_date.days])}"
+
+
+def starts_in(course_date: CourseDate, today: date | None = None) -> str:
+    """When the course starts, counted in days from today in the UK: "today", "tomorrow", "in 5 days"."""
+    if not course_date.days:
+        return "soon"
+    days_left = (course_date.first_day - (today or datetime.now(LONDON).date())).days
+    return "today" if days_left <= 0 else "tomorrow" if days_left == 1 else f"in {days_left} days"
+
+
+def describe_entry(days: list[dict]) -> str:
+    """The days one calendar entry covers, in words: "Tuesday 22 December, 9:30am to 4:30pm"."""
+    dates = [date.fromisoformat(day["day"]) for day in days]
+    first, last = entries.starts(days[0]), entries.ends(days[0])
+    hours = f"{short_time(first)} to {short_time(last)}"
+    if len(dates) == 1:
+        return f"{long_date(dates[0])}, {hours}"
+    return f"{short_days(dates)} {dates[-1].year}, {hours} each day"
+
+
+@dataclass(frozen=True)
+class CalendarWords:
+    """What the calendar emails of one change do, for the main email, which carries the first of them."""
+
+    this_email: str
+    more: str = ""
+    others: tuple[str, ...] = ()
+
+
+def calendar_words(changes: list[dict]) -> CalendarWords | None:
+    if not changes:
+        return None
+    doing = {"REQUEST": "adds", "CANCEL": "removes"}
+    own, others = changes[0], changes[1:]
+    this_email = (
+        f"The calendar invite in this email {doing[own['method']]} the entry for {describe_entry(own['days'])}."
+    )
+    if not others:
+        return CalendarWords(this_email)
+    more = "You will get 1 more email" if len(others) == 1 else f"You will get {len(others)} more emails"
+    return CalendarWords(
+        this_email,
+        f"{more}, each with one calendar change, because some calendars read only one change from each email:",
+        tuple(f"one {doing[change['method']]} the entry for {describe_entry(change['days'])}" for change in others),
+    )
 
 
 def queue_booking_email(
@@ -47,63 +113,82 @@ def queue_booking_email(
     kind: str,
     subject: str,
     *,
-    course_date: CourseDate | None = None,
-    method: str | None = None,
+    calendar_changes: bool = False,
     dedupe_key: str | None = None,
     **facts,
 ) -> OutboxMessage | None:
-    """Queue an email about a booking, with calendar invites when `method` is given."""
-    course_date = course_date or booking.course_date
-    context = {"course_date_id": course_date.id, "method": method, **facts}
-    days = 1
-    if method:
-        context["sequence"] = next_sequence(booking)
-        days = len(calendar.day_groups(course_date))
+    """Queue an email about a booking. With `calendar_changes`, also bring the person's calendar entries
+    up to date: this email carries the first change and each further one gets an email of its own."""
+    changes = [change.as_context() for change in entries.sync(session, booking)] if calendar_changes else []
+    context = {"course_date_id": booking.course_date_id, **facts, "calendar_changes": changes}
+    if changes:
+        context.update(changes[0])
     message = queue_message(
         session, kind=kind, to=booking.email, subject=subject, context=context, booking=booking, dedupe_key=dedupe_key
     )
-    for day in range(2, days + 1):
+    for change in changes[1:]:
         queue_message(
             session,
-            kind="calendar_day",
+            kind="calendar_update",
             to=booking.email,
-            subject=f"{subject}: calendar entry for day {day}",
-            context={**context, "day": day},
+            subject=f"Calendar update: {booking.course_date.course.title}, "
+            f"{short_days([date.fromisoformat(day['day']) for day in change['days']])}",
+            context={"course_date_id": booking.course_date_id, **change},
             booking=booking,
-            dedupe_key=f"{dedupe_key}:day{day}" if dedupe_key else None,
         )
     return message
 
 
-def _invite(message: OutboxMessage, booking: Booking, course_date: CourseDate, day: int) -> calendar.Invite | None:
-    method = (message.context or {}).get("method")
-    if not method:
+def _load_entries(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
+    """The calendar entries a batch's invites are for, in one query."""
+    ids = {m.context.get("entry_id") for m in messages if isinstance((m.context or {}).get("entry_id"), int)}
+    found = session.scalars(sa.select(CalendarEntry).where(CalendarEntry.id.in_(sorted(ids)))) if ids else []
+    batch.records.setdefault(CalendarEntry, {}).update({entry.id: entry for entry in found})
+
+
+def current_invite(message: OutboxMessage, batch: Batch, booking: Booking) -> calendar.Invite | None:
+    """This message's invite, if no later change has overtaken it."""
+    context = message.context or {}
+    entry = batch.records.get(CalendarEntry, {}).get(context.get("entry_id"))
+    if entry is None or entry.booking_id != booking.id:
         return None
-    invites = calendar.booking_invites(
-        booking,
-        course_date,
-        method=method,
-        sequence=(message.context or {}).get("sequence", 0),
-        organiser=organiser_email(),
-        manage_url=manage_url(booking),
-        uid_domain=uid_domain(),
-        now=utcnow(),
+    sequence, method = context.get("sequence"), context.get("method")
+    if not isinstance(sequence, int) or sequence < entry.sequence:
+        return None  # a later invite or cancellation for this entry replaces this one
+    if method == calendar.REQUEST and not entry.is_active:
+        return None
+    return calendar.entry_invite(
+        booking, entry, method=method, sequence=sequence, organiser=organiser_email(), now=utcnow()
     )
-    return invites[day - 1] if day <= len(invites) else None
 
 
 def render_booking_email(message: OutboxMessage, batch: Batch) -> RenderedEmail:
-    """Write an email about a booking from its template, email/<kind>, with its invite if it has one."""
+    """Write an email about a booking from its template, email/<kind>, with its invite if still current."""
     records = batch.referenced(message)
+    booking = records["booking"]
     facts = {
         key: value
         for key, value in (message.context or {}).items()
-        if key not in ("method", "sequence", "day") and not key.endswith("_id")
+        if key not in INVITE_KEYS and key != "calendar_changes" and not key.endswith("_id")
     }
-    booking, course_date = records["booking"], records["course_date"]
-    invite = _invite(message, booking, course_date, 1)
-    text, html = render_pair(message.kind, manage_url=manage_url(booking), **records, **facts)
-    return RenderedEmail(text, html, message.context.get("method") if invite else None, invite.ics if invite else None)
+    invite = current_invite(message, batch, booking)
+    changes = (message.context or {}).get("calendar_changes", []) if invite else []
+    text, html = render_pair(
+        message.kind,
+        manage_url=manage_url(booking) if booking.is_active else None,
+        calendar_words=calendar_words(changes),
+        has_calendar=invite is not None,
+        starts_in=starts_in(records["course_date"]),
+        **records,
+        **facts,
+    )
+    return RenderedEmail(text, html, invite and message.context["method"], invite and invite.ics)
+
+
+def place_still_held(booking: Booking, course_date: CourseDate) -> None:
+    """For emails that tell someone they have a place: not after it was cancelled or moved."""
+    if booking.status != BookingStatus.CONFIRMED or booking.course_date_id != course_date.id:
+        raise NoLongerApplies("the place was cancelled or moved before this email went")
 
 
 def booking_message(name: str, *, references=(), check: Callable | None = None) -> None:
@@ -115,26 +200,24 @@ def booking_message(name: str, *, references=(), check: Callable | None = None) 
             check(records["booking"], records["course_date"])
         return render_booking_email(message, batch)
 
-    message_kind(name, references=BOOKING_REFERENCES + tuple(references))(render)
+    message_kind(name, references=BOOKING_REFERENCES + tuple(references), prepare=_load_entries)(render)
 
 
-@message_kind("calendar_day", references=BOOKING_REFERENCES)
-def render_calendar_day(message: OutboxMessage, batch: Batch) -> RenderedEmail:
-    """The short email that carries the calendar entry for a day with its own hours."""
+@message_kind("calendar_update", references=BOOKING_REFERENCES, prepare=_load_entries)
+def render_calendar_update(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    """The short email that carries one further calendar change; skipped once a later change overtakes it."""
     records = batch.referenced(message)
-    booking, course_date = records["booking"], records["course_date"]
-    number = message.context.get("day", 2)
-    if not isinstance(number, int) or not 1 <= number <= len(course_date.days):
-        raise RenderError(f"day {number} of date {course_date.id} no longer exists")
-    invite = _invite(message, booking, course_date, number)
-    method = message.context.get("method")
+    booking = records["booking"]
+    invite = current_invite(message, batch, booking)
+    if invite is None:
+        raise NoLongerApplies("a later calendar change replaces this one")
+    method = message.context["method"]
     text, html = render_pair(
-        "calendar_day",
+        "calendar_update",
         booking=booking,
-        course_date=course_date,
-        manage_url=manage_url(booking),
-        day=course_date.days[number - 1],
-        day_number=number,
+        course_date=records["course_date"],
+        manage_url=manage_url(booking) if booking.is_active else None,
+        entry_words=describe_entry(message.context["days"]),
         cancelled=method == calendar.CANCEL,
     )
-    return RenderedEmail(text, html, method if invite else None, invite.ics if invite else None)
+    return RenderedEmail(text, html, method, invite.ics)

@@ -25,6 +25,7 @@ from app.models.briefings import (
     MediaKind,
     WatchedRecord,
 )
+from app.models.calendar import CalendarEntry, EntryStatus, SiteSetting
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.staff import Attendance, AuditEvent, Role, StaffSession, StaffUser, course_date_trainer
 
@@ -46,6 +47,9 @@ __all__ = [
     "LONDON",
     "SECTOR_LABELS",
     "Booking",
+    "CalendarEntry",
+    "EntryStatus",
+    "SiteSetting",
     "BookingStatus",
     "CouncilArea",
     "Course",

@@ -155,6 +155,8 @@ class CourseDate(db.Model):
     )
     booking_closes_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     cancellation_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Rises whenever the days, times or venue change, so subscribed calendars replace the date's entry.
+    feed_sequence: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -269,8 +271,6 @@ class Booking(db.Model):
     access_details: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     dietary_needs: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
-    # Goes up with every calendar invite or cancellation sent, so updates replace the entry.
-    calendar_sequence: so.Mapped[int] = so.mapped_column(default=0)
     # Waiting-list order: first come, first served.
     queued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -281,6 +281,9 @@ class Booking(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     course_date: so.Mapped[CourseDate] = so.relationship(lazy="joined", innerjoin=True)
+    calendar_entries: so.Mapped[list["CalendarEntry"]] = so.relationship(  # noqa: F821
+        back_populates="booking", order_by="CalendarEntry.id", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def is_active(self) -> bool:
