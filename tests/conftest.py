@@ -65,10 +65,8 @@ def app(tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def clean_database(app):
-    """Every test starts with empty tables."""
-    yield
+def empty_tables(app) -> None:
+    """Remove every row, so the next test (or Hypothesis example) starts from nothing."""
     with app.app_context():
         db.session.remove()
         migrated = set(sa.inspect(db.engine).get_table_names())
@@ -79,6 +77,13 @@ def clean_database(app):
             else:
                 for table in tables:
                     connection.execute(sa.text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    """Every test starts with empty tables."""
+    yield
+    empty_tables(app)
 
 
 @pytest.fixture

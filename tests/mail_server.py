@@ -22,8 +22,12 @@ class Inbox:
         self.messages: list[email.message.EmailMessage] = []
         self.lock = threading.Lock()
         self.delay = delay
+        # While True, every message is turned away with a temporary failure, as a server in trouble does.
+        self.refusing = False
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refusing:
+            return "451 4.3.0 Try again later"
         if self.delay:
             await asyncio.sleep(self.delay)  # a slow mail server, taking its time over each message
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)

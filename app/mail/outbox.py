@@ -159,7 +159,7 @@ class ClaimLost(Exception):
     """The lease ran out and another worker may hold the message now: this one must leave it alone."""
 
 
-def deliver(session: Session, claim: Claim, report: DeliveryReport) -> None:
+def deliver(session: Session, claim: Claim, report: DeliveryReport, now: datetime | None = None) -> None:
     """Send claimed messages over one connection and record each outcome, while the claim still holds them.
 
     A message is sent only with at least half a lease left, renewing the lease when it runs low, so a slow
@@ -199,7 +199,7 @@ def deliver(session: Session, claim: Claim, report: DeliveryReport) -> None:
 
     outcomes.update(send_all(emails, before_each=still_ours))
 
-    now = utcnow()
+    now = now or utcnow()  # the pass's own time, so a retry is never due again in the same pass
     with writing(session):
         mine = sa.select(OutboxMessage).where(OutboxMessage.id.in_(claim.ids), OutboxMessage.claim_token == claim.token)
         for message in session.scalars(mine):
@@ -241,7 +241,7 @@ def send_due(session: Session, *, batch_size: int = 50, now: datetime | None = N
         if not claim:
             return report
         started = time.monotonic()
-        deliver(session, claim, report)
+        deliver(session, claim, report, now)
         seconds_each = (time.monotonic() - started) / len(claim)
 
 
