@@ -90,10 +90,31 @@ def run_migrations_online():
 
     # Migrations write: on SQLite, take the write lock when their transaction begins (app/database.py).
     with connectable.connect().execution_options(take_write_lock=True) as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copying it and dropping the old one, which the foreign keys
+            # of rows in other tables would refuse. SQLite only changes this outside a transaction, so it
+            # is switched off here, checked before the commit, and switched on again after.
+            raw_foreign_keys(connection, "OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows that break foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                raw_foreign_keys(connection, "ON")
+
+
+def raw_foreign_keys(connection, state):
+    """Set SQLite's foreign_keys on the driver's connection, outside SQLAlchemy's transaction."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA foreign_keys = {state}")
+    cursor.close()
 
 
 if context.is_offline_mode():

@@ -119,3 +119,59 @@ def test_a_real_service_with_limits_kept_in_one_process_says_so_at_start(app, ca
     with caplog.at_level(logging.WARNING):
         create_app({**settings, "SESSION_COOKIE_SECURE": False})  # plain HTTP on a laptop: make run
     assert "RATELIMIT_STORAGE_URI" not in caplog.text
+
+
+def test_the_calendar_migration_records_the_entries_already_sent_with_their_uids(tmp_path):
+    """A booking made before entries were stored keeps its UID and sequence, so its next update replaces
+    the entry already in the person's calendar; per-day emails still waiting are skipped."""
+    from datetime import UTC, date, datetime, time
+
+    url = f"sqlite:///{tmp_path}/old.sqlite3"
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "BASE_URL": "https://sos.example.gov.uk"})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "fca9d8da55b6"]).exit_code == 0
+    engine = sa.create_engine(url)
+    tables = sa.MetaData()
+    tables.reflect(engine)
+    filler = {sa.Integer: 0, sa.String: "x", sa.Text: "x", sa.Boolean: False, sa.JSON: [], sa.Date: date(2027, 3, 2)}
+
+    def insert(connection, table_name, **values):
+        table = tables.tables[table_name]
+        for column in table.columns:
+            if column.name in values or column.nullable or column.primary_key or column.server_default is not None:
+                continue
+            if isinstance(column.type, sa.DateTime):
+                values[column.name] = datetime.now(UTC).replace(tzinfo=None)
+            elif isinstance(column.type, sa.Time):
+                values[column.name] = time(9, 30)
+            else:
+                values[column.name] = next(v for kind, v in filler.items() if isinstance(column.type, kind))
+        return connection.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+    with engine.begin() as connection:
+        course = insert(connection, "course", slug="sos", title="Signs of Safety")
+        venue = insert(connection, "venue", name="Civic Centre", address="Rickergate", town="Carlisle", postcode="CA3")
+        date_id = insert(connection, "course_date", course_id=course, venue_id=venue, capacity=5, places_taken=1,
+                         status="published")  # fmt: skip
+        for day in (date(2027, 3, 2), date(2027, 3, 3)):
+            insert(connection, "course_day", course_date_id=date_id, day=day, start_time=time(9, 30),
+                   end_time=time(16, 30))  # fmt: skip
+        booking = insert(connection, "booking", reference="SOS-OLD11", manage_token="t" * 43, course_date_id=date_id,
+                         status="confirmed", sector="health", council_area="cumberland", calendar_sequence=2)  # fmt: skip
+        insert(connection, "outbox_message", kind="calendar_day", booking_id=booking, status="pending", context={})
+    engine.dispose()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        from app.mail.entries import uid_domain
+        from app.models import CalendarEntry, OutboxMessage, OutboxStatus
+
+        (entry,) = db.session.scalars(sa.select(CalendarEntry)).all()
+        assert (entry.uid, entry.sequence, entry.part) == (f"SOS-OLD11-{date_id}@sos.example.gov.uk", 1, "all")
+        assert entry.days == [{"day": "2027-03-02", "start": "09:30", "end": "16:30"},
+                              {"day": "2027-03-03", "start": "09:30", "end": "16:30"}]  # fmt: skip
+        assert entry.location == "Civic Centre, Rickergate, Carlisle, CA3"
+        assert db.session.scalars(sa.select(OutboxMessage.status)).all() == [OutboxStatus.SKIPPED]
+        app.config["BASE_URL"] = "https://training.cumbria.example"  # the service moves ...
+        assert uid_domain(db.session) == "sos.example.gov.uk"  # ... and new entries still link up
+        db.session.remove()
+        db.engine.dispose()

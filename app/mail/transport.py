@@ -129,7 +129,8 @@ def build_email(outbox_message, rendered) -> Email:
         message = MIMEMultipart("mixed", boundary=f"=_{secrets.token_hex(12)}")
         message.attach(alternative)
         attachment = MIMEApplication(rendered.calendar_ics.encode("utf-8"), "ics")
-        attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
+        name = "cancel.ics" if rendered.calendar_method == "CANCEL" else "invite.ics"
+        attachment.add_header("Content-Disposition", "attachment", filename=name)
         message.attach(attachment)
     else:
         message = alternative
