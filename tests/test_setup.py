@@ -151,13 +151,24 @@ def test_the_calendar_migration_records_the_entries_already_sent_with_their_uids
     with engine.begin() as connection:
         course = insert(connection, "course", slug="sos", title="Signs of Safety")
         venue = insert(connection, "venue", name="Civic Centre", address="Rickergate", town="Carlisle", postcode="CA3")
-        date_id = insert(connection, "course_date", course_id=course, venue_id=venue, capacity=5, places_taken=1,
-                         status="published")  # fmt: skip
+        date_id = insert(
+            connection, "course_date", course_id=course, venue_id=venue, capacity=5, places_taken=1, status="published"
+        )
         for day in (date(2027, 3, 2), date(2027, 3, 3)):
-            insert(connection, "course_day", course_date_id=date_id, day=day, start_time=time(9, 30),
-                   end_time=time(16, 30))  # fmt: skip
-        booking = insert(connection, "booking", reference="SOS-OLD11", manage_token="t" * 43, course_date_id=date_id,
-                         status="confirmed", sector="health", council_area="cumberland", calendar_sequence=2)  # fmt: skip
+            insert(
+                connection, "course_day", course_date_id=date_id, day=day, start_time=time(9, 30), end_time=time(16, 30)
+            )
+        booking = insert(
+            connection,
+            "booking",
+            reference="SOS-OLD11",
+            manage_token="t" * 43,
+            course_date_id=date_id,
+            status="confirmed",
+            sector="health",
+            council_area="cumberland",
+            calendar_sequence=2,
+        )
         insert(connection, "outbox_message", kind="calendar_day", booking_id=booking, status="pending", context={})
     engine.dispose()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
@@ -167,8 +178,10 @@ def test_the_calendar_migration_records_the_entries_already_sent_with_their_uids
 
         (entry,) = db.session.scalars(sa.select(CalendarEntry)).all()
         assert (entry.uid, entry.sequence, entry.part) == (f"SOS-OLD11-{date_id}@sos.example.gov.uk", 1, "all")
-        assert entry.days == [{"day": "2027-03-02", "start": "09:30", "end": "16:30"},
-                              {"day": "2027-03-03", "start": "09:30", "end": "16:30"}]  # fmt: skip
+        assert entry.days == [
+            {"day": "2027-03-02", "start": "09:30", "end": "16:30"},
+            {"day": "2027-03-03", "start": "09:30", "end": "16:30"},
+        ]
         assert entry.location == "Civic Centre, Rickergate, Carlisle, CA3"
         assert db.session.scalars(sa.select(OutboxMessage.status)).all() == [OutboxStatus.SKIPPED]
         app.config["BASE_URL"] = "https://training.cumbria.example"  # the service moves ...
