@@ -239,7 +239,7 @@ def test_every_calendar_holds_exactly_the_place_whatever_happens(app, refusing_m
     Calendars.app, Calendars.server = app, refusing_mail_server
     machine = Calendars.TestCase
     machine.settings = settings(
-        max_examples=100,
+        max_examples=50,
         stateful_step_count=20,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
