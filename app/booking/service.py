@@ -223,6 +223,7 @@ def _book_place_once(
             dietary_needs=details.dietary_needs,
             queued_at=queued_at,
             confirmed_at=queued_at if confirmed else None,
+            calendar_entries=[],  # known to be empty, so the calendar sync need not look
         )
         session.add(booking)
         if confirmed:

@@ -89,10 +89,13 @@ def uid_domain(session: Session) -> str:
     configured = current_app.config.get("CALENDAR_UID_DOMAIN")
     if configured:
         return configured
-    stored = session.get(SiteSetting, UID_DOMAIN_SETTING)
-    if stored is not None:
-        return stored.value
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    known = current_app.extensions.get(UID_DOMAIN_SETTING)
+    if known is None:
+        stored = session.get(SiteSetting, UID_DOMAIN_SETTING)
+        if stored is None:
+            return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+        known = current_app.extensions[UID_DOMAIN_SETTING] = stored.value  # fixed for good: read it once
+    return known
 
 
 def sync(session: Session, booking: Booking) -> list[Change]:
@@ -101,11 +104,10 @@ def sync(session: Session, booking: Booking) -> list[Change]:
     Call inside the change's `writing` transaction, after the booking and its date are changed. New
     and changed entries come first (in day order), then cancellations, so the main email of a change
     carries its first invite. A moved booking's old entries are cancelled: they belong to the old date."""
-    session.flush()
     date_id = booking.course_date.id
     wanted = {f"{want.part}@{date_id}": want for want in wanted_entries(booking)}
     held = {f"{entry.part}@{entry.course_date_id}": entry for entry in booking.calendar_entries if entry.is_active}
-    changes: list[Change] = []
+    requests: list[CalendarEntry] = []
     for key, want in wanted.items():
         entry = held.get(key)
         if entry is None:
@@ -114,6 +116,7 @@ def sync(session: Session, booking: Booking) -> list[Change]:
                 part=want.part,
                 uid=f"{booking.reference}-e{len(booking.calendar_entries) + 1}@{uid_domain(session)}",
                 sequence=0,
+                status=EntryStatus.ACTIVE,
                 days=want.days,
                 summary=want.summary,
                 location=want.location,
@@ -124,15 +127,17 @@ def sync(session: Session, booking: Booking) -> list[Change]:
             entry.days, entry.summary, entry.location = want.days, want.summary, want.location
         else:
             continue
-        session.flush()
-        changes.append(Change(entry.id, REQUEST, entry.sequence, want.days))
-    for key, entry in held.items():
-        if key not in wanted:
-            entry.sequence += 1
-            entry.status = EntryStatus.CANCELLED
-            session.flush()
-            changes.append(Change(entry.id, CANCEL, entry.sequence, entry.days))
-    return changes
+        requests.append(entry)
+    cancels = [entry for key, entry in held.items() if key not in wanted]
+    for entry in cancels:
+        entry.sequence += 1
+        entry.status = EntryStatus.CANCELLED
+    if not (requests or cancels):
+        return []
+    session.flush()  # one flush gives every new entry its id
+    return [Change(e.id, REQUEST, e.sequence, e.days) for e in requests] + [
+        Change(e.id, CANCEL, e.sequence, e.days) for e in cancels
+    ]
 
 
 def starts(day: dict) -> datetime:
