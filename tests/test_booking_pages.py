@@ -61,7 +61,7 @@ def test_missing_answers_are_listed_at_the_top_and_by_each_field_keeping_other_a
     assert "There is a problem" in page
     for message, field in [
         ("Enter your full name", "full_name"),
-        ("Enter an email address in the correct format, like name@example.com", "email"),
+        ("Enter your email address in the correct format, like name@example.com", "email"),
         ("Select the area you work in", "sector"),
         ("Confirm that your manager agrees you can attend both days", "manager_agrees"),
     ]:
@@ -271,7 +271,7 @@ def test_an_address_our_mail_server_cannot_send_to_is_refused_at_the_form(client
     response = client.post(f"/dates/{course_date.id}/book", data=booking_form(email=address, job_title="Nurse"))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Enter an email address that uses only the letters a to z, numbers and . _ - + before the @." in page
+    assert "Enter your email address using only the letters a to z, numbers and . _ - + before the @." in page
     assert 'value="Nurse"' in page
     assert all_bookings(session) == []
 
@@ -287,3 +287,11 @@ def test_a_domain_in_another_script_is_kept_in_the_form_every_mail_server_can_us
     send_due(session)
     (message,) = mail_server.messages
     assert message["To"] == "lan@xn--bcher-kva.example"
+
+
+def test_two_bad_email_addresses_get_two_different_messages(client, session):
+    course_date = make_date(session)
+    response = client.post(f"/dates/{course_date.id}/book", data=booking_form(email="nope", manager_email="also nope"))
+    page = response.get_data(as_text=True)
+    assert page.count("Enter your email address in the correct format") == 2
+    assert page.count("Enter your manager&#39;s email address in the correct format") == 2

@@ -153,7 +153,7 @@ def test_the_watched_form_refuses_answers_that_are_not_on_the_list(client, sessi
     briefing = make_briefing(session)
     page = text(client.post(f"/briefings/{briefing.slug}/watched", data=watched_form(sector="hackers", email="nope")))
     assert "Select the area you work in" in page
-    assert "Enter an email address in the correct format" in page
+    assert "Enter your email address in the correct format" in page
 
 
 def test_watched_records_and_emails_a_record_of_learning(client, session, mail_server):
@@ -220,3 +220,14 @@ def test_the_play_counter_is_rate_limited_per_address(app, session):
         app.config["PLAY_COUNT_LIMIT"] = "30 per hour"
         limiter.reset()
     assert statuses == [204, 204, 429]
+
+
+def test_a_briefing_with_no_known_length_shows_no_length_at_all(client, session):
+    from app.database import writing
+
+    briefing = make_briefing(session)
+    with writing(session):
+        briefing.duration_seconds = None  # a video whose length could not be read
+    for path in ("/briefings", f"/briefings/{briefing.slug}"):
+        page = text(client.get(path))
+        assert "Length" not in page and "not known" not in page

@@ -95,7 +95,7 @@ def test_interest_form_errors_are_plain(client, session):
     response = client.post(f"/courses/{course.slug}/interest", data={"full_name": "", "email": "nope"})
     page = response.get_data(as_text=True)
     assert "Enter your full name" in page
-    assert "Enter an email address in the correct format" in page
+    assert "Enter your email address in the correct format" in page
 
 
 def test_unknown_pages_and_ids_get_a_plain_404(client):
@@ -196,3 +196,11 @@ def test_the_dates_page_answers_not_modified_when_nothing_changed(client, sessio
     book_place(session, course_date.id, details())
     changed = client.get("/dates", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_the_home_page_heading_follows_the_number_of_courses(client, session):
+    first = make_course(session, title="Signs of Safety Two Day Introductory Training")
+    make_date(session, course=first)
+    assert '<h2 class="govuk-heading-l">Signs of Safety Two Day Introductory Training</h2>' in text(client, "/")
+    make_course(session, title="Signs of Safety refresher")
+    assert '<h2 class="govuk-heading-l">The training</h2>' in text(client, "/")

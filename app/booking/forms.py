@@ -50,7 +50,7 @@ class BookingForm(FlaskForm):
     manager_name = person_text("Your manager's full name", "Enter your manager's full name", 120)
     manager_email = TextField(
         "Your manager's email address",
-        validators=work_email("Enter your manager's email address"),
+        validators=work_email("Enter your manager's email address", "your manager's"),
     )
     manager_agrees = AgreeField(
         "My manager agrees I can attend both days",

@@ -86,28 +86,31 @@ class DeliverableEmail:
     offer, so such an address is refused here rather than failing later. A domain in another script is
     kept in its ASCII form (xn--...), which every mail server can use."""
 
-    FORMAT = "Enter an email address in the correct format, like name@example.com"
-    LETTERS = (
-        "Enter an email address that uses only the letters a to z, numbers and . _ - + before the @. "
-        "We cannot send email to other characters."
-    )
+    def __init__(self, whose: str = "an"):
+        # "an" email address, or "your manager's" email address: two fields never share one message.
+        self.format = f"Enter {whose} email address in the correct format, like name@example.com"
+        self.letters = (
+            f"Enter {whose} email address using only the letters a to z, numbers and . _ - + before the @. "
+            "We cannot send email to other characters."
+        )
 
     def __call__(self, form, field):
         try:
             address = validate_email(field.data or "", check_deliverability=False)
         except EmailNotValidError:
-            raise ValidationError(self.FORMAT) from None
+            raise ValidationError(self.format) from None
         if address.ascii_email is None:
-            raise ValidationError(self.LETTERS)
+            raise ValidationError(self.letters)
         field.data = address.ascii_email
 
 
-def work_email(required_message: str):
-    """A required email address that we can send to."""
+def work_email(required_message: str, whose: str = "an"):
+    """A required email address that we can send to; `whose` names it in the messages ("your manager's")."""
+    label = "Email address" if whose == "an" else f"{whose[0].upper()}{whose[1:]} email address"
     return [
         InputRequired(message=required_message),
-        Length(max=254, message="Email address must be 254 characters or fewer"),
-        DeliverableEmail(),
+        Length(max=254, message=f"{label} must be 254 characters or fewer"),
+        DeliverableEmail(whose),
     ]
 
 
@@ -300,7 +303,7 @@ def full_name_field() -> "TextField":
 def work_email_field(description: str) -> "TextField":
     """Someone's own work email address, with what we will send to it."""
     return TextField(
-        "Work email address", validators=work_email("Enter your work email address"), description=description
+        "Work email address", validators=work_email("Enter your work email address", "your"), description=description
     )
 
 
