@@ -44,6 +44,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
     TRAINING_TEAM_EMAIL = "SignsOfSafety@cumbria.gov.uk"
+    # Who runs the service, named on the privacy notice and accessibility statement.
+    DATA_CONTROLLER = "Cumberland Council and Westmorland and Furness Council"
+    # The address for questions about personal data (the data protection officer). Unset: the training team.
+    DATA_PROTECTION_CONTACT: str | None = None
+    ACCESSIBILITY_STATEMENT_DATE = "1 December 2026"
     PARTNERSHIP_NAME = "Cumbria Safeguarding Children Partnership"
 
     LOG_LEVEL = "INFO"
@@ -101,6 +106,7 @@ class Config:
     BOOKING_LIMIT_PER_ADDRESS = "20 per hour"
     INTEREST_LIMIT_PER_ADDRESS = "10 per hour"
     WATCHED_LIMIT_PER_ADDRESS = "10 per hour"
+    FIND_LIMIT_PER_ADDRESS = "10 per hour"
     # Emails the public forms may send to one address, whoever asks.
     EMAIL_LIMIT_PER_RECIPIENT = "5 per hour"
 

@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from app.core import converters
     from app.core.routes import bp as core_bp
     from app.courses.routes import bp as courses_bp
+    from app.pages.routes import bp as pages_bp
 
     converters.register(app)
     app.register_blueprint(core_bp)
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(briefings_bp)
     app.register_blueprint(briefings_admin_bp)
+    app.register_blueprint(pages_bp)
 
 
 def register_messages() -> None:

@@ -105,3 +105,9 @@ class MoveForm(FlaskForm):
         validators=[InputRequired(message="Select the date you would like instead")],
         invalid_message="Select one of the dates shown",
     )
+
+
+class FindBookingsForm(FlaskForm):
+    """The address someone booked with, to email them the links to their bookings again."""
+
+    email = work_email_field("The email address you booked with. We will send the links to it.")

@@ -3,12 +3,14 @@
 Every change that can alter what the person's calendar should hold passes `calendar_changes=True`, so the
 stored calendar entries are brought up to date in the same transaction (app.mail.entries)."""
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
-from app.mail.invites import booking_message, place_still_held, queue_booking_email, subject_for
-from app.mail.registry import NoLongerApplies, Reference
-from app.models import Booking, BookingStatus, CourseDate
+from app.mail.invites import booking_message, manage_url, place_still_held, queue_booking_email, subject_for
+from app.mail.outbox import queue_message
+from app.mail.registry import Batch, NoLongerApplies, Reference, RenderedEmail, message_kind, render_pair
+from app.models import Booking, BookingStatus, CourseDate, OutboxMessage
 
 
 def still_waiting(booking: Booking, course_date: CourseDate) -> None:
@@ -55,3 +57,32 @@ def booking_link(session: Session, booking: Booking) -> None:
         subject_for(booking.course_date, "Your booking"),
         dedupe_key=f"booking-link:{booking.id}:{utcnow():%Y-%m-%dT%H}",
     )
+
+
+def booking_links(session: Session, bookings: list[Booking]) -> None:
+    """The links to each of someone's bookings, in one email to the address they booked with."""
+    queue_message(
+        session,
+        kind="booking_links",
+        to=bookings[0].email,
+        subject="Your Signs of Safety training bookings",
+        context={"booking_ids": [booking.id for booking in bookings]},
+    )
+
+
+def _load_bookings(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
+    ids = {i for m in messages for i in (m.context or {}).get("booking_ids", []) if isinstance(i, int)}
+    found = session.scalars(sa.select(Booking).where(Booking.id.in_(sorted(ids)))) if ids else []
+    batch.records.setdefault(Booking, {}).update({booking.id: booking for booking in found})
+
+
+@message_kind("booking_links", prepare=_load_bookings)
+def render_booking_links(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    """Skipped if every booking it names has been cancelled (or removed) since it was asked for."""
+    held = batch.records.get(Booking, {})
+    bookings = [held[i] for i in message.context.get("booking_ids", []) if i in held and held[i].is_active]
+    if not bookings:
+        raise NoLongerApplies("none of the bookings is still active")
+    links = [(booking, manage_url(booking)) for booking in bookings]
+    text, html = render_pair("booking_links", full_name=bookings[0].full_name, links=links)
+    return RenderedEmail(text, html)

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 
 from app.booking import service
-from app.booking.forms import BookingForm, CancelForm, MoveForm
+from app.booking.forms import BookingForm, CancelForm, FindBookingsForm, MoveForm
 from app.core import limits
 from app.core.downloads import download
 from app.core.fields import choices_from
@@ -60,6 +60,23 @@ def book(date_id: int):
     reason = reason or closed_reason(course_date, utcnow())
     page = render_template("booking/book.html", course_date=course_date, form=form, reason=reason)
     return page, limits.status_for(form)
+
+
+@bp.route("/bookings/find", methods=["GET", "POST"])
+def find():
+    """Email someone the links to their bookings again. The answer is the same whether or not there are any."""
+    form = FindBookingsForm()
+    if form.validate_on_submit() and limits.take_for(
+        form.email, limits.by_address("FIND_LIMIT_PER_ADDRESS", "find"), limits.by_recipient(form.email.data)
+    ):
+        service.send_booking_links(db.session, form.email.data)
+        return redirect(url_for("booking.find_sent"))
+    return render_template("booking/find.html", form=form), limits.status_for(form)
+
+
+@bp.get("/bookings/find/sent")
+def find_sent():
+    return render_template("booking/find_sent.html")
 
 
 def booking_or_404(token: str):

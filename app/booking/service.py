@@ -341,3 +341,25 @@ def dates_to_move_to(session: Session, booking: Booking, now: datetime) -> list[
         and not course_date.is_full
         and closed_reason(course_date, now) is None
     ]
+
+
+def send_booking_links(session: Session, email: str, now: datetime | None = None) -> int:
+    """Email the links to every booking still to come for this address, to that address only, in one email.
+
+    Returns how many bookings it named; the page says the same whatever the answer, so that nobody learns
+    from it who has booked."""
+    now = now or utcnow()
+    today = today_in_london(now)
+    with writing(session):
+        found = [
+            booking
+            for booking in session.scalars(
+                sa.select(Booking)
+                .where(Booking.email_key == email_key(email), Booking.status != BookingStatus.CANCELLED)
+                .order_by(Booking.id)
+            )
+            if booking.course_date.days and booking.course_date.last_day >= today
+        ]
+        if found:
+            messages.booking_links(session, found)
+        return len(found)

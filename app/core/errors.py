@@ -57,7 +57,7 @@ SESSION_EXPIRED = (
 
 def render_error(code: int, title: str, paragraphs: list[str]):
     """The error page, with the right status code."""
-    return render_template("errors/error.html", title=title, paragraphs=paragraphs), code
+    return render_template("errors/error.html", title=title, paragraphs=paragraphs, code=code), code
 
 
 def handle_http_error(error: HTTPException):

@@ -98,6 +98,11 @@ def paths(session):
         "waiting list confirmation": f"/bookings/{waiting.manage_token}/confirmation",
         "manage": f"/bookings/{booked.manage_token}",
         "manage waiting": f"/bookings/{waiting.manage_token}",
+        "privacy": "/privacy",
+        "accessibility": "/accessibility",
+        "cookies": "/cookies",
+        "find your booking": "/bookings/find",
+        "find your booking sent": "/bookings/find/sent",
     }
 
 
@@ -114,12 +119,29 @@ def paths(session):
         "waiting list confirmation",
         "manage",
         "manage waiting",
+        "privacy",
+        "accessibility",
+        "cookies",
+        "find your booking",
+        "find your booking sent",
     ],
 )
 def test_page_has_no_accessibility_violations(page, paths, assert_accessible, name):
     """axe-core finds nothing against WCAG 2.2 AA."""
     page.goto(paths[name])
     assert_accessible(page)
+
+
+def test_the_find_form_with_errors_has_no_accessibility_violations_and_works_without_javascript(
+    page, assert_accessible
+):
+    page.goto("/bookings/find")
+    page.get_by_role("button", name="Email me my booking links").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Work email address").fill("someone@example.org")
+    page.get_by_role("button", name="Email me my booking links").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
 
 
 def test_booking_form_with_errors_has_no_accessibility_violations(page, session, assert_accessible):
