@@ -81,6 +81,9 @@ class Config:
     MAIL_POLL_SECONDS = 5
     # Days before the first day of a course when reminders go out.
     REMINDER_DAYS = "14,2"
+    # Hours before a course starts when the waiting list stops getting freed places by itself: after it, the
+    # people waiting are told a place is free and the first to take it has it.
+    WAITING_LIST_CUTOFF_HOURS = 24
     # Days before a course when trainers and admins are sent the summary of access requirements.
     ACCESS_SUMMARY_DAYS = 5
 

@@ -9,7 +9,7 @@ from app.booking import messages as booking_messages
 from app.booking.service import book_place
 from app.briefings import service as briefings
 from app.courses import messages as date_messages
-from app.database import writing
+from app.database import utcnow, writing
 from app.extensions import db
 from app.mail.registry import KINDS, RenderedEmail, render_batch
 from app.models import CouncilArea, CourseDate, Interest, OutboxMessage, Sector
@@ -26,7 +26,7 @@ def queue_every_kind(session, people: int) -> None:
         course_date = make_date(session, days_from_now=20 + number, capacity=1)
         other_date = make_date(session, days_from_now=200 + number)
         booking = book_place(session, course_date.id, details(access_details="A quiet room")).booking
-        book_place(session, course_date.id, details(email=f"waiting{number}@example.org"))  # the waiting list email
+        waiting = book_place(session, course_date.id, details(email=f"waiting{number}@example.org")).booking
         with writing(session):
             # Day 2 gets other hours, so the next change sends one invite per day, in calendar_update emails too.
             day_two = session.get(CourseDate, course_date.id).days[1]
@@ -40,6 +40,9 @@ def queue_every_kind(session, people: int) -> None:
             date_messages.date_changed(session, booking, ["Day 2 was earlier. It is now later."])
             date_messages.date_cancelled(session, booking, "The trainer is ill.", had_place=True)
             date_messages.reminder(session, booking, 2)
+            date_messages.place_confirmed_late(session, booking)
+            date_messages.late_place_open(session, session.merge(waiting), utcnow())
+            booking_messages.booking_links(session, [booking])
             interest = Interest(
                 course_id=course_date.course_id,
                 full_name="Lee",

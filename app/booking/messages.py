@@ -7,16 +7,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
-from app.mail.invites import booking_message, manage_url, place_still_held, queue_booking_email, subject_for
+from app.mail.invites import (
+    booking_message,
+    manage_url,
+    place_still_held,
+    queue_booking_email,
+    still_waiting,
+    subject_for,
+)
 from app.mail.outbox import queue_message
 from app.mail.registry import Batch, NoLongerApplies, Reference, RenderedEmail, message_kind, render_pair
-from app.models import Booking, BookingStatus, CourseDate, OutboxMessage
-
-
-def still_waiting(booking: Booking, course_date: CourseDate) -> None:
-    if booking.status != BookingStatus.WAITING or booking.course_date_id != course_date.id:
-        raise NoLongerApplies("the person is no longer on this waiting list")
-
+from app.models import Booking, CourseDate, OutboxMessage
 
 booking_message("place_confirmed", check=place_still_held)
 booking_message("waiting_list", check=still_waiting)

@@ -8,8 +8,9 @@ from app.core import limits
 from app.core.downloads import download
 from app.core.fields import choices_from
 from app.core.filters import date_summary
+from app.core.forms import ConfirmForm
 from app.core.rules import NotFound, Refused
-from app.courses.places import closed_reason, waiting_position
+from app.courses.places import closed_reason, late, waiting_position
 from app.courses.service import published_date
 from app.database import utcnow
 from app.extensions import db
@@ -102,10 +103,28 @@ def manage(token: str):
         booking=booking,
         position=waiting_position(db.session, booking),
         can_change=booking.is_active and now < booking.course_date.starts_at,
+        late_place=booking.status == BookingStatus.WAITING
+        and late(booking.course_date, now)
+        and booking.course_date.places_left > 0,
+        take_form=ConfirmForm(),
         other_dates=service.dates_to_move_to(db.session, booking, now)
         if booking.is_active or booking.course_date.status == DateStatus.CANCELLED
         else [],
     )
+
+
+@bp.post("/bookings/<token>/take-place")
+def take_place(token: str):
+    """Take a place freed close to the start, from the waiting list: the first to ask has it."""
+    booking_or_404(token)
+    ConfirmForm().validate_on_submit() or abort(400)
+    try:
+        service.take_freed_place(db.session, token)
+    except Refused as refused:
+        flash(refused.message, "error")
+    else:
+        flash("You have the place. We have emailed you a calendar invite.", "success")
+    return redirect(url_for("booking.manage", token=token))
 
 
 @bp.route("/bookings/<token>/cancel", methods=["GET", "POST"])

@@ -25,6 +25,7 @@ from app.courses.places import (
     fill_from_waiting_list,
     give_back_place,
     lock_dates,
+    take_late_place,
     take_place,
     waiting_position,
 )
@@ -286,6 +287,16 @@ def cancel_booking(
         if actor is not None:
             audit.record(session, actor, "booking cancelled", booking, f"Cancelled booking {booking.reference}")
     return ChangeResult(booking, promoted)
+
+
+def take_freed_place(session: Session, token: str, *, now: datetime | None = None) -> ChangeResult:
+    """Someone on the waiting list takes a place that came free after the cut-off, first come first served."""
+    now = now or utcnow()
+    with writing(session):
+        booking, dates = _lock_booking(session, token)
+        if not take_late_place(session, booking, dates[booking.course_date_id], now):
+            raise DateFull("Sorry, someone else has taken the free place. You are still on the waiting list.")
+    return ChangeResult(booking)
 
 
 def move_booking(

@@ -7,13 +7,36 @@ people who asked hear when new dates are published; the training team gets the a
 from sqlalchemy.orm import Session
 
 from app.courses.roster import rosters
-from app.mail.invites import booking_message, place_still_held, queue_booking_email, subject_for
+from app.mail.invites import booking_message, place_still_held, queue_booking_email, still_waiting, subject_for
 from app.mail.outbox import queue_message
 from app.mail.registry import Batch, NoLongerApplies, Reference, RenderedEmail, message_kind, public_url, render_pair
 from app.models import ACCESS_NEEDS, Booking, BookingStatus, CourseDate, DateStatus, Interest, OutboxMessage, StaffUser
 
 booking_message("place_offered", check=place_still_held)
 booking_message("date_changed")
+
+
+booking_message("late_place", check=still_waiting)
+booking_message("late_place_taken", check=place_still_held)
+
+
+def late_place_open(session: Session, booking: Booking, now) -> None:
+    """A place came free too close to the start to give out by itself: whoever takes it first has it."""
+    queue_booking_email(
+        session,
+        booking,
+        "late_place",
+        subject_for(booking.course_date, "A late place is free"),
+        dedupe_key=f"late-place:{booking.id}:{now:%Y-%m-%dT%H}",
+    )
+
+
+def place_confirmed_late(session: Session, booking: Booking) -> None:
+    """Someone on the waiting list took a late place."""
+    subject = subject_for(booking.course_date, "Booked")
+    queue_booking_email(session, booking, "late_place_taken", subject, calendar_changes=True)
+
+
 booking_message("date_cancelled")
 
 

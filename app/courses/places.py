@@ -7,10 +7,11 @@ taken by a conditional UPDATE checked by its row count, and the CHECK constraint
 places_taken is the last line of defence.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.core.rules import NotFound, Refused
@@ -111,10 +112,28 @@ def waiting_position(session: Session, booking: Booking) -> int | None:
     return (ahead or 0) + 1
 
 
+def waiting_list_cutoff() -> timedelta:
+    """How long before the start the waiting list stops getting places by itself."""
+    return timedelta(hours=current_app.config["WAITING_LIST_CUTOFF_HOURS"])
+
+
+def late(course_date: CourseDate, now: datetime) -> bool:
+    """Within the cut-off: a freed place is no longer given out by itself but left for whoever books first."""
+    return bool(course_date.days) and course_date.starts_at - waiting_list_cutoff() <= now < course_date.starts_at
+
+
 def fill_from_waiting_list(session: Session, course_date: CourseDate, now: datetime) -> list[Booking]:
-    """Give free places to the waiting list in order, and tell each person. The caller holds the lock."""
+    """Give free places to the waiting list in order, and tell each person. The caller holds the lock.
+
+    Within WAITING_LIST_CUTOFF_HOURS of the start, someone given a place might not see the email in time,
+    so nobody is given one: the people still waiting are told a place is free, first come first served."""
     promoted: list[Booking] = []
-    if course_date.status != DateStatus.PUBLISHED or now >= course_date.starts_at:
+    if course_date.status != DateStatus.PUBLISHED or not course_date.days or now >= course_date.starts_at:
+        return promoted
+    if late(course_date, now):
+        if course_date.places_left > 0:
+            for booking in waiting_list(session, course_date.id):
+                messages.late_place_open(session, booking, now)
         return promoted
     for booking in waiting_list(session, course_date.id):
         if not take_place(session, course_date):
@@ -124,6 +143,18 @@ def fill_from_waiting_list(session: Session, course_date: CourseDate, now: datet
         messages.place_offered(session, booking)
         promoted.append(booking)
     return promoted
+
+
+def take_late_place(session: Session, booking: Booking, course_date: CourseDate, now: datetime) -> bool:
+    """Someone on the waiting list takes a place freed after the cut-off. The caller holds the lock."""
+    if booking.status != BookingStatus.WAITING or not late(course_date, now):
+        return False
+    if course_date.status != DateStatus.PUBLISHED or not take_place(session, course_date):
+        return False
+    booking.status = BookingStatus.CONFIRMED
+    booking.confirmed_at = now
+    messages.place_confirmed_late(session, booking)
+    return True
 
 
 def closed_reason(course_date: CourseDate, now: datetime) -> str | None:

@@ -191,6 +191,12 @@ def place_still_held(booking: Booking, course_date: CourseDate) -> None:
         raise NoLongerApplies("the place was cancelled or moved before this email went")
 
 
+def still_waiting(booking: Booking, course_date: CourseDate) -> None:
+    """For emails to someone on a waiting list: not once they have a place or have left it."""
+    if booking.status != BookingStatus.WAITING or booking.course_date_id != course_date.id:
+        raise NoLongerApplies("the person is no longer on this waiting list")
+
+
 def booking_message(name: str, *, references=(), check: Callable | None = None) -> None:
     """Register a kind of email about one booking. `check(booking, course_date)` may raise NoLongerApplies."""
 
