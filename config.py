@@ -81,6 +81,10 @@ class Config:
     MAIL_POLL_SECONDS = 5
     # Days before the first day of a course when reminders go out.
     REMINDER_DAYS = "14,2"
+    # Email a person's line manager (if they gave one) when they book, move or cancel. No access needs in it.
+    MANAGER_EMAILS = True
+    # At most this many such emails an hour to one manager's address, whoever books.
+    MANAGER_EMAILS_PER_HOUR = 20
     # Hours before a course starts when the waiting list stops getting freed places by itself: after it, the
     # people waiting are told a place is free and the first to take it has it.
     WAITING_LIST_CUTOFF_HOURS = 24

@@ -55,6 +55,9 @@ def app(tmp_path_factory):
             "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("mail")),
             "MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
             "BASE_URL": "http://training.example.test",
+            # On by default (Config); off here so each test counts only the emails it is about.
+            # tests/test_managers.py turns it on.
+            "MANAGER_EMAILS": False,
         }
     )
     app.test_client_class = IsolatedClient

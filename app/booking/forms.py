@@ -47,6 +47,10 @@ class BookingForm(FlaskForm):
     )
     sector = sector_field()
     council_area = council_area_field()
+    no_manager = AgreeField(
+        "I do not have a line manager",
+        description="For example, if you are a volunteer or run a small group on your own.",
+    )
     manager_name = person_text("Your manager's full name", "Enter your manager's full name", 120)
     manager_email = TextField(
         "Your manager's email address",
@@ -72,6 +76,20 @@ class BookingForm(FlaskForm):
         description="For example, vegetarian, halal or a nut allergy.",
     )
     submission_key = SubmissionKeyField()
+
+    MANAGER_FIELDS = ("manager_name", "manager_email", "manager_agrees")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Someone with no line manager answers none of the manager questions, and what they typed there is
+        not kept."""
+        if self.no_manager.data:
+            for name in self.MANAGER_FIELDS:
+                self[name].validators = ()
+        valid = super().validate(extra_validators)
+        if self.no_manager.data:
+            self.manager_name.data = self.manager_email.data = ""
+            self.manager_agrees.data = False
+        return valid
 
     def details(self) -> BookingDetails:
         """What the person told us, from a valid form."""

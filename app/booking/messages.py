@@ -3,7 +3,10 @@
 Every change that can alter what the person's calendar should hold passes `calendar_changes=True`, so the
 stored calendar entries are brought up to date in the same transaction (app.mail.entries)."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
@@ -86,4 +89,47 @@ def render_booking_links(message: OutboxMessage, batch: Batch) -> RenderedEmail:
         raise NoLongerApplies("none of the bookings is still active")
     links = [(booking, manage_url(booking)) for booking in bookings]
     text, html = render_pair("booking_links", full_name=bookings[0].full_name, links=links)
+    return RenderedEmail(text, html)
+
+
+MANAGER_NEWS = {
+    "booked": "has booked a place on",
+    "waiting": "has joined the waiting list for",
+    "moved": "has moved their booking to",
+    "cancelled": "has cancelled their booking for",
+}
+
+
+def tell_manager(session: Session, booking: Booking, what: str) -> None:
+    """A short note to the person's line manager, if they gave one: what happened, and no access needs.
+
+    One manager may have a whole team booking at once, so their address never stops a booking; instead
+    it gets at most MANAGER_EMAILS_PER_HOUR notes an hour, whoever books."""
+    config = current_app.config
+    if not config["MANAGER_EMAILS"] or not booking.manager_email:
+        return
+    recent = session.scalar(
+        sa.select(sa.func.count(OutboxMessage.id)).where(
+            OutboxMessage.kind == "manager_notice",
+            OutboxMessage.to_address == booking.manager_email,
+            OutboxMessage.created_at >= utcnow() - timedelta(hours=1),
+        )
+    )
+    if recent >= config["MANAGER_EMAILS_PER_HOUR"]:
+        return
+    queue_message(
+        session,
+        kind="manager_notice",
+        to=booking.manager_email,
+        subject=subject_for(booking.course_date, "Your colleague's training"),
+        context={"course_date_id": booking.course_date_id, "what": what},
+        booking=booking,
+    )
+
+
+@message_kind("manager_notice", references=(Reference("booking", Booking), Reference("course_date_id", CourseDate)))
+def render_manager_notice(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    records = batch.referenced(message)
+    news = MANAGER_NEWS.get(message.context.get("what"), "has changed their booking for")
+    text, html = render_pair("manager_notice", news=news, **records)
     return RenderedEmail(text, html)

@@ -35,7 +35,9 @@ def book(date_id: int):
     form = BookingForm()
     reason = None
     if form.validate_on_submit() and limits.take_for(
-        form.email, limits.by_address("BOOKING_LIMIT_PER_ADDRESS", "booking"), limits.by_recipient(form.email.data)
+        form.email,
+        limits.by_address("BOOKING_LIMIT_PER_ADDRESS", "booking"),
+        limits.by_recipient(form.email.data),
     ):
         try:
             result = service.book_place(db.session, date_id, form.details(), submission_key=form.submission_key.data)

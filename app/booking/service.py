@@ -234,6 +234,7 @@ def _book_place_once(
         if not confirmed:
             position = waiting_position(session, booking)
             messages.added_to_waiting_list(session, booking, position)
+        messages.tell_manager(session, booking, "booked" if confirmed else "waiting")
         if actor is not None:
             where = "a place" if confirmed else f"number {position} on the waiting list"
             audit.record(
@@ -284,6 +285,7 @@ def cancel_booking(
             give_back_place(session, course_date)
             promoted = fill_from_waiting_list(session, course_date, now)
         messages.booking_cancelled(session, booking, had_place=was_confirmed)
+        messages.tell_manager(session, booking, "cancelled")
         if actor is not None:
             audit.record(session, actor, "booking cancelled", booking, f"Cancelled booking {booking.reference}")
     return ChangeResult(booking, promoted)
@@ -322,6 +324,7 @@ def move_booking(
             give_back_place(session, old_date)
             promoted = fill_from_waiting_list(session, old_date, now)
         messages.booking_moved(session, booking, old_date, had_place=was_confirmed)
+        messages.tell_manager(session, booking, "moved")
         if actor is not None:
             summary = f"Moved booking {booking.reference} from {day_range(old_date)} to {day_range(new_date)}"
             audit.record(session, actor, "booking moved", booking, summary)
