@@ -179,17 +179,19 @@ def test_a_draft_date_is_not_found_and_a_closed_date_cannot_be_booked(client, se
     assert all_bookings(session) == []
 
 
-def test_manage_page_shows_the_booking_but_never_the_access_needs(client, session):
+def test_the_manage_page_repeats_the_persons_own_needs_and_no_public_page_shows_them(client, session):
     course_date = make_date(session)
     booking = book_place(
-        session, course_date.id, details(access_details="I need a BSL interpreter", dietary_needs="Halal")
+        session,
+        course_date.id,
+        details(access_needs=["sign_language"], access_details="Interpreter for both days", dietary_needs="Halal"),
     ).booking
     page = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
     assert booking.reference in page and "Place confirmed" in page
-    assert "BSL interpreter" not in page and "Halal" not in page
+    assert "A British Sign Language interpreter" in page and "Interpreter for both days" in page and "Halal" in page
     for public in ["/", "/dates", f"/dates/{course_date.id}", f"/courses/{course_date.course.slug}"]:
         text = client.get(public).get_data(as_text=True)
-        assert "BSL interpreter" not in text and "Halal" not in text
+        assert "Interpreter for both days" not in text and "Halal" not in text
         assert booking.full_name not in text
 
 

@@ -22,6 +22,30 @@ from app.core.forms import SubmissionKeyField
 from app.models import ACCESS_NEEDS, CouncilArea, Sector
 
 
+def access_needs_field() -> ChecklistField:
+    return ChecklistField(
+        "Do you need anything to take part? (optional)",
+        choices=choices_from(ACCESS_NEEDS),
+        description="Select all that apply. Only the training team will see this.",
+    )
+
+
+def access_details_field() -> LongTextField:
+    return LongTextField(
+        "Tell us more about what you need (optional)",
+        validators=[Length(max=1000, message="What you need must be 1000 characters or fewer")],
+        description="For example, the size of print you need or when you need a break.",
+    )
+
+
+def dietary_needs_field() -> LongTextField:
+    return LongTextField(
+        "Dietary needs (optional)",
+        validators=[Length(max=500, message="Dietary needs must be 500 characters or fewer")],
+        description="For example, vegetarian, halal or a nut allergy.",
+    )
+
+
 class BookingForm(FlaskForm):
     """What we need to know to give someone a place."""
 
@@ -60,21 +84,9 @@ class BookingForm(FlaskForm):
         "My manager agrees I can attend both days",
         validators=[InputRequired(message="Confirm that your manager agrees you can attend both days")],
     )
-    access_needs = ChecklistField(
-        "Do you need anything to take part? (optional)",
-        choices=choices_from(ACCESS_NEEDS),
-        description="Select all that apply. Only the training team will see this.",
-    )
-    access_details = LongTextField(
-        "Tell us more about what you need (optional)",
-        validators=[Length(max=1000, message="What you need must be 1000 characters or fewer")],
-        description="For example, the size of print you need or when you need a break.",
-    )
-    dietary_needs = LongTextField(
-        "Dietary needs (optional)",
-        validators=[Length(max=500, message="Dietary needs must be 500 characters or fewer")],
-        description="For example, vegetarian, halal or a nut allergy.",
-    )
+    access_needs = access_needs_field()
+    access_details = access_details_field()
+    dietary_needs = dietary_needs_field()
     submission_key = SubmissionKeyField()
 
     MANAGER_FIELDS = ("manager_name", "manager_email", "manager_agrees")
@@ -129,3 +141,11 @@ class FindBookingsForm(FlaskForm):
     """The address someone booked with, to email them the links to their bookings again."""
 
     email = work_email_field("The email address you booked with. We will send the links to it.")
+
+
+class NeedsForm(FlaskForm):
+    """Change what you need to take part, and your dietary needs, from your booking page."""
+
+    access_needs = access_needs_field()
+    access_details = access_details_field()
+    dietary_needs = dietary_needs_field()

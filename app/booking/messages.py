@@ -15,12 +15,22 @@ from app.mail.invites import (
     manage_url,
     place_still_held,
     queue_booking_email,
+    short_days,
+    starts_in,
     still_waiting,
     subject_for,
 )
 from app.mail.outbox import queue_message
-from app.mail.registry import Batch, NoLongerApplies, Reference, RenderedEmail, message_kind, render_pair
-from app.models import Booking, CourseDate, OutboxMessage
+from app.mail.registry import (
+    Batch,
+    NoLongerApplies,
+    Reference,
+    RenderedEmail,
+    message_kind,
+    public_url,
+    render_pair,
+)
+from app.models import ACCESS_NEEDS, Booking, CourseDate, OutboxMessage
 
 booking_message("place_confirmed", check=place_still_held)
 booking_message("waiting_list", check=still_waiting)
@@ -132,4 +142,26 @@ def render_manager_notice(message: OutboxMessage, batch: Batch) -> RenderedEmail
     records = batch.referenced(message)
     news = MANAGER_NEWS.get(message.context.get("what"), "has changed their booking for")
     text, html = render_pair("manager_notice", news=news, **records)
+    return RenderedEmail(text, html)
+
+
+def needs_changed(session: Session, booking: Booking) -> None:
+    """Tell the training team's mailbox at once that someone changed what they need to take part."""
+    queue_message(
+        session,
+        kind="needs_changed",
+        to=current_app.config["TRAINING_TEAM_EMAIL"],
+        subject=f"Access or dietary needs changed: {booking.reference}, "
+        f"{short_days([day.day for day in booking.course_date.days])}",
+        context={"course_date_id": booking.course_date_id},
+        booking=booking,
+    )
+
+
+@message_kind("needs_changed", references=(Reference("booking", Booking), Reference("course_date_id", CourseDate)))
+def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    records = batch.referenced(message)
+    date_url = public_url(f"/admin/dates/{records['course_date'].id}/access")
+    starts = starts_in(records["course_date"])
+    text, html = render_pair("needs_changed", labels=ACCESS_NEEDS, date_url=date_url, starts_in=starts, **records)
     return RenderedEmail(text, html)

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 
 from app.booking import service
-from app.booking.forms import BookingForm, CancelForm, FindBookingsForm, MoveForm
+from app.booking.forms import BookingForm, CancelForm, FindBookingsForm, MoveForm, NeedsForm
 from app.core import limits
 from app.core.downloads import download
 from app.core.fields import choices_from
@@ -127,6 +127,31 @@ def take_place(token: str):
     else:
         flash("You have the place. We have emailed you a calendar invite.", "success")
     return redirect(url_for("booking.manage", token=token))
+
+
+@bp.route("/bookings/<token>/needs", methods=["GET", "POST"])
+def change_needs(token: str):
+    """Change what you need to take part, and your dietary needs. The training team is told."""
+    booking = booking_or_404(token)
+    if not booking.is_active:
+        return redirect(url_for("booking.manage", token=token))
+    form = NeedsForm(obj=booking)  # what they said before, until they send the form
+    if form.validate_on_submit():
+        try:
+            changed = service.change_needs(
+                db.session,
+                token,
+                access_needs=form.access_needs.data or [],
+                access_details=form.access_details.data or "",
+                dietary_needs=form.dietary_needs.data or "",
+            )
+        except Refused as refused:
+            flash(refused.message, "error")
+        else:
+            if changed:
+                flash("Thank you. We have told the training team what you need now.", "success")
+        return redirect(url_for("booking.manage", token=token))
+    return render_template("booking/needs.html", booking=booking, form=form)
 
 
 @bp.route("/bookings/<token>/cancel", methods=["GET", "POST"])

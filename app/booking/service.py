@@ -377,3 +377,40 @@ def send_booking_links(session: Session, email: str, now: datetime | None = None
         if found:
             messages.booking_links(session, found)
         return len(found)
+
+
+def change_needs(
+    session: Session,
+    token: str,
+    *,
+    access_needs: list[str],
+    access_details: str,
+    dietary_needs: str,
+    now: datetime | None = None,
+    actor: StaffUser | None = None,
+) -> bool:
+    """Change what someone needs to take part and their dietary needs, from their booking link (or staff for
+    them). The change is audited and the training team is told at once. False when nothing changed."""
+    now = now or utcnow()
+    with writing(session):
+        booking = booking_by_token(session, token)
+        if booking is None:
+            raise DateNotFound("We could not find that booking.")
+        if not booking.is_active:
+            raise CannotChange("This booking has been cancelled.")
+        if booking.course_date.days and now >= booking.course_date.starts_at:
+            raise CannotChange("This course has already started. Tell the trainer on the day.")
+        new = (sorted(access_needs), access_details.strip(), dietary_needs.strip())
+        if new == (sorted(booking.access_needs or []), booking.access_details, booking.dietary_needs):
+            return False
+        booking.access_needs, booking.access_details, booking.dietary_needs = list(access_needs), new[1], new[2]
+        audit.record(
+            session,
+            actor,
+            "needs changed",
+            booking,
+            f"Access or dietary needs changed for {booking.reference}",
+            by=None if actor is not None else audit.PERSON_BOOKED,
+        )
+        messages.needs_changed(session, booking)
+        return True

@@ -12,11 +12,16 @@ from app.models import AuditEvent, StaffUser
 COMMAND_LINE = "command line"
 
 
-def record(session: Session, actor: StaffUser | None, action: str, subject, summary: str) -> AuditEvent:
+PERSON_BOOKED = "the person booked, by their booking link"
+
+
+def record(
+    session: Session, actor: StaffUser | None, action: str, subject, summary: str, *, by: str | None = None
+) -> AuditEvent:
     """Add an entry naming the record changed by its id. `subject` is a saved record or a (type, id) pair.
 
     A new record must be flushed first, so that it has its id. `actor` None means an operator
-    at the command line (or the system).
+    at the command line (or the system), unless `by` names who it was (PERSON_BOOKED).
     """
     if isinstance(subject, tuple):
         subject_type, subject_id = subject
@@ -26,7 +31,7 @@ def record(session: Session, actor: StaffUser | None, action: str, subject, summ
             raise ValueError("flush a new record before auditing it, so the entry can name its id")
     event = AuditEvent(
         staff_user_id=actor.id if actor is not None else None,
-        actor=actor.email if actor is not None else COMMAND_LINE,
+        actor=actor.email if actor is not None else by or COMMAND_LINE,
         action=action,
         subject_type=subject_type,
         subject_id=subject_id,

@@ -1,0 +1,76 @@
+"""People see what they told us they need, change it themselves, and the training team hears at once."""
+
+import pytest
+import sqlalchemy as sa
+
+from app.booking.service import CannotChange, book_place, cancel_booking, change_needs
+from app.mail.outbox import send_due
+from app.models import AuditEvent, Booking
+from tests.factories import booking_form, details, make_date
+
+
+def test_the_confirmation_page_and_email_repeat_the_needs_to_the_person(client, session, mail_server):
+    course_date = make_date(session)
+    form = booking_form(
+        access_needs=["sign_language", "breaks"], access_details="An interpreter", dietary_needs="Halal"
+    )
+    response = client.post(f"/dates/{course_date.id}/book", data=form)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    for shown in ("A British Sign Language interpreter", "Extra breaks or a quiet space", "An interpreter", "Halal"):
+        assert shown in page
+    send_due(session)
+    (message,) = mail_server.messages
+    body = message.get_body(("plain",)).get_content()
+    assert "What you told us you need to take part:" in body
+    assert "- A British Sign Language interpreter" in body and "Dietary needs: Halal" in body
+
+
+def test_changing_needs_is_audited_and_tells_the_team_at_once(session, mail_server):
+    booking = book_place(session, make_date(session).id, details()).booking
+    send_due(session)
+    mail_server.messages.clear()
+    assert change_needs(
+        session, booking.manage_token, access_needs=["hearing_loop"], access_details="", dietary_needs="Vegan"
+    )
+    assert not change_needs(  # the same again changes nothing and tells nobody
+        session, booking.manage_token, access_needs=["hearing_loop"], access_details="", dietary_needs="Vegan"
+    )
+    session.rollback()
+    stored = session.get(Booking, booking.id)
+    assert (stored.access_needs, stored.dietary_needs) == (["hearing_loop"], "Vegan")
+    (event,) = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "needs changed")).all()
+    assert event.actor == "the person booked, by their booking link" and event.subject_id == booking.id
+    send_due(session)
+    (message,) = mail_server.messages
+    assert message["To"] == "SignsOfSafety@cumbria.gov.uk"
+    assert message["Subject"].startswith(f"Access or dietary needs changed: {booking.reference}, ")
+    body = message.get_body(("plain",)).get_content()
+    assert "- A hearing loop" in body and "Dietary needs: Vegan" in body and "/admin/dates/" in body
+
+
+def test_a_cancelled_booking_cannot_change_its_needs(session):
+    booking = book_place(session, make_date(session).id, details()).booking
+    cancel_booking(session, booking.manage_token)
+    with pytest.raises(CannotChange):
+        change_needs(session, booking.manage_token, access_needs=[], access_details="", dietary_needs="")
+
+
+def test_the_person_changes_their_needs_from_the_booking_page(client, session):
+    booking = book_place(
+        session, make_date(session).id, details(access_needs=["breaks"], dietary_needs="Halal")
+    ).booking
+    manage = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
+    assert f'href="/bookings/{booking.manage_token}/needs"' in manage
+    form = client.get(f"/bookings/{booking.manage_token}/needs").get_data(as_text=True)
+    assert 'value="breaks" checked' in form and "Halal" in form  # what they said before
+    bad = client.post(f"/bookings/{booking.manage_token}/needs", data={"dietary_needs": "x" * 501})
+    assert "Dietary needs must be 500 characters or fewer" in bad.get_data(as_text=True)
+    response = client.post(
+        f"/bookings/{booking.manage_token}/needs",
+        data={"access_needs": ["step_free", "parking"], "access_details": "I use a wheelchair", "dietary_needs": ""},
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "We have told the training team what you need now" in page
+    assert "A parking space close to the entrance" in page and "I use a wheelchair" in page
+    assert client.get("/bookings/" + "x" * 43 + "/needs").status_code == 404
