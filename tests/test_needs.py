@@ -74,3 +74,33 @@ def test_the_person_changes_their_needs_from_the_booking_page(client, session):
     assert "We have told the training team what you need now" in page
     assert "A parking space close to the entrance" in page and "I use a wheelchair" in page
     assert client.get("/bookings/" + "x" * 43 + "/needs").status_code == 404
+
+
+def test_booking_a_venue_without_what_you_asked_for_warns_before_it_books(client, session):
+    from tests.factories import make_venue
+
+    venue = make_venue(session, name="Kendal Town Hall", town="Kendal", hearing_loop=False, step_free_access=True)
+    course_date = make_date(session, venue=venue)
+    form = booking_form(access_needs=["hearing_loop", "step_free"], job_title="Health visitor")
+    first = client.post(f"/dates/{course_date.id}/book", data=form)
+    page = first.get_data(as_text=True)
+    assert first.status_code == 200
+    assert "You asked for something this venue does not have: Kendal Town Hall has no hearing loop." in page
+    assert "step-free" not in page.split("venue-warning")[1].split("</div>")[0]  # it has that
+    assert 'value="Health visitor"' in page and 'name="venue_warned" value="y"' in page
+    session.rollback()
+    assert session.scalars(sa.select(Booking)).all() == []
+    again = client.post(f"/dates/{course_date.id}/book", data={**form, "venue_warned": "y"})
+    assert again.status_code == 302
+
+
+def test_moving_shows_what_each_other_venue_lacks_of_what_you_asked_for(client, session):
+    from tests.factories import make_course, make_venue
+
+    course = make_course(session)
+    here = make_date(session, course=course, venue=make_venue(session, hearing_loop=True))
+    kendal = make_venue(session, name="Kendal Town Hall", town="Kendal", hearing_loop=False)
+    make_date(session, course=course, venue=kendal, days_from_now=60)
+    booking = book_place(session, here.id, details(access_needs=["hearing_loop"])).booking
+    page = client.get(f"/bookings/{booking.manage_token}/move").get_data(as_text=True)
+    assert "Please note: Kendal Town Hall has no hearing loop." in page

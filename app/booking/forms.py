@@ -1,6 +1,7 @@
 """The booking, cancel and move forms."""
 
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from app.booking.service import BookingDetails
@@ -88,6 +89,8 @@ class BookingForm(FlaskForm):
     access_details = access_details_field()
     dietary_needs = dietary_needs_field()
     submission_key = SubmissionKeyField()
+    # "y" once the page has warned that the venue lacks something the person asked for.
+    venue_warned = HiddenField()
 
     MANAGER_FIELDS = ("manager_name", "manager_email", "manager_agrees")
 

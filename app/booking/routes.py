@@ -34,10 +34,17 @@ def book(date_id: int):
     """Show the booking form; on a valid answer, book a place or a waiting-list place."""
     form = BookingForm()
     reason = None
-    if form.validate_on_submit() and limits.take_for(
-        form.email,
-        limits.by_address("BOOKING_LIMIT_PER_ADDRESS", "booking"),
-        limits.by_recipient(form.email.data),
+    course_date = published_date(db.session, date_id) or abort(404)
+    gaps = service.venue_gaps(course_date.venue, form.access_needs.data) if form.is_submitted() else []
+    warn_first = bool(gaps) and form.venue_warned.data != "y"  # say so before they confirm, once
+    if (
+        form.validate_on_submit()
+        and not warn_first
+        and limits.take_for(
+            form.email,
+            limits.by_address("BOOKING_LIMIT_PER_ADDRESS", "booking"),
+            limits.by_recipient(form.email.data),
+        )
     ):
         try:
             result = service.book_place(db.session, date_id, form.details(), submission_key=form.submission_key.data)
@@ -59,9 +66,9 @@ def book(date_id: int):
         else:
             remember(result.manage_token)
             return redirect(url_for("booking.confirmation", token=result.manage_token))
-    course_date = published_date(db.session, date_id) or abort(404)
     reason = reason or closed_reason(course_date, utcnow())
-    page = render_template("booking/book.html", course_date=course_date, form=form, reason=reason)
+    warning = gaps if warn_first and not form.errors else []
+    page = render_template("booking/book.html", course_date=course_date, form=form, reason=reason, gaps=warning)
     return page, limits.status_for(form)
 
 
@@ -180,7 +187,7 @@ def move(token: str):
         return redirect(url_for("booking.manage", token=token))
     choices = service.dates_to_move_to(db.session, booking, utcnow())
     form = MoveForm()
-    form.new_date.choices = choices_from({d.id: date_summary(d) for d in choices})
+    form.new_date.choices = choices_from({d.id: move_choice(d, booking.access_needs) for d in choices})
     if choices and form.validate_on_submit() and limits.take_for(form.new_date, limits.by_recipient(booking.email)):
         try:
             service.move_booking(db.session, token, int(form.new_date.data))
@@ -191,6 +198,12 @@ def move(token: str):
             return redirect(url_for("booking.manage", token=token))
     page = render_template("booking/move.html", booking=booking, form=form, choices=choices)
     return page, limits.status_for(form)
+
+
+def move_choice(course_date, needs: list[str]) -> str:
+    """A date to move to, and anything its venue lacks that the person asked for."""
+    gaps = service.venue_gaps(course_date.venue, needs)
+    return date_summary(course_date) + (f". Please note: {'; '.join(gaps)}." if gaps else "")
 
 
 @bp.get("/bookings/<token>/calendar.ics")

@@ -414,3 +414,17 @@ def change_needs(
         )
         messages.needs_changed(session, booking)
         return True
+
+
+# What a venue must have for a need someone ticked, and how to say that it does not.
+VENUE_LACKS = {
+    "step_free": ("step_free_access", "has no step-free access"),
+    "hearing_loop": ("hearing_loop", "has no hearing loop"),
+    "parking": ("parking", "has no parking close to the entrance"),
+}
+
+
+def venue_gaps(venue, needs: list[str]) -> list[str]:
+    """What this venue lacks of what the person asked for, in plain words ("Kendal Town Hall has no hearing loop")."""
+    return [f"{venue.name} {words}" for need, (attribute, words) in VENUE_LACKS.items()
+            if need in (needs or []) and not getattr(venue, attribute)]  # fmt: skip
