@@ -81,6 +81,10 @@ class Config:
     MAIL_POLL_SECONDS = 5
     # Days before the first day of a course when reminders go out.
     REMINDER_DAYS = "14,2"
+    # Email the training team's mailbox at once when someone books with access needs or changes them.
+    NEEDS_EMAILS = True
+    # Needs given fewer than this many days before a course are marked urgent (an interpreter takes time).
+    ACCESS_NEEDS_LEAD_DAYS = 10
     # Email a person's line manager (if they gave one) when they book, move or cancel. No access needs in it.
     MANAGER_EMAILS = True
     # At most this many such emails an hour to one manager's address, whoever books.

@@ -19,7 +19,7 @@ def test_the_confirmation_page_and_email_repeat_the_needs_to_the_person(client, 
     for shown in ("A British Sign Language interpreter", "Extra breaks or a quiet space", "An interpreter", "Halal"):
         assert shown in page
     send_due(session)
-    (message,) = mail_server.messages
+    (message,) = mail_server.inbox.to(form["email"])
     body = message.get_body(("plain",)).get_content()
     assert "What you told us you need to take part:" in body
     assert "- A British Sign Language interpreter" in body and "Dietary needs: Halal" in body
@@ -104,3 +104,26 @@ def test_moving_shows_what_each_other_venue_lacks_of_what_you_asked_for(client, 
     booking = book_place(session, here.id, details(access_needs=["hearing_loop"])).booking
     page = client.get(f"/bookings/{booking.manage_token}/move").get_data(as_text=True)
     assert "Please note: Kendal Town Hall has no hearing loop." in page
+
+
+def test_the_team_hears_at_once_when_someone_books_with_needs_and_soon_is_urgent(app, session, mail_server):
+    later = make_date(session, days_from_now=30)
+    soon = make_date(session, days_from_now=6)
+    book_place(session, later.id, details(access_needs=["sign_language"]))
+    book_place(session, soon.id, details(access_details="A quiet room for breaks"))
+    book_place(session, later.id, details())  # no needs: nothing to tell
+    send_due(session)
+    to_team = mail_server.inbox.to("SignsOfSafety@cumbria.gov.uk")
+    subjects = sorted(m["Subject"].split(":")[0] for m in to_team)
+    assert subjects == ["Access or dietary needs given", "Urgent"]
+    urgent = next(m for m in to_team if m["Subject"].startswith("Urgent"))
+    body = urgent.get_body(("plain",)).get_content()
+    assert "This is urgent: the course starts in 6 days, less than 10 days away." in body
+    assert "A quiet room for breaks" in body
+
+
+def test_with_the_setting_off_the_team_is_not_emailed(app, session, mail_server, monkeypatch):
+    monkeypatch.setitem(app.config, "NEEDS_EMAILS", False)
+    book_place(session, make_date(session).id, details(access_needs=["sign_language"]))
+    send_due(session)
+    assert mail_server.inbox.to("SignsOfSafety@cumbria.gov.uk") == []

@@ -3,7 +3,7 @@
 Every change that can alter what the person's calendar should hold passes `calendar_changes=True`, so the
 stored calendar entries are brought up to date in the same transaction (app.mail.entries)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -30,7 +30,7 @@ from app.mail.registry import (
     public_url,
     render_pair,
 )
-from app.models import ACCESS_NEEDS, Booking, CourseDate, OutboxMessage
+from app.models import ACCESS_NEEDS, LONDON, Booking, CourseDate, OutboxMessage
 
 booking_message("place_confirmed", check=place_still_held)
 booking_message("waiting_list", check=still_waiting)
@@ -145,15 +145,23 @@ def render_manager_notice(message: OutboxMessage, batch: Batch) -> RenderedEmail
     return RenderedEmail(text, html)
 
 
-def needs_changed(session: Session, booking: Booking) -> None:
-    """Tell the training team's mailbox at once that someone changed what they need to take part."""
+def needs_changed(session: Session, booking: Booking, *, new: bool = False) -> None:
+    """Tell the training team's mailbox at once what someone needs to take part: when they book with needs,
+    or change them. Marked urgent when the course is fewer than ACCESS_NEEDS_LEAD_DAYS away."""
+    config = current_app.config
+    if not config["NEEDS_EMAILS"]:
+        return
+    course_date = booking.course_date
+    days_left = (course_date.first_day - datetime.now(LONDON).date()).days if course_date.days else None
+    urgent = days_left is not None and days_left < config["ACCESS_NEEDS_LEAD_DAYS"]
+    what = "Access or dietary needs given" if new else "Access or dietary needs changed"
     queue_message(
         session,
         kind="needs_changed",
-        to=current_app.config["TRAINING_TEAM_EMAIL"],
-        subject=f"Access or dietary needs changed: {booking.reference}, "
-        f"{short_days([day.day for day in booking.course_date.days])}",
-        context={"course_date_id": booking.course_date_id},
+        to=config["TRAINING_TEAM_EMAIL"],
+        subject=f"{'Urgent: ' if urgent else ''}{what}: {booking.reference}, "
+        f"{short_days([day.day for day in course_date.days])}",
+        context={"course_date_id": booking.course_date_id, "new": new, "urgent": urgent},
         booking=booking,
     )
 
@@ -163,5 +171,8 @@ def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     records = batch.referenced(message)
     date_url = public_url(f"/admin/dates/{records['course_date'].id}/access")
     starts = starts_in(records["course_date"])
-    text, html = render_pair("needs_changed", labels=ACCESS_NEEDS, date_url=date_url, starts_in=starts, **records)
+    facts = {"new": bool(message.context.get("new")), "urgent": bool(message.context.get("urgent"))}
+    text, html = render_pair(
+        "needs_changed", labels=ACCESS_NEEDS, date_url=date_url, starts_in=starts, **facts, **records
+    )
     return RenderedEmail(text, html)

@@ -235,6 +235,8 @@ def _book_place_once(
             position = waiting_position(session, booking)
             messages.added_to_waiting_list(session, booking, position)
         messages.tell_manager(session, booking, "booked" if confirmed else "waiting")
+        if booking.access_needs or booking.access_details.strip():
+            messages.needs_changed(session, booking, new=True)
         if actor is not None:
             where = "a place" if confirmed else f"number {position} on the waiting list"
             audit.record(
