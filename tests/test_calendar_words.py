@@ -7,8 +7,8 @@ import pytest
 import vobject
 
 from app.booking.service import book_place, cancel_booking, move_booking
+from app.core.filters import short_days
 from app.courses.dates import DayTimes, cancel_date, change_date
-from app.mail.invites import short_days
 from app.mail.outbox import send_due
 from app.models import Booking, BookingStatus
 from tests.factories import details, make_course, make_date

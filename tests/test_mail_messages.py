@@ -56,17 +56,17 @@ def test_a_place_from_the_waiting_list_comes_with_an_invite(session, mail_server
     assert arrived["next@example.org"] == (subject_for(course_date, "A place came free, you are booked"), "REQUEST")
 
 
+def new_hours(session, course_date) -> None:
+    """The team moves both days to 10am to 4pm."""
+    days = [DayTimes(course_date.first_day + timedelta(days=n), time(10), time(16)) for n in (0, 1)]
+    change_date(session, course_date.id, days=days, actor=None)
+
+
 def test_uid_stays_the_same_and_sequence_rises_through_confirm_change_and_cancel(session, mail_server):
     course_date = make_date(session)
     booking = book_place(session, course_date.id, details()).booking
     arrived = sent(session, mail_server)
-    first_day = course_date.first_day
-    change_date(
-        session,
-        course_date.id,
-        days=[DayTimes(first_day + timedelta(days=n), time(10), time(16)) for n in (0, 1)],
-        actor=None,
-    )
+    new_hours(session, course_date)
     arrived += sent(session, mail_server)
     cancel_booking(session, booking.manage_token)
     arrived += sent(session, mail_server)
@@ -84,13 +84,7 @@ def test_invites_overtaken_before_they_went_are_never_sent(session, mail_server)
     """Confirm, change and cancel with the mail server away: only the cancellation may reach the calendar."""
     course_date = make_date(session)
     booking = book_place(session, course_date.id, details()).booking
-    first_day = course_date.first_day
-    change_date(
-        session,
-        course_date.id,
-        days=[DayTimes(first_day + timedelta(days=n), time(10), time(16)) for n in (0, 1)],
-        actor=None,
-    )
+    new_hours(session, course_date)
     cancel_booking(session, booking.manage_token)
     report = send_due(session)
     assert (report.sent, report.skipped) == (2, 1)  # "Booked" is skipped: the place is gone

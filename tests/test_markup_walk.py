@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import sqlalchemy as sa
 
 from app.booking.service import book_place, cancel_booking
-from app.mail.registry import render_batch
+from app.mail.registry import NoLongerApplies, render_batch
 from app.models import OutboxMessage
 from tests.factories import details, make_briefing, make_course, make_date, make_staff, sign_in
 
@@ -113,8 +113,10 @@ def test_no_page_or_email_shows_markup_or_empty_words(app, client, session):
     messages = list(session.scalars(sa.select(OutboxMessage)))
     assert messages
     for message_id, rendered in render_batch(session, messages).items():
-        if not isinstance(rendered, Exception):
-            found += problems(f"email {message_id}", rendered.html)[0]
+        if isinstance(rendered, NoLongerApplies):
+            continue  # a message overtaken by a later change is never sent, so never seen
+        assert not isinstance(rendered, Exception), rendered  # every email is walked, none silently skipped
+        found += problems(f"email {message_id}", rendered.html)[0]
     assert found == [], "\n".join(found)
 
 

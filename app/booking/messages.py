@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from app.core.filters import short_days
 from app.database import utcnow
 from app.mail.invites import (
     booking_message,
     manage_url,
     place_still_held,
     queue_booking_email,
-    short_days,
     starts_in,
     still_waiting,
     subject_for,

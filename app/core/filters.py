@@ -51,10 +51,25 @@ def day_range(course_date) -> str:
     return f"{', '.join(parts[:-1])} and {parts[-1]} {days[-1].year}" if len(parts) > 1 else long_date(days[0])
 
 
+def short_days(days: list[date]) -> str:
+    """22 and 23 December; 31 December and 1 January; 5 January."""
+    if not days:
+        return "days to be confirmed"
+    one_month = len({(day.year, day.month) for day in days}) == 1
+    parts = [str(day.day) for day in days] if one_month else [f"{day.day} {day:%B}" for day in days]
+    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"{joined} {days[0]:%B}" if one_month else joined
+
+
 def all_days(course_date) -> str:
     """ "both days" only when there are two: "the day", "both days", "all 3 days"."""
     count = len(course_date.days)
     return "the day" if count == 1 else "both days" if count == 2 else f"all {count} days"
+
+
+def these_days(course_date) -> str:
+    """For "Add ... to your calendar": "this day", "both days", "all 3 days"."""
+    return "this day" if len(course_date.days) == 1 else all_days(course_date)
 
 
 def date_summary(course_date) -> str:
@@ -79,5 +94,6 @@ def register(app: Flask) -> None:
         day_range,
         date_summary,
         all_days,
+        these_days,
     ):
         app.add_template_filter(function)

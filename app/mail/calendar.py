@@ -13,11 +13,11 @@ from functools import cache
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration, vText
 
-from app.mail.entries import day_groups, ends, snapshot, starts
+from app.mail.entries import CANCEL, day_groups, ends, snapshot, starts
 from app.models import Booking, CalendarEntry, CourseDate
 
 PRODID = "-//Cumbria Safeguarding Children Partnership//Signs of Safety training//EN"
-REQUEST, CANCEL, PUBLISH = "REQUEST", "CANCEL", "PUBLISH"
+PUBLISH = "PUBLISH"
 ORGANISER_NAME = "Signs of Safety training team"
 # How often subscribed calendars should fetch a feed again.
 FEED_REFRESH = timedelta(hours=12)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from app.core.filters import long_date, short_time
+from app.core.filters import long_date, short_days, short_time
 from app.database import utcnow
 from app.mail import calendar, entries
 from app.mail.outbox import queue_message
@@ -45,16 +45,6 @@ def manage_url(booking: Booking) -> str:
 
 def organiser_email() -> str:
     return current_app.config["TRAINING_TEAM_EMAIL"]
-
-
-def short_days(days: list[date]) -> str:
-    """22 and 23 December; 31 December and 1 January; 5 January."""
-    if not days:
-        return "days to be confirmed"
-    one_month = len({(day.year, day.month) for day in days}) == 1
-    parts = [str(day.day) for day in days] if one_month else [f"{day.day} {day:%B}" for day in days]
-    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-    return f"{joined} {days[0]:%B}" if one_month else joined
 
 
 def subject_for(course_date: CourseDate, start: str) -> str:
@@ -155,7 +145,7 @@ def current_invite(message: OutboxMessage, batch: Batch, booking: Booking) -> ca
     sequence, method = context.get("sequence"), context.get("method")
     if not isinstance(sequence, int) or sequence < entry.sequence:
         return None  # a later invite or cancellation for this entry replaces this one
-    if method == calendar.REQUEST and not entry.is_active:
+    if method == entries.REQUEST and not entry.is_active:
         return None
     return calendar.entry_invite(
         booking, entry, method=method, sequence=sequence, organiser=organiser_email(), now=utcnow()
@@ -224,6 +214,6 @@ def render_calendar_update(message: OutboxMessage, batch: Batch) -> RenderedEmai
         course_date=records["course_date"],
         manage_url=manage_url(booking) if booking.is_active else None,
         entry_words=describe_entry(message.context["days"]),
-        cancelled=method == calendar.CANCEL,
+        cancelled=method == entries.CANCEL,
     )
     return RenderedEmail(text, html, method, invite.ics)

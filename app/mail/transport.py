@@ -117,7 +117,7 @@ def build_email(outbox_message, rendered) -> Email:
     config = current_app.config
     if not outbox_message.to_address.isascii():
         # The forms refuse such addresses; one stored before they did fails at once, plainly.
-        raise Undeliverable("the address has characters our mail server cannot send to (it needs SMTPUTF8)")
+        raise Undeliverable("the address has letters our mail server cannot send to (only a to z work before the @)")
     alternative = MIMEMultipart("alternative", boundary=f"=_{secrets.token_hex(12)}")
     alternative.attach(_text(rendered.text, "plain"))
     alternative.attach(_text(rendered.html, "html"))
