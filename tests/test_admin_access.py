@@ -7,9 +7,10 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing import AnyConverter, IntegerConverter
 
+from app.booking.service import book_place
 from app.database import utcnow, writing
 from app.models import Role, StaffSession
-from tests.factories import STAFF_PASSWORD, make_date, make_staff
+from tests.factories import STAFF_PASSWORD, details, make_date, make_staff
 
 OPEN = {"admin.sign_in"}
 FOR_EVERY_SIGNED_IN = {"admin.sign_out", "admin.change_password", "admin.dashboard"}
@@ -23,9 +24,9 @@ def admin_rules(app):
                 yield rule, method
 
 
-def url_for_rule(rule, number: int) -> str:
-    """The rule's path with every integer part set to `number`, a listed part to its first choice,
-    and any other part to 'x'."""
+def url_for_rule(rule, number: int, **named: int) -> str:
+    """The rule's path with every integer part set to `number` (or to the value named for that part),
+    a listed part to its first choice, and any other part to 'x'."""
 
     def value(converter):
         if isinstance(converter, IntegerConverter):
@@ -34,7 +35,7 @@ def url_for_rule(rule, number: int) -> str:
             return sorted(converter.items)[0]
         return "x"
 
-    values = {name: value(converter) for name, converter in rule._converters.items()}
+    values = {name: named.get(name, value(converter)) for name, converter in rule._converters.items()}
     return re.sub(r"<(?:[^>:]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
@@ -57,12 +58,13 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_admin_page(app, sessi
 
 def test_a_trainer_is_refused_every_admin_page_except_their_own_dates(app, session, staff):
     course_date = make_date(session)  # not assigned to the trainer
+    booking = book_place(session, course_date.id, details(access_needs=["hearing_loop"])).booking
     trainer = make_staff(session, role=Role.TRAINER)
     assert staff.sign_in(trainer.email).status_code == 302
     for rule, method in admin_rules(app):
         if rule.endpoint in OPEN | FOR_EVERY_SIGNED_IN:
             continue
-        response = staff.client.open(url_for_rule(rule, course_date.id), method=method)
+        response = staff.client.open(url_for_rule(rule, course_date.id, booking_id=booking.id), method=method)
         assert response.status_code == 403, (rule.rule, method, response.status_code)
 
 

@@ -12,9 +12,9 @@ from urllib.parse import urljoin, urlsplit
 
 import sqlalchemy as sa
 
-from app.booking.service import book_place, cancel_booking
+from app.booking.service import book_place, cancel_booking, record_needs_outcome
 from app.mail.registry import NoLongerApplies, render_batch
-from app.models import OutboxMessage
+from app.models import NeedsStatus, OutboxMessage
 from tests.factories import details, make_briefing, make_course, make_date, make_staff, sign_in
 
 MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|&(lt|gt|amp|quot|#\d+);")
@@ -102,6 +102,9 @@ def seed(session):
 def test_no_page_or_email_shows_markup_or_empty_words(app, client, session):
     results = seed(session)
     staff = make_staff(session)
+    record_needs_outcome(
+        session, results[0].booking.id, NeedsStatus.NOT_POSSIBLE, "No interpreter is free", actor=staff
+    )
     found = walk(client, ["/", "/dates", "/briefings", "/no-such-page", "/courses/nope"])
     for result in results:
         token = result.manage_token

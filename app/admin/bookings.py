@@ -6,7 +6,7 @@ from app.admin import service
 from app.admin.access import date_for_staff
 from app.admin.blueprint import bp
 from app.admin.export import roster_csv
-from app.admin.forms import MoveBookingForm
+from app.admin.forms import MoveBookingForm, NeedsOutcomeForm
 from app.booking import service as booking_service
 from app.booking.forms import BookingForm
 from app.core.downloads import download
@@ -15,10 +15,11 @@ from app.core.filters import date_summary
 from app.core.forms import ConfirmForm
 from app.core.rules import Refused
 from app.core.staff import acting_staff, roles
-from app.courses.roster import roster
+from app.courses.roster import needs_urgent_today, roster
 from app.database import utcnow
 from app.extensions import db
-from app.models import Booking, CourseDay, Role
+from app.mail.invites import starts_in
+from app.models import Booking, CourseDay, NeedsStatus, Role
 
 
 def booking_for_admin(booking_id: int) -> Booking:
@@ -91,6 +92,42 @@ def move_booking(booking_id: int):
     return render_template("admin/move_booking.html", form=form, booking=booking, choices=choices)
 
 
+@bp.route("/bookings/<id:booking_id>/needs", methods=["GET", "POST"])
+@roles(Role.ADMIN, Role.TRAINER)
+def needs_outcome(booking_id: int):
+    """Record what the team has done about one person's needs: arranged, not possible, or still to arrange."""
+    booking = booking_for_admin(booking_id)
+    course_date = date_for_staff(booking.course_date_id)
+    if not booking.is_active or not booking.has_needs:
+        abort(404)
+    form = NeedsOutcomeForm(
+        data={"status": booking.needs_status.value, "note": booking.needs_note} if request.method == "GET" else None
+    )
+    if request.method == "GET":
+        form.seen.data = booking_service.needs_fingerprint(booking)
+    if form.validate_on_submit():
+        try:
+            booking_service.record_needs_outcome(
+                db.session,
+                booking.id,
+                NeedsStatus(form.status.data),
+                form.note.data or "",
+                actor=acting_staff(),
+                seen=form.seen.data or None,
+            )
+        except Refused as refused:
+            db.session.expire(booking)
+            form.seen.data = booking_service.needs_fingerprint(booking)
+            form.status.errors.append(refused.message)
+        else:
+            flash(
+                f"Saved: {booking.full_name}'s needs are marked {NeedsStatus(form.status.data).label.lower()}.",
+                "success",
+            )
+            return redirect(url_for("admin.access_summary", date_id=course_date.id))
+    return render_template("admin/needs_outcome.html", form=form, booking=booking, course_date=course_date)
+
+
 @bp.route("/dates/<id:date_id>/register/<id:day_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN, Role.TRAINER)
 def register(date_id: int, day_id: int):
@@ -135,4 +172,10 @@ def sign_in_sheet(date_id: int):
 def access_summary(date_id: int):
     """What people need to take part, for planning the room and the day."""
     course_date = date_for_staff(date_id)
-    return render_template("admin/access_summary.html", course_date=course_date, roster=roster(db.session, course_date))
+    return render_template(
+        "admin/access_summary.html",
+        course_date=course_date,
+        roster=roster(db.session, course_date),
+        urgent=needs_urgent_today(course_date),
+        starts_in=starts_in(course_date),
+    )

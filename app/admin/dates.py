@@ -16,9 +16,10 @@ from app.core.rules import Refused
 from app.core.staff import acting_staff, roles
 from app.courses import dates as lifecycle
 from app.courses.dates import DayTimes
-from app.courses.roster import roster
+from app.courses.roster import needs_urgent_today, roster
 from app.courses.service import all_courses
 from app.extensions import db
+from app.mail.invites import starts_in
 from app.mail.outbox import failed_messages
 from app.models import LONDON, DateStatus, Role
 
@@ -110,7 +111,12 @@ def date(date_id: int):
     """One date: its details, what can be done to it, and its people."""
     course_date = date_for_staff(date_id)
     return render_template(
-        "admin/date.html", course_date=course_date, roster=roster(db.session, course_date), form=ConfirmForm()
+        "admin/date.html",
+        course_date=course_date,
+        roster=roster(db.session, course_date),
+        form=ConfirmForm(),
+        urgent=needs_urgent_today(course_date),
+        starts_in=starts_in(course_date),
     )
 
 

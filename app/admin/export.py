@@ -7,7 +7,7 @@ from app.models import ACCESS_NEEDS, COUNCIL_AREA_LABELS, SECTOR_LABELS
 HEADER = [
     "Reference", "Status", "Waiting list position", "Full name", "Work email", "Phone", "Job title",
     "Organisation", "Area of work", "Council area", "Manager", "Manager's email", "Manager agrees",
-    "Access needs", "More about access needs", "Dietary needs",
+    "Access needs", "More about access needs", "Dietary needs", "Needs arranged", "Team's note on needs",
 ]  # fmt: skip
 
 
@@ -39,6 +39,8 @@ def roster_csv(roster: DateRoster) -> str:
                 "; ".join(ACCESS_NEEDS.get(key, key) for key in booking.access_needs or []),
                 booking.access_details,
                 booking.dietary_needs,
+                booking.needs_status.label if booking.has_needs else "",
+                booking.needs_note,
                 *attendance,
             ]
         )

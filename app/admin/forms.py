@@ -2,8 +2,8 @@
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect
-from wtforms import PasswordField, SelectField
-from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, PasswordField, SelectField
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core.fields import (
     AgreeField,
@@ -14,9 +14,11 @@ from app.core.fields import (
     LongTextField,
     TextField,
     WholeNumberField,
+    choices_from,
     required_text,
     work_email,
 )
+from app.models import NEEDS_STATUS_LABELS, NeedsStatus
 
 
 class SignInForm(FlaskForm):
@@ -157,3 +159,26 @@ class MoveBookingForm(FlaskForm):
         validators=[InputRequired(message="Select the date to move to")],
         invalid_message="Select one of the dates shown",
     )
+
+
+class NeedsOutcomeForm(FlaskForm):
+    """What the training team has done about one person's needs."""
+
+    status = ChoiceField(
+        "What have you done about these needs?",
+        choices=choices_from(NEEDS_STATUS_LABELS),
+        validators=[InputRequired(message="Select arranged, not possible or still to arrange")],
+        invalid_message="Select arranged, not possible or still to arrange",
+    )
+    note = LongTextField(
+        "Note for the team (optional)",
+        validators=[Length(max=1000, message="The note must be 1000 characters or fewer")],
+        description="For example, who is coming to interpret and when. "
+        "If it is not possible, say why and what you have offered instead. Only the training team sees this.",
+    )
+    # The needs the page showed, so a change made meanwhile is not marked as arranged unread.
+    seen = HiddenField()
+
+    def validate_note(self, field):
+        if self.status.data == NeedsStatus.NOT_POSSIBLE and not (field.data or "").strip():
+            raise ValidationError("Say why it is not possible, and what you have offered instead")

@@ -70,10 +70,11 @@ def _purge(
             sa.or_(
                 Booking.access_details != "",
                 Booking.dietary_needs != "",
+                Booking.needs_note != "",
                 sa.cast(Booking.access_needs, sa.String) != "[]",
             ),
         )
-        .values(access_needs=[], access_details="", dietary_needs="")
+        .values(access_needs=[], access_details="", dietary_needs="", needs_note="")
         .execution_options(synchronize_session=False)
     ).rowcount
 
@@ -100,6 +101,7 @@ def _purge(
                 access_needs=[],
                 access_details="",
                 dietary_needs="",
+                needs_note="",
                 anonymised_at=now,
             )
             .execution_options(synchronize_session=False)

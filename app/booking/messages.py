@@ -3,13 +3,14 @@
 Every change that can alter what the person's calendar should hold passes `calendar_changes=True`, so the
 stored calendar entries are brought up to date in the same transaction (app.mail.entries)."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.core.filters import short_days
+from app.courses.roster import needs_urgent_today
 from app.database import utcnow
 from app.mail.invites import (
     booking_message,
@@ -30,7 +31,7 @@ from app.mail.registry import (
     public_url,
     render_pair,
 )
-from app.models import ACCESS_NEEDS, LONDON, Booking, CourseDate, OutboxMessage
+from app.models import ACCESS_NEEDS, Booking, CourseDate, OutboxMessage
 
 booking_message("place_confirmed", check=place_still_held)
 booking_message("waiting_list", check=still_waiting)
@@ -145,23 +146,31 @@ def render_manager_notice(message: OutboxMessage, batch: Batch) -> RenderedEmail
     return RenderedEmail(text, html)
 
 
-def needs_changed(session: Session, booking: Booking, *, new: bool = False) -> None:
+# Why the training team hears about someone's needs: the heading, and what the person did.
+NEEDS_NEWS = {
+    "new": ("Access or dietary needs given", "has booked, and told us what they need to take part in,"),
+    "changed": ("Access or dietary needs changed", "has changed what they need to take part in"),
+    "moved": ("Someone with access or dietary needs has moved", "has moved their place, and needs these things for"),
+}
+
+
+def needs_changed(session: Session, booking: Booking, *, reason: str = "changed") -> None:
     """Tell the training team's mailbox at once what someone needs to take part: when they book with needs,
-    or change them. Marked urgent when the course is fewer than ACCESS_NEEDS_LEAD_DAYS away."""
+    change them, or move to another date. Marked urgent when the course is fewer than
+    ACCESS_NEEDS_LEAD_DAYS away."""
     config = current_app.config
     if not config["NEEDS_EMAILS"]:
         return
     course_date = booking.course_date
-    days_left = (course_date.first_day - datetime.now(LONDON).date()).days if course_date.days else None
-    urgent = days_left is not None and days_left < config["ACCESS_NEEDS_LEAD_DAYS"]
-    what = "Access or dietary needs given" if new else "Access or dietary needs changed"
+    urgent = needs_urgent_today(course_date)
+    heading = NEEDS_NEWS[reason][0]
     queue_message(
         session,
         kind="needs_changed",
         to=config["TRAINING_TEAM_EMAIL"],
-        subject=f"{'Urgent: ' if urgent else ''}{what}: {booking.reference}, "
+        subject=f"{'Urgent: ' if urgent else ''}{heading}: {booking.reference}, "
         f"{short_days([day.day for day in course_date.days])}",
-        context={"course_date_id": booking.course_date_id, "new": new, "urgent": urgent},
+        context={"course_date_id": booking.course_date_id, "reason": reason, "urgent": urgent},
         booking=booking,
     )
 
@@ -171,8 +180,17 @@ def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     records = batch.referenced(message)
     date_url = public_url(f"/admin/dates/{records['course_date'].id}/access")
     starts = starts_in(records["course_date"])
-    facts = {"new": bool(message.context.get("new")), "urgent": bool(message.context.get("urgent"))}
+    # Messages queued before the reason was kept say only whether the booking was new.
+    reason = message.context.get("reason") or ("new" if message.context.get("new") else "changed")
+    heading, news = NEEDS_NEWS.get(reason, NEEDS_NEWS["changed"])
     text, html = render_pair(
-        "needs_changed", labels=ACCESS_NEEDS, date_url=date_url, starts_in=starts, **facts, **records
+        "needs_changed",
+        labels=ACCESS_NEEDS,
+        date_url=date_url,
+        starts_in=starts,
+        heading=heading,
+        news=news,
+        urgent=bool(message.context.get("urgent")),
+        **records,
     )
     return RenderedEmail(text, html)

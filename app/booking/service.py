@@ -5,6 +5,8 @@ Every function here owns its transaction (`writing`): it locks the course date's
 someone, the audit entry, and commits once. A refused change writes nothing.
 """
 
+import hashlib
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -31,7 +33,16 @@ from app.courses.places import (
 )
 from app.courses.service import email_key, today_in_london, upcoming_dates
 from app.database import utcnow, writing
-from app.models import Booking, BookingStatus, CouncilArea, CourseDate, DateStatus, Sector, StaffUser
+from app.models import (
+    Booking,
+    BookingStatus,
+    CouncilArea,
+    CourseDate,
+    DateStatus,
+    NeedsStatus,
+    Sector,
+    StaffUser,
+)
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 5
@@ -113,11 +124,12 @@ def new_manage_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def booking_by_token(session: Session, token: str) -> Booking | None:
+def booking_by_token(session: Session, token: str, *, lock: bool = False) -> Booking | None:
     """The booking this manage link belongs to, if the link is well formed and known."""
     if not TOKEN_PATTERN.match(token or ""):
         return None
-    return session.scalar(sa.select(Booking).where(Booking.manage_token == token))
+    query = sa.select(Booking).where(Booking.manage_token == token)
+    return session.scalar(query.with_for_update(of=Booking) if lock else query)
 
 
 def active_booking_for_course(session: Session, course_id: int, key: str, now: datetime) -> Booking | None:
@@ -236,7 +248,7 @@ def _book_place_once(
             messages.added_to_waiting_list(session, booking, position)
         messages.tell_manager(session, booking, "booked" if confirmed else "waiting")
         if booking.access_needs or booking.access_details.strip():
-            messages.needs_changed(session, booking, new=True)
+            messages.needs_changed(session, booking, reason="new")
         if actor is not None:
             where = "a place" if confirmed else f"number {position} on the waiting list"
             audit.record(
@@ -316,6 +328,8 @@ def move_booking(
         if not take_place(session, new_date):
             raise DateFull("That date is now full. Choose another date.")
         was_confirmed = booking.status == BookingStatus.CONFIRMED
+        # What was arranged for the old date (an interpreter, a room) does not carry over to the new one.
+        booking.needs_status = NeedsStatus.TO_ARRANGE
         booking.course_date_id = new_date.id
         booking.course_date = new_date
         booking.status = BookingStatus.CONFIRMED
@@ -327,6 +341,8 @@ def move_booking(
             promoted = fill_from_waiting_list(session, old_date, now)
         messages.booking_moved(session, booking, old_date, had_place=was_confirmed)
         messages.tell_manager(session, booking, "moved")
+        if booking.has_needs:
+            messages.needs_changed(session, booking, reason="moved")
         if actor is not None:
             summary = f"Moved booking {booking.reference} from {day_range(old_date)} to {day_range(new_date)}"
             audit.record(session, actor, "booking moved", booking, summary)
@@ -395,7 +411,7 @@ def change_needs(
     them). The change is audited and the training team is told at once. False when nothing changed."""
     now = now or utcnow()
     with writing(session):
-        booking = booking_by_token(session, token)
+        booking = booking_by_token(session, token, lock=True)
         if booking is None:
             raise DateNotFound("We could not find that booking.")
         if not booking.is_active:
@@ -406,6 +422,7 @@ def change_needs(
         if new == (sorted(booking.access_needs or []), booking.access_details, booking.dietary_needs):
             return False
         booking.access_needs, booking.access_details, booking.dietary_needs = list(access_needs), new[1], new[2]
+        booking.needs_status = NeedsStatus.TO_ARRANGE
         audit.record(
             session,
             actor,
@@ -416,6 +433,61 @@ def change_needs(
         )
         messages.needs_changed(session, booking)
         return True
+
+
+NEEDS_NOTE_MAX = 1000
+
+
+class NeedsChanged(BookingError):
+    """The person changed their needs after the member of staff opened the page."""
+
+
+def needs_fingerprint(booking: Booking) -> str:
+    """A short digest of someone's needs and the date they are for, to tell whether they changed."""
+    parts = [sorted(booking.access_needs or []), booking.access_details, booking.dietary_needs, booking.course_date_id]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def record_needs_outcome(
+    session: Session,
+    booking_id: int,
+    status: NeedsStatus,
+    note: str,
+    *,
+    actor: StaffUser,
+    seen: str | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """The training team says what it has done about someone's needs: arranged, not possible (with a note
+    saying why and what was offered), or back to still to arrange. Audited without the note, which may
+    say something about the person's health.
+
+    `seen` is the needs_fingerprint of the needs the member of staff was looking at: if the person has
+    changed their needs since, nothing is saved, so "arranged" never covers needs nobody read."""
+    now = now or utcnow()
+    note = note.strip()
+    with writing(session):
+        query = sa.select(Booking).where(Booking.id == booking_id).with_for_update(of=Booking)
+        booking = session.scalars(query).first()
+        if booking is None:
+            raise DateNotFound("We could not find that booking.")
+        if seen is not None and seen != needs_fingerprint(booking):
+            raise NeedsChanged("Their needs changed while you were looking. Read them again before you save.")
+        if not booking.is_active:
+            raise CannotChange("This booking has been cancelled.")
+        if not booking.has_needs:
+            raise CannotChange("This person has not told us about any access or dietary needs.")
+        if status == NeedsStatus.NOT_POSSIBLE and not note:
+            raise CannotChange("Say why it is not possible, and what you have offered instead.")
+        if len(note) > NEEDS_NOTE_MAX:
+            raise CannotChange(f"The note must be {NEEDS_NOTE_MAX} characters or fewer.")
+        booking.needs_status = status
+        booking.needs_note = note
+        booking.needs_checked_at = now
+        booking.needs_checked_by_id = actor.id
+        summary = f"Needs for {booking.reference} marked: {status.label.lower()}"
+        audit.record(session, actor, "needs checked", booking, summary)
+    return booking
 
 
 # What a venue must have for a need someone ticked, and how to say that it does not.

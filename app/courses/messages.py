@@ -6,11 +6,27 @@ people who asked hear when new dates are published; the training team gets the a
 
 from sqlalchemy.orm import Session
 
-from app.courses.roster import rosters
-from app.mail.invites import booking_message, place_still_held, queue_booking_email, still_waiting, subject_for
+from app.courses.roster import needs_urgent_today, rosters
+from app.mail.invites import (
+    booking_message,
+    place_still_held,
+    queue_booking_email,
+    starts_in,
+    still_waiting,
+    subject_for,
+)
 from app.mail.outbox import queue_message
 from app.mail.registry import Batch, NoLongerApplies, Reference, RenderedEmail, message_kind, public_url, render_pair
-from app.models import ACCESS_NEEDS, Booking, BookingStatus, CourseDate, DateStatus, Interest, OutboxMessage, StaffUser
+from app.models import (
+    ACCESS_NEEDS,
+    Booking,
+    BookingStatus,
+    CourseDate,
+    DateStatus,
+    Interest,
+    OutboxMessage,
+    StaffUser,
+)
 
 booking_message("place_offered", check=place_still_held)
 booking_message("date_changed")
@@ -132,17 +148,22 @@ def _load_needs(session: Session, batch: Batch, messages: list[OutboxMessage]) -
     wanted = [dates[m.context["course_date_id"]] for m in messages if m.context.get("course_date_id") in dates]
     found = rosters(session, list({d.id: d for d in wanted}.values()))
     batch.extra["needs"] = {
-        date_id: sorted(roster.needs_support, key=lambda b: (b.full_name, b.id)) for date_id, roster in found.items()
+        date_id: sorted(roster.needs_support, key=lambda b: (not b.needs_open, b.full_name, b.id))
+        for date_id, roster in found.items()
     }
 
 
 @message_kind("access_summary", references=(Reference("course_date_id", CourseDate),), prepare=_load_needs)
 def render_access_summary(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     course_date = batch.referenced(message)["course_date"]
+    needs = batch.extra["needs"][course_date.id]
     text, html = render_pair(
         "access_summary",
         course_date=course_date,
-        needs=batch.extra["needs"][course_date.id],
+        needs=needs,
+        still_to_arrange=sum(1 for booking in needs if booking.needs_open),
+        urgent=needs_urgent_today(course_date),
+        starts_in=starts_in(course_date),
         labels=ACCESS_NEEDS,
         date_url=public_url(f"/admin/dates/{course_date.id}/access"),
     )

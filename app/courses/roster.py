@@ -1,12 +1,14 @@
 """Everyone on a date: confirmed, waiting, what they need and whether they came."""
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 from sqlalchemy.orm import Session
 
-from app.models import Attendance, Booking, BookingStatus, CourseDate, CourseDay
+from app.models import LONDON, Attendance, Booking, BookingStatus, CourseDate, CourseDay
 
 
 @dataclass
@@ -20,7 +22,27 @@ class DateRoster:
 
     @property
     def needs_support(self) -> list[Booking]:
-        return [b for b in self.confirmed + self.waiting if b.access_needs or b.access_details or b.dietary_needs]
+        """Everyone with access or dietary needs: those still to arrange first, then in the order they came."""
+        people = [b for b in self.confirmed + self.waiting if b.has_needs]
+        return sorted(people, key=lambda b: not b.needs_open)
+
+    @property
+    def needs_open(self) -> list[Booking]:
+        """Needs the training team has not yet arranged or said cannot be met."""
+        return [b for b in self.confirmed + self.waiting if b.needs_open]
+
+
+def needs_urgent_today(course_date: CourseDate) -> bool:
+    """needs_urgent for today in the UK, with the ACCESS_NEEDS_LEAD_DAYS setting."""
+    return needs_urgent(course_date, datetime.now(LONDON).date(), current_app.config["ACCESS_NEEDS_LEAD_DAYS"])
+
+
+def needs_urgent(course_date: CourseDate, today: date, lead_days: int) -> bool:
+    """Needs for this date are urgent when the course starts in fewer than lead_days (today included):
+    an interpreter or a different room takes about that long to book."""
+    if not course_date.days:
+        return False
+    return 0 <= (course_date.first_day - today).days < lead_days
 
 
 def rosters(session: Session, course_dates: list[CourseDate]) -> dict[int, DateRoster]:

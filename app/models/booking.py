@@ -38,6 +38,25 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class NeedsStatus(enum.StrEnum):
+    """Where the training team is with what someone needs to take part."""
+
+    TO_ARRANGE = "to_arrange"
+    ARRANGED = "arranged"
+    NOT_POSSIBLE = "not_possible"
+
+    @property
+    def label(self) -> str:
+        return NEEDS_STATUS_LABELS[self]
+
+
+NEEDS_STATUS_LABELS = {
+    NeedsStatus.TO_ARRANGE: "Still to arrange",
+    NeedsStatus.ARRANGED: "Arranged",
+    NeedsStatus.NOT_POSSIBLE: "Not possible",
+}
+
+
 class Sector(enum.StrEnum):
     CHILDRENS_SOCIAL_CARE = "childrens_social_care"
     EARLY_HELP = "early_help"
@@ -270,6 +289,14 @@ class Booking(db.Model):
     access_needs: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
     access_details: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     dietary_needs: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # What the training team has done about those needs, and their note (also private). Back to
+    # "still to arrange" whenever the needs or the date change.
+    needs_status: so.Mapped[NeedsStatus] = so.mapped_column(
+        enum_column(NeedsStatus, "needs_status"), default=NeedsStatus.TO_ARRANGE, server_default="to_arrange"
+    )
+    needs_note: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    needs_checked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    needs_checked_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("staff_user.id", ondelete="SET NULL"))
 
     # Waiting-list order: first come, first served.
     queued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -281,6 +308,7 @@ class Booking(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     course_date: so.Mapped[CourseDate] = so.relationship(lazy="joined", innerjoin=True)
+    needs_checked_by: so.Mapped["StaffUser | None"] = so.relationship()  # noqa: F821
     calendar_entries: so.Mapped[list["CalendarEntry"]] = so.relationship(  # noqa: F821
         back_populates="booking", order_by="CalendarEntry.id", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -288,6 +316,16 @@ class Booking(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status != BookingStatus.CANCELLED
+
+    @property
+    def has_needs(self) -> bool:
+        """Whether the person told us anything they need to take part, or a dietary need."""
+        return bool(self.access_needs or self.access_details or self.dietary_needs)
+
+    @property
+    def needs_open(self) -> bool:
+        """Needs the training team has not yet arranged or said cannot be met."""
+        return self.has_needs and self.needs_status == NeedsStatus.TO_ARRANGE
 
     def __repr__(self) -> str:
         return f"<Booking {self.reference} {self.status}>"

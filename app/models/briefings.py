@@ -20,6 +20,9 @@ class MediaKind(enum.StrEnum):
     CHAPTERS = "chapters"
     TRANSCRIPT = "transcript"
     POSTER = "poster"
+    # The same video with audio description: a voice that says what is shown when the narration does not.
+    DESCRIBED_WEBM_VIDEO = "described_webm_video"
+    DESCRIBED_MP4_VIDEO = "described_mp4_video"
 
     @property
     def label(self) -> str:
@@ -27,7 +30,15 @@ class MediaKind(enum.StrEnum):
 
     @property
     def is_video(self) -> bool:
-        return self in (MediaKind.WEBM_VIDEO, MediaKind.MP4_VIDEO)
+        return self in VIDEO_KINDS
+
+    @property
+    def described(self) -> "MediaKind":
+        """The audio-described kind of a video kind."""
+        return {
+            MediaKind.WEBM_VIDEO: MediaKind.DESCRIBED_WEBM_VIDEO,
+            MediaKind.MP4_VIDEO: MediaKind.DESCRIBED_MP4_VIDEO,
+        }[self]
 
 
 MEDIA_KIND_LABELS = {
@@ -37,7 +48,15 @@ MEDIA_KIND_LABELS = {
     MediaKind.CHAPTERS: "Chapters",
     MediaKind.TRANSCRIPT: "Transcript",
     MediaKind.POSTER: "Poster image",
+    MediaKind.DESCRIBED_WEBM_VIDEO: "Video with audio description (WebM)",
+    MediaKind.DESCRIBED_MP4_VIDEO: "Video with audio description (MP4)",
 }
+VIDEO_KINDS = (
+    MediaKind.WEBM_VIDEO,
+    MediaKind.MP4_VIDEO,
+    MediaKind.DESCRIBED_WEBM_VIDEO,
+    MediaKind.DESCRIBED_MP4_VIDEO,
+)
 
 
 class Briefing(db.Model):
@@ -68,6 +87,12 @@ class Briefing(db.Model):
     def videos(self) -> list["BriefingFile"]:
         """The video files, WebM first: every current browser plays it, and it is usually smaller."""
         return [f for f in (self.file(MediaKind.WEBM_VIDEO), self.file(MediaKind.MP4_VIDEO)) if f]
+
+    @property
+    def described_videos(self) -> list["BriefingFile"]:
+        """The audio-described video files, WebM first."""
+        kinds = (MediaKind.DESCRIBED_WEBM_VIDEO, MediaKind.DESCRIBED_MP4_VIDEO)
+        return [f for f in (self.file(kind) for kind in kinds) if f]
 
     def __repr__(self) -> str:
         return f"<Briefing {self.slug}>"
