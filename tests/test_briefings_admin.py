@@ -94,7 +94,8 @@ def test_an_admin_adds_a_briefing_uploads_its_files_and_publishes_it(admin, app,
     briefing = session.scalar(sa.select(Briefing).where(Briefing.slug == "partner-briefing"))
     assert response.headers["Location"] == f"/admin/briefings/{briefing.id}"
     for slot, sample in [("video", "webm"), ("video", "mp4"), ("captions", "captions"), ("transcript", "transcript"),
-                         ("poster", "poster"), ("chapters", "chapters")]:  # fmt: skip
+                         ("poster", "poster"), ("chapters", "chapters"),
+                         ("described_video", "webm"), ("described_video", "mp4")]:  # fmt: skip
         response = upload(admin, briefing.id, slot, SAMPLE[sample].read_bytes(), SAMPLE[sample].name)
         assert response.status_code == 302, (slot, response.get_data(as_text=True))
     page = admin.get(f"/admin/briefings/{briefing.id}").get_data(as_text=True)
@@ -105,7 +106,7 @@ def test_an_admin_adds_a_briefing_uploads_its_files_and_publishes_it(admin, app,
     session.rollback()
     assert {f.kind for f in session.get(Briefing, briefing.id).files} == set(MediaKind)
     actions = session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions == ["briefing added"] + ["briefing file uploaded"] * 6 + ["briefing published"]
+    assert actions == ["briefing added"] + ["briefing file uploaded"] * 8 + ["briefing published"]
 
 
 def test_the_web_address_name_must_be_well_formed_and_unused(admin, session):
@@ -276,3 +277,15 @@ def test_the_report_shows_plays_records_and_breakdowns_and_downloads_as_csv(admi
     assert response.headers["Content-Disposition"] == f"attachment; filename={briefing.slug}-watched.csv"
     body = response.get_data(as_text=True)
     assert body.startswith("\ufeffDate,Full name") and "'=cmd|' /C calc'!A0" in body
+
+
+def test_the_video_with_audio_description_has_the_same_checks_and_its_own_place(admin, app, session):
+    briefing = make_briefing(session)
+    assert upload(admin, briefing.id, "described_video", ELF, "described.mp4").status_code == 200
+    response = upload(admin, briefing.id, "described_video", SAMPLE["mp4"].read_bytes(), "described.mp4")
+    assert response.status_code == 302
+    session.rollback()
+    kinds = {f.kind for f in session.get(Briefing, briefing.id).files}
+    assert MediaKind.DESCRIBED_MP4_VIDEO in kinds and MediaKind.WEBM_VIDEO in kinds  # beside, not instead
+    page = admin.get(f"/admin/briefings/{briefing.id}").get_data(as_text=True)
+    assert "Video with audio description (MP4): described.mp4" in page

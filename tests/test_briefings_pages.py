@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.mail.outbox import send_due
-from app.models import BriefingPlay, MediaKind, OutboxMessage, WatchedRecord
-from tests.factories import attach, make_briefing, make_staff, sign_in
+from app.models import Briefing, BriefingPlay, MediaKind, OutboxMessage, WatchedRecord
+from tests.factories import SAMPLE, attach, make_briefing, make_staff, sign_in
 
 
 def plays(session) -> int:
@@ -231,3 +231,36 @@ def test_a_briefing_with_no_known_length_shows_no_length_at_all(client, session)
     for path in ("/briefings", f"/briefings/{briefing.slug}"):
         page = text(client.get(path))
         assert "Length" not in page and "not known" not in page
+
+
+def test_a_briefing_with_audio_description_offers_it_and_plays_it_with_the_same_captions(client, session):
+    plain = make_briefing(session)
+    page = text(client.get(f"/briefings/{plain.slug}"))
+    assert "audio description" not in page
+    assert client.get(f"/briefings/{plain.slug}/audio-described").status_code == 404
+
+    briefing = make_briefing(session)
+    attach(session, briefing.id, "described_video", SAMPLE["mp4"])
+    session.rollback()
+    stored = session.get(Briefing, briefing.id)
+    described = stored.file(MediaKind.DESCRIBED_MP4_VIDEO)
+    page = text(client.get(f"/briefings/{briefing.slug}"))
+    assert f'href="/briefings/{briefing.slug}/audio-described">Watch with audio description</a>' in page
+    assert described.stored_name not in page  # the plain page plays the plain video
+
+    page = text(client.get(f"/briefings/{briefing.slug}/audio-described"))
+    sources = re.findall(r'<source src="([^"]+)" type="([^"]+)">', page)
+    assert sources == [(f"/briefings/{briefing.slug}/media/{described.stored_name}", "video/mp4")]
+    assert stored.file(MediaKind.CAPTIONS).stored_name in page  # the same captions
+    assert "Watch without audio description" in page and "Download the video with audio description" in page
+    assert client.get(sources[0][0]).status_code == 200
+
+
+def test_the_list_says_which_briefings_have_audio_description(client, session):
+    briefing = make_briefing(session, title="Described <briefing>")
+    make_briefing(session, title="Plain briefing")
+    attach(session, briefing.id, "described_video", SAMPLE["webm"])
+    page = text(client.get("/briefings"))
+    assert page.count("Watch with audio description") == 1
+    link = f'<a class="govuk-link" href="/briefings/{briefing.slug}/audio-described">Watch with audio description'
+    assert link in page and ": Described &lt;briefing&gt;</span></a>" in page

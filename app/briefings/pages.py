@@ -38,6 +38,9 @@ class BriefingPage:
     # True when there is no transcript file and the words come from the captions.
     transcript_from_captions: bool = False
     transcript_size: int | None = None
+    # Whether this page plays the audio-described videos, and whether the briefing has any.
+    described: bool = False
+    has_described: bool = False
 
 
 def file_url(briefing: Briefing, file: BriefingFile) -> str:
@@ -59,11 +62,11 @@ def transcript_download(briefing: Briefing) -> str | None:
     return briefing.title + "\n\n" + "\n\n".join(captions_paragraphs(captions)) + "\n"
 
 
-def briefing_page(briefing: Briefing) -> BriefingPage:
-    """Everything the briefing's page shows."""
-    page = BriefingPage(briefing)
-    for video in briefing.videos:
-        label = "WebM" if video.kind == MediaKind.WEBM_VIDEO else "MP4"
+def briefing_page(briefing: Briefing, *, described: bool = False) -> BriefingPage:
+    """Everything the briefing's page shows: with the plain videos, or with the audio-described ones."""
+    page = BriefingPage(briefing, described=described, has_described=bool(briefing.described_videos))
+    for video in briefing.described_videos if described else briefing.videos:
+        label = "MP4" if video.content_type == "video/mp4" else "WebM"
         page.videos.append(VideoSource(file_url(briefing, video), video.content_type, label, video.size_bytes))
     page.download = next((v for v in page.videos if v.label == "MP4"), page.videos[0] if page.videos else None)
     if captions := briefing.file(MediaKind.CAPTIONS):

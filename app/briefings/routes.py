@@ -49,6 +49,15 @@ def briefing(slug: str):
     return render_template("briefings/briefing.html", page=briefing_page(found))
 
 
+@bp.get("/briefings/<slug:slug>/audio-described")
+def described(slug: str):
+    """The same page, playing the video with audio description (a voice that says what is shown)."""
+    found = visible_briefing(slug)
+    if not found.described_videos:
+        abort(404)
+    return render_template("briefings/briefing.html", page=briefing_page(found, described=True))
+
+
 @bp.get("/briefings/<slug:slug>/transcript.txt")
 def transcript(slug: str):
     """Download the transcript as a text file."""

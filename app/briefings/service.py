@@ -8,7 +8,7 @@ row never names a file that is not there.
 import math
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -37,7 +37,8 @@ from app.models import (
 )
 
 # What staff upload, one file at a time. A video may turn out to be WebM or MP4: a briefing can have both.
-SLOTS = ("video", "captions", "chapters", "transcript", "poster")
+SLOTS = ("video", "described_video", "captions", "chapters", "transcript", "poster")
+VIDEO_SLOTS = ("video", "described_video")
 REQUIRED_TO_PUBLISH = "To publish a briefing, upload a video and its captions first."
 
 
@@ -142,7 +143,8 @@ class ReceivedFile:
 
 def receive_file(slot: str, stream: BinaryIO, filename: str | None, *, max_bytes: int) -> ReceivedFile:
     """Copy an upload to the media folder, check what it really is, and keep it under a new name."""
-    limit = min({"video": max_bytes, "poster": checks.POSTER_MAX_BYTES}.get(slot, checks.TEXT_MAX_BYTES), max_bytes)
+    limit = max_bytes if slot in VIDEO_SLOTS else checks.POSTER_MAX_BYTES if slot == "poster" else checks.TEXT_MAX_BYTES
+    limit = min(limit, max_bytes)
     incoming = media.receive(stream, limit, f"The file must be smaller than {describe_size(limit)}.")
     try:
         checked = check_upload(incoming, slot)
@@ -168,6 +170,10 @@ def check_upload(path: Path, slot: str) -> checks.CheckedMedia:
     """What the upload in this slot really is, or MediaRefused."""
     if slot == "video":
         return checks.check_video(path)
+    if slot == "described_video":
+        # The same checks as the video; kept as its audio-described kind, beside the plain one.
+        checked = checks.check_video(path)
+        return replace(checked, kind=checked.kind.described)
     if slot in ("captions", "chapters"):
         return checks.check_webvtt(path, MediaKind(slot))
     if slot == "transcript":

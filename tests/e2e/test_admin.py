@@ -291,6 +291,7 @@ ADMIN_PAGES = {
     "add a venue": ("/admin/venues/new", "Add a venue"),
     "change a venue": ("/admin/venues/{venue}", "Change the venue"),
     "audit log": ("/admin/audit", "Audit log"),
+    "record what was done about needs": ("/admin/bookings/{booking}/needs", "Needs for Ada Booked"),
     "change password": ("/admin/account/password", "Change your password"),
 }
 
@@ -371,3 +372,49 @@ def test_error_summary_links_on_the_date_form_lead_to_the_fields(page, session, 
     expect(page.get_by_role("group", name="Day 1", exact=True).get_by_label("Day", exact=True)).to_be_focused()
     summary.get_by_role("link", name="Enter the number of places").click()
     expect(page.get_by_label("Places", exact=True)).to_be_focused()
+
+
+def test_a_person_changes_their_needs_and_the_team_sees_them_still_to_arrange(new_page, session, busy_date):
+    """From the person's booking page to the staff date page, in two browsers, by clicking."""
+    booking = session.scalars(sa.select(Booking).where(Booking.full_name == "Bea Booked")).one()
+    person = new_page()
+    person.goto(f"/bookings/{booking.manage_token}")
+    person.get_by_role("link", name=re.compile("^Change what you need to take part")).click()
+    expect(person.get_by_role("heading", level=1)).to_have_text("What you need to take part")
+    person.get_by_label("A British Sign Language interpreter", exact=True).check()
+    person.get_by_label("Dietary needs (optional)", exact=True).fill("Halal")
+    person.get_by_role("button", name="Save what I need").click()
+    expect(person.get_by_text("We will arrange what you asked for before the course.")).to_be_visible()
+
+    staff = new_page()
+    sign_in(staff)
+    staff.goto(f"/admin/dates/{busy_date.id}")
+    row = staff.get_by_role("table", name="Confirmed places").get_by_role("row").filter(has_text="Bea Booked")
+    expect(row).to_contain_text("A British Sign Language interpreter")
+    expect(row).to_contain_text("Halal")
+    expect(row.get_by_text("Still to arrange", exact=True)).to_be_visible()
+    expect(staff.locator(".govuk-warning-text")).to_contain_text("Bea Booked")
+
+    row.get_by_role("link", name="Record what you have done for Bea Booked").click()
+    staff.get_by_label("Arranged", exact=True).check()
+    staff.get_by_label("Note for the team (optional)", exact=True).fill("Jo from the interpreting service, both days")
+    staff.get_by_role("button", name="Save").click()
+    expect(staff.get_by_text("Saved: Bea Booked's needs are marked arranged.")).to_be_visible()
+    person.reload()
+    expect(person.get_by_text("The training team has arranged what you asked for.")).to_be_visible()
+    expect(person.get_by_text("interpreting service")).to_have_count(0)
+
+
+def test_recording_not_possible_without_a_note_shows_an_accessible_error(page, session, busy_date, assert_accessible):
+    booking = session.scalars(sa.select(Booking).where(Booking.full_name == "Ada Booked")).one()
+    sign_in(page)
+    page.goto(f"/admin/bookings/{booking.id}/needs")
+    page.get_by_label("Not possible", exact=True).check()
+    page.get_by_role("button", name="Save").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(
+        summary.get_by_role("link", name="Say why it is not possible, and what you have offered instead")
+    ).to_be_visible()
+    expect(page.get_by_label("Not possible", exact=True)).to_be_checked()
+    assert_accessible(page)
+    assert_labelled(page)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.models import BriefingPlay
-from tests.factories import attach, make_briefing
+from tests.factories import SAMPLE, attach, make_briefing
 
 pytestmark = pytest.mark.e2e
 
@@ -141,8 +141,10 @@ def test_the_content_security_policy_lets_the_play_counter_run(new_page, session
 @pytest.fixture
 def briefing_paths(session):
     briefing = make_briefing(session, files=ALL_FILES, title="Early Help – Signs of Wellbeing")
+    attach(session, briefing.id, "described_video", SAMPLE["webm"])
     make_briefing(session, title="Signs of Safety partner briefing")
     return {
+        "audio described": f"/briefings/{briefing.slug}/audio-described",
         "list": "/briefings",
         "briefing": f"/briefings/{briefing.slug}",
         "record form": f"/briefings/{briefing.slug}/watched",
@@ -150,7 +152,7 @@ def briefing_paths(session):
     }
 
 
-@pytest.mark.parametrize("name", ["list", "briefing", "record form", "record sent"])
+@pytest.mark.parametrize("name", ["list", "briefing", "audio described", "record form", "record sent"])
 def test_briefing_pages_have_no_accessibility_violations(page, briefing_paths, assert_accessible, name):
     """axe-core finds nothing against WCAG 2.2 AA."""
     page.goto(briefing_paths[name])
