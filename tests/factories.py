@@ -102,6 +102,20 @@ def make_date(
     return course_date
 
 
+def begin_course(session, course_date: CourseDate, *, days_ago: int = 0) -> CourseDate:
+    """Move a date's days so that its first day was `days_ago` days ago (0: it starts today), after people
+    have booked it. Booking closes the day before."""
+    first_day = datetime.now(UTC).astimezone(LONDON).date() - timedelta(days=days_ago)
+    with writing(session):
+        shift = first_day - course_date.first_day
+        for day in sorted(course_date.days, key=lambda d: d.day, reverse=shift.days > 0):
+            day.day = day.day + shift
+            session.flush()
+        closes = datetime.combine(first_day - timedelta(days=1), time(17), tzinfo=LONDON)
+        course_date.booking_closes_at = closes.astimezone(UTC)
+    return course_date
+
+
 def details(**overrides) -> BookingDetails:
     """Booking details for a person; each call is a different person unless `email` is given."""
     number = next(_numbers)

@@ -14,7 +14,7 @@ from app.courses.roster import roster
 from app.database import writing
 from app.mail.outbox import send_due
 from app.models import Attendance, AuditEvent, Booking, BookingStatus, Role
-from tests.factories import booking_form, details, make_date, make_staff
+from tests.factories import begin_course, booking_form, details, make_date, make_staff
 
 
 @pytest.fixture
@@ -62,22 +62,31 @@ def test_taking_the_register_records_each_day_and_shows_in_the_spreadsheet(clien
     course_date = make_date(session)
     came = book_place(session, course_date.id, details()).booking
     missed = book_place(session, course_date.id, details()).booking
+    went = book_place(session, course_date.id, details()).booking
+    begin_course(session, course_date)
     day_one = course_date.days[0]
     response = client.post(
         f"/admin/dates/{course_date.id}/register/{day_one.id}",
-        data={f"attended-{came.id}": "yes", f"attended-{missed.id}": "no", "attended-999999": "yes"},
+        data={
+            f"mark-{came.id}": "attended",
+            f"mark-{missed.id}": "absent",
+            f"mark-{went.id}": "left_early",
+            "mark-999999": "attended",
+        },
     )
     assert response.status_code == 302
     session.rollback()
-    marks = dict(session.execute(sa.select(Attendance.booking_id, Attendance.attended)).all())
-    assert marks == {came.id: True, missed.id: False}
-    client.post(f"/admin/dates/{course_date.id}/register/{day_one.id}", data={f"attended-{missed.id}": "yes"})
+    marks = dict(session.execute(sa.select(Attendance.booking_id, Attendance.mark)).all())
+    assert marks == {came.id: "attended", missed.id: "absent", went.id: "left_early"}
+    client.post(f"/admin/dates/{course_date.id}/register/{day_one.id}", data={f"mark-{missed.id}": "attended"})
     session.rollback()
-    assert session.scalar(sa.select(Attendance.attended).where(Attendance.booking_id == missed.id)) is True
+    assert session.scalar(sa.select(Attendance.mark).where(Attendance.booking_id == missed.id)) == "attended"
     rows = list(
         csv.reader(io.StringIO(client.get(f"/admin/dates/{course_date.id}/bookings.csv").data.decode("utf-8-sig")))
     )
-    assert [row[-2] for row in rows[1:]] == ["Attended", "Attended"]
+    assert [row[-2] for row in rows[1:]] == ["Attended", "Attended", "Left early"]
+    page = client.get(f"/admin/dates/{course_date.id}/register/{day_one.id}").get_data(as_text=True)
+    assert "Last saved " in page and " by Sam Staff." in page  # the admin signed in for this test
 
 
 def test_a_trainer_takes_the_register_for_their_date(client, session, staff):
@@ -86,9 +95,10 @@ def test_a_trainer_takes_the_register_for_their_date(client, session, staff):
     with writing(session):
         course_date.trainers.append(trainer)
     booking = book_place(session, course_date.id, details()).booking
+    begin_course(session, course_date, days_ago=1)
     staff.sign_in(trainer.email)
     day = course_date.days[1]
-    client.post(f"/admin/dates/{course_date.id}/register/{day.id}", data={f"attended-{booking.id}": "yes"})
+    client.post(f"/admin/dates/{course_date.id}/register/{day.id}", data={f"mark-{booking.id}": "attended"})
     session.rollback()
     assert session.scalar(sa.select(Attendance.marked_by_id)) == trainer.id
 

@@ -46,7 +46,7 @@ def test_bookings_are_anonymised_after_two_years_keeping_what_reports_count(sess
     )
     token, reference = booking.manage_token, booking.reference
     with writing(session):
-        session.add(Attendance(booking_id=booking.id, course_day_id=booking.course_date.days[0].id, attended=True))
+        session.add(Attendance(booking_id=booking.id, course_day_id=booking.course_date.days[0].id, mark="attended"))
     send_due(session)  # the confirmation email went out back then
     report = purge(session, datetime.now(UTC), access_needs_days=30, anonymise_months=24)
     assert report.anonymised == 1 and report.emails_removed == 1
@@ -60,7 +60,7 @@ def test_bookings_are_anonymised_after_two_years_keeping_what_reports_count(sess
         Sector.SCHOOLS,
         CouncilArea.CUMBERLAND,
     )
-    assert session.scalar(sa.select(Attendance.attended)) is True
+    assert session.scalar(sa.select(Attendance.mark)) == "attended"
     assert booking_by_token(session, token) is None  # the old manage link no longer works
     assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
     assert purge(session, datetime.now(UTC), access_needs_days=30, anonymise_months=24).anonymised == 0

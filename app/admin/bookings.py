@@ -16,10 +16,11 @@ from app.core.forms import ConfirmForm
 from app.core.rules import Refused
 from app.core.staff import acting_staff, roles
 from app.courses.roster import needs_urgent_today, roster
+from app.courses.service import today_in_london
 from app.database import utcnow
 from app.extensions import db
 from app.mail.invites import starts_in
-from app.models import Booking, CourseDay, NeedsStatus, Role
+from app.models import ATTENDANCE_LABELS, AttendanceMark, Booking, CourseDay, NeedsStatus, Role
 
 
 def booking_for_admin(booking_id: int) -> Booking:
@@ -131,23 +132,40 @@ def needs_outcome(booking_id: int):
 @bp.route("/dates/<id:date_id>/register/<id:day_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN, Role.TRAINER)
 def register(date_id: int, day_id: int):
-    """Take the register for one day: attended or absent for each person."""
+    """Take the register for one day: attended, left early or absent for each person, from the first day."""
     course_date = date_for_staff(date_id)
     day = db.session.get(CourseDay, day_id)
     if day is None or day.course_date_id != date_id:
         abort(404)
     people = roster(db.session, course_date)
+    opens = service.register_opens(course_date)
+    is_open = today_in_london(utcnow()) >= opens
     form = ConfirmForm()
     if form.validate_on_submit():
         marks = {}
         for booking in people.confirmed:
-            answer = request.form.get(f"attended-{booking.id}")
-            if answer in ("yes", "no"):
-                marks[booking.id] = answer == "yes"
-        saved = service.mark_attendance(db.session, day.id, marks, actor=acting_staff())
-        flash(f"The register has been saved for {saved} {'person' if saved == 1 else 'people'}.", "success")
+            answer = request.form.get(f"mark-{booking.id}")
+            if answer in set(AttendanceMark):
+                marks[booking.id] = AttendanceMark(answer)
+        try:
+            saved = service.mark_attendance(db.session, day.id, marks, actor=acting_staff())
+        except Refused as refused:
+            flash(refused.message, "error")
+        else:
+            flash(f"The register has been saved for {saved} {'person' if saved == 1 else 'people'}.", "success")
         return redirect(url_for("admin.register", date_id=date_id, day_id=day_id))
-    return render_template("admin/register.html", course_date=course_date, day=day, roster=people, form=form)
+    return render_template(
+        "admin/register.html",
+        course_date=course_date,
+        day=day,
+        day_number=course_date.days.index(day) + 1,
+        roster=people,
+        form=form,
+        is_open=is_open,
+        opens=opens,
+        last_saved=service.register_last_saved(db.session, day.id),
+        marks=ATTENDANCE_LABELS,
+    )
 
 
 @bp.get("/dates/<id:date_id>/bookings.csv")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.admin import service
 from app.admin.access import date_for_staff
 from app.admin.blueprint import bp
-from app.admin.forms import CancelDateForm, CapacityForm, DateForm, TrainersForm
+from app.admin.forms import CancelDateForm, CapacityForm, DateForm, PastDatesForm, TrainersForm
 from app.core.fields import choices_from
 from app.core.filters import date_summary
 from app.core.forms import ConfirmForm
@@ -75,11 +75,44 @@ def date_form(course_date=None) -> DateForm:
 def dashboard():
     """Upcoming dates with places and waiting lists; for admins, interest and failed emails too."""
     now = datetime.now(UTC)
-    lines = service.upcoming_for_staff(db.session, current_user, now)
+    found = service.dates_for_staff(db.session, current_user, now)
     extra = {}
     if current_user.is_admin:
         extra = {"interest": service.interest_counts(db.session), "failed": failed_messages(db.session, limit=20)}
-    return render_template("admin/dashboard.html", lines=lines, form=ConfirmForm(), **extra)
+    return render_template(
+        "admin/dashboard.html", in_progress=found.in_progress, lines=found.upcoming, form=ConfirmForm(), **extra
+    )
+
+
+PAST_PER_PAGE = 25
+
+
+@bp.get("/dates/past")
+@roles(Role.ADMIN, Role.TRAINER)
+def past_dates():
+    """Every finished date, newest first, a page at a time, by course, venue and year."""
+    now = datetime.now(UTC)
+    form = PastDatesForm(request.args)
+    form.course.choices = [("", "All courses")] + [(str(c.id), c.title) for c in all_courses(db.session)]
+    form.venue.choices = [("", "All venues")] + [(str(v.id), f"{v.name}, {v.town}") for v in service.venues(db.session)]
+    form.year.choices = [("", "All years")] + [
+        (str(y), str(y)) for y in service.past_years(db.session, current_user, now)
+    ]
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= 100000:
+        abort(404)
+    valid = form.validate()
+    filters = {}
+    if valid:
+        filters = {"course_id": form.number(form.course), "venue_id": form.number(form.venue)}
+        filters["year"] = form.number(form.year)
+    found = service.past_dates(db.session, current_user, now, **filters, page=page, per_page=PAST_PER_PAGE)
+    if page > found.pages:
+        abort(404)
+    chosen = {key: value for key, value in request.args.items() if key in ("course", "venue", "year") and value}
+    return render_template("admin/past_dates.html", form=form, found=found, chosen=chosen if valid else {}), (
+        200 if valid else 400
+    )
 
 
 @bp.route("/dates/new", methods=["GET", "POST"])

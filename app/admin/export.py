@@ -20,7 +20,7 @@ def roster_csv(roster: DateRoster) -> str:
         attendance = []
         for day in days:
             mark = roster.attendance.get((booking.id, day.id))
-            attendance.append("" if mark is None else ("Attended" if mark else "Absent"))
+            attendance.append("" if mark is None else mark.label)
         rows.append(
             [
                 booking.reference,

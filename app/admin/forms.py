@@ -182,3 +182,31 @@ class NeedsOutcomeForm(FlaskForm):
     def validate_note(self, field):
         if self.status.data == NeedsStatus.NOT_POSSIBLE and not (field.data or "").strip():
             raise ValidationError("Say why it is not possible, and what you have offered instead")
+
+
+class FilterField(SelectField):
+    """A drop-down list to narrow a list down; its first choice ("All ...") is no filter."""
+
+    widget = GovSelect()
+
+    def __init__(self, label=None, validators=None, invalid_message="Select one of the options shown", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def pre_validate(self, form):
+        if self.data and self.data not in {str(value) for value, _ in self.choices}:
+            raise ValidationError(self.invalid_message)
+
+
+class PastDatesForm(FlaskForm):
+    """The filters of the past dates list, sent in the address (a GET form: no security token)."""
+
+    class Meta:
+        csrf = False
+
+    course = FilterField("Course", validators=[Optional()], invalid_message="Select one of the courses shown")
+    venue = FilterField("Venue", validators=[Optional()], invalid_message="Select one of the venues shown")
+    year = FilterField("Year", validators=[Optional()], invalid_message="Select one of the years shown")
+
+    def number(self, field) -> int | None:
+        return int(field.data) if field.data else None

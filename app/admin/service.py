@@ -1,24 +1,52 @@
 """What the training team's pages show, and the register. Changes to dates live in app.courses.dates."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.core import audit
-from app.core.rules import NotFound
+from app.core.filters import long_date
+from app.core.rules import NotFound, Refused
 from app.courses.service import first_day_column, today_in_london
-from app.database import writing
-from app.models import Attendance, Booking, BookingStatus, Course, CourseDate, CourseDay, Interest, StaffUser, Venue
+from app.database import utcnow, writing
+from app.models import (
+    Attendance,
+    AttendanceMark,
+    Booking,
+    BookingStatus,
+    Course,
+    CourseDate,
+    CourseDay,
+    Interest,
+    StaffUser,
+    Venue,
+)
 
 
-def mark_attendance(session: Session, day_id: int, marks: dict[int, bool], *, actor: StaffUser) -> int:
-    """Record who came on one day. Only confirmed bookings on that date can be marked."""
+class RegisterNotOpen(Refused):
+    """The register of a day cannot be taken before the course begins."""
+
+
+def register_opens(course_date: CourseDate) -> date:
+    """The register opens on the first day of the course, for every day of it."""
+    return course_date.first_day
+
+
+def mark_attendance(
+    session: Session, day_id: int, marks: dict[int, AttendanceMark], *, actor: StaffUser, now: datetime | None = None
+) -> int:
+    """Record who came on one day: attended, left early or absent. Only confirmed bookings on that date
+    can be marked, and only from the first day of the course (a register saved weeks before is a mistake)."""
+    now = now or utcnow()
     with writing(session):
         day = session.get(CourseDay, day_id)
         if day is None:
             raise NotFound("We could not find that day.")
+        opens = register_opens(day.course_date)
+        if today_in_london(now) < opens:
+            raise RegisterNotOpen(f"The register opens on the first day of the course, {long_date(opens)}.")
         allowed = set(
             session.scalars(
                 sa.select(Booking.id).where(
@@ -30,17 +58,15 @@ def mark_attendance(session: Session, day_id: int, marks: dict[int, bool], *, ac
             a.booking_id: a for a in session.scalars(sa.select(Attendance).where(Attendance.course_day_id == day.id))
         }
         count = changed = 0
-        for booking_id, attended in marks.items():
+        for booking_id, mark in marks.items():
             if booking_id not in allowed:
                 continue
             record = existing.get(booking_id)
             if record is None:
-                session.add(
-                    Attendance(booking_id=booking_id, course_day_id=day.id, attended=attended, marked_by_id=actor.id)
-                )
+                session.add(Attendance(booking_id=booking_id, course_day_id=day.id, mark=mark, marked_by_id=actor.id))
                 changed += 1
-            elif record.attended != attended:
-                record.attended = attended
+            elif record.mark != mark:
+                record.mark = mark
                 record.marked_by_id = actor.id
                 changed += 1
             count += 1
@@ -51,20 +77,67 @@ def mark_attendance(session: Session, day_id: int, marks: dict[int, bool], *, ac
 
 
 @dataclass
+class LastSaved:
+    at: datetime
+    by: str
+
+
+def register_last_saved(session: Session, day_id: int) -> LastSaved | None:
+    """When the register of a day was last changed, and by whom."""
+    row = session.execute(
+        sa.select(Attendance.marked_at, StaffUser.name, StaffUser.email)
+        .outerjoin(StaffUser, Attendance.marked_by_id == StaffUser.id)
+        .where(Attendance.course_day_id == day_id)
+        .order_by(Attendance.marked_at.desc(), Attendance.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return LastSaved(row.marked_at, row.name or row.email or "someone whose account has been removed")
+
+
+@dataclass
 class DateLine:
     course_date: CourseDate
     waiting: int
+    # Which day of the course today is (1 for the first day), for a date in progress.
+    day_today: int | None = None
 
 
-def upcoming_for_staff(session: Session, user: StaffUser, now: datetime, limit: int = 50) -> list[DateLine]:
-    """Dates from today on (every status) that this person may see, with waiting-list lengths."""
-    first_day = first_day_column()
-    query = (
-        sa.select(CourseDate).where(first_day >= today_in_london(now)).order_by(first_day, CourseDate.id).limit(limit)
-    )
-    if not user.is_admin:
-        query = query.where(CourseDate.trainers.any(StaffUser.id == user.id))
-    dates = list(session.scalars(query).unique())
+@dataclass
+class StaffDates:
+    """The dates a member of staff works with now: those in progress, then those to come."""
+
+    in_progress: list[DateLine]
+    upcoming: list[DateLine]
+
+
+@dataclass
+class PastDates:
+    """One page of finished dates, newest first."""
+
+    lines: list[DateLine]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def last_day_column():
+    """A correlated subquery: the last day of each course date."""
+    return sa.select(sa.func.max(CourseDay.day)).where(CourseDay.course_date_id == CourseDate.id).scalar_subquery()
+
+
+def _visible_to(query, user: StaffUser):
+    """Admins see every date; trainers the dates they are assigned to."""
+    return query if user.is_admin else query.where(CourseDate.trainers.any(StaffUser.id == user.id))
+
+
+def _lines(session: Session, dates: list[CourseDate], today: date | None = None) -> list[DateLine]:
+    """Each date with its waiting-list length (one query for them all) and, in progress, today's day."""
     waiting = dict(
         session.execute(
             sa.select(Booking.course_date_id, sa.func.count(Booking.id))
@@ -72,7 +145,76 @@ def upcoming_for_staff(session: Session, user: StaffUser, now: datetime, limit: 
             .group_by(Booking.course_date_id)
         ).all()
     )
-    return [DateLine(d, waiting.get(d.id, 0)) for d in dates]
+    lines = []
+    for course_date in dates:
+        day_today = None
+        if today is not None:
+            day_today = next((n for n, day in enumerate(course_date.days, start=1) if day.day == today), None)
+        lines.append(DateLine(course_date, waiting.get(course_date.id, 0), day_today))
+    return lines
+
+
+def dates_for_staff(session: Session, user: StaffUser, now: datetime, limit: int = 50) -> StaffDates:
+    """Dates that have not finished (every status) that this person may see: those that have begun
+    (a two-day course on its second day, say) first, then the soonest to come."""
+    today = today_in_london(now)
+    first_day, last_day = first_day_column(), last_day_column()
+    query = sa.select(CourseDate).where(last_day >= today).order_by(first_day, CourseDate.id).limit(limit)
+    dates = list(session.scalars(_visible_to(query, user)).unique())
+    lines = _lines(session, dates, today)
+    return StaffDates(
+        in_progress=[line for line in lines if line.course_date.days and line.course_date.first_day <= today],
+        upcoming=[line for line in lines if not line.course_date.days or line.course_date.first_day > today],
+    )
+
+
+def upcoming_for_staff(session: Session, user: StaffUser, now: datetime, limit: int = 50) -> list[DateLine]:
+    """Dates that have not finished, in progress first, as one list."""
+    found = dates_for_staff(session, user, now, limit)
+    return found.in_progress + found.upcoming
+
+
+def past_dates(
+    session: Session,
+    user: StaffUser,
+    now: datetime,
+    *,
+    course_id: int | None = None,
+    venue_id: int | None = None,
+    year: int | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> PastDates:
+    """Finished dates this person may see, newest first, a page at a time, by course, venue and the
+    year of their first day."""
+    first_day, last_day = first_day_column(), last_day_column()
+    where = [last_day < today_in_london(now)]
+    if course_id is not None:
+        where.append(CourseDate.course_id == course_id)
+    if venue_id is not None:
+        where.append(CourseDate.venue_id == venue_id)
+    if year is not None:
+        where += [first_day >= date(year, 1, 1), first_day <= date(year, 12, 31)]
+    count = _visible_to(sa.select(sa.func.count(CourseDate.id)).where(*where), user)
+    total = session.scalar(count) or 0
+    query = (
+        sa.select(CourseDate)
+        .where(*where)
+        .order_by(first_day.desc(), CourseDate.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    dates = list(session.scalars(_visible_to(query, user)).unique())
+    return PastDates(_lines(session, dates), total, page, per_page)
+
+
+def past_years(session: Session, user: StaffUser, now: datetime) -> list[int]:
+    """The years from the first finished date to the last, newest first, for the filter."""
+    finished = sa.select(first_day_column().label("first")).select_from(CourseDate)
+    finished = finished.where(last_day_column() < today_in_london(now))
+    finished = _visible_to(finished, user).subquery()
+    earliest, latest = session.execute(sa.select(sa.func.min(finished.c.first), sa.func.max(finished.c.first))).one()
+    return list(range(latest.year, earliest.year - 1, -1)) if earliest and latest else []
 
 
 def interest_counts(session: Session) -> list[tuple[Course, int]]:

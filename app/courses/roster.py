@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from app.models import LONDON, Attendance, Booking, BookingStatus, CourseDate, CourseDay
+from app.models import LONDON, Attendance, AttendanceMark, Booking, BookingStatus, CourseDate, CourseDay
 
 
 @dataclass
@@ -18,7 +18,7 @@ class DateRoster:
     course_date: CourseDate
     confirmed: list[Booking]
     waiting: list[Booking]
-    attendance: dict[tuple[int, int], bool]
+    attendance: dict[tuple[int, int], AttendanceMark]
 
     @property
     def needs_support(self) -> list[Booking]:
@@ -55,7 +55,7 @@ def rosters(session: Session, course_dates: list[CourseDate]) -> dict[int, DateR
         .order_by(Booking.queued_at, Booking.id)
     ).all()
     marks = session.execute(
-        sa.select(CourseDay.course_date_id, Attendance.booking_id, Attendance.course_day_id, Attendance.attended)
+        sa.select(CourseDay.course_date_id, Attendance.booking_id, Attendance.course_day_id, Attendance.mark)
         .join(CourseDay, Attendance.course_day_id == CourseDay.id)
         .where(CourseDay.course_date_id.in_(ids))
     ).all()
@@ -63,8 +63,8 @@ def rosters(session: Session, course_dates: list[CourseDate]) -> dict[int, DateR
     for booking in bookings:
         roster = found[booking.course_date_id]
         (roster.confirmed if booking.status == BookingStatus.CONFIRMED else roster.waiting).append(booking)
-    for date_id, booking_id, day_id, attended in marks:
-        found[date_id].attendance[(booking_id, day_id)] = attended
+    for date_id, booking_id, day_id, mark in marks:
+        found[date_id].attendance[(booking_id, day_id)] = mark
     return found
 
 

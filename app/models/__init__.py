@@ -29,7 +29,16 @@ from app.models.briefings import (
 )
 from app.models.calendar import CalendarEntry, EntryStatus, SiteSetting
 from app.models.outbox import OutboxMessage, OutboxStatus
-from app.models.staff import Attendance, AuditEvent, Role, StaffSession, StaffUser, course_date_trainer
+from app.models.staff import (
+    ATTENDANCE_LABELS,
+    Attendance,
+    AttendanceMark,
+    AuditEvent,
+    Role,
+    StaffSession,
+    StaffUser,
+    course_date_trainer,
+)
 
 __all__ = [
     "MEDIA_KIND_LABELS",
@@ -38,7 +47,9 @@ __all__ = [
     "BriefingPlay",
     "MediaKind",
     "WatchedRecord",
+    "ATTENDANCE_LABELS",
     "Attendance",
+    "AttendanceMark",
     "AuditEvent",
     "Role",
     "StaffSession",

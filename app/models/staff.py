@@ -69,17 +69,43 @@ class StaffSession(db.Model):
     started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
 
+class AttendanceMark(enum.StrEnum):
+    """What the register says of one person on one day."""
+
+    ATTENDED = "attended"
+    LEFT_EARLY = "left_early"
+    ABSENT = "absent"
+
+    @property
+    def label(self) -> str:
+        return ATTENDANCE_LABELS[self]
+
+    @property
+    def came(self) -> bool:
+        """They were there for some of the day at least."""
+        return self != AttendanceMark.ABSENT
+
+
+ATTENDANCE_LABELS = {
+    AttendanceMark.ATTENDED: "Attended",
+    AttendanceMark.LEFT_EARLY: "Left early",
+    AttendanceMark.ABSENT: "Absent",
+}
+
+
 class Attendance(db.Model):
-    """Whether a person came on one day of their course."""
+    """Whether a person came on one day of their course: all day, part of it, or not at all."""
 
     __table_args__ = (sa.UniqueConstraint("booking_id", "course_day_id", name="uq_attendance_booking_day"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     booking_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("booking.id", ondelete="CASCADE"), index=True)
     course_day_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course_day.id", ondelete="CASCADE"), index=True)
-    attended: so.Mapped[bool]
+    mark: so.Mapped[AttendanceMark] = so.mapped_column(enum_column(AttendanceMark, "attendance_mark"))
     marked_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("staff_user.id", ondelete="SET NULL"))
     marked_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    marked_by: so.Mapped["StaffUser | None"] = so.relationship()
 
 
 class AuditEvent(db.Model):

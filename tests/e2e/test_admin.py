@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from app.booking.service import book_place
 from app.core.filters import day_range
-from app.database import begin_write
+from app.database import begin_write, writing
 from app.models import (
     LONDON,
     Attendance,
@@ -22,9 +22,10 @@ from app.models import (
     Interest,
     OutboxMessage,
     OutboxStatus,
+    Role,
     StaffUser,
 )
-from tests.factories import STAFF_PASSWORD, details, make_course, make_date, make_staff, make_venue
+from tests.factories import STAFF_PASSWORD, begin_course, details, make_course, make_date, make_staff, make_venue
 
 pytestmark = pytest.mark.e2e
 
@@ -32,13 +33,13 @@ ADMIN_EMAIL = "jo.admin@example.org"
 PHONE = {"width": 375, "height": 667}
 
 
-def sign_in(page, email: str = ADMIN_EMAIL) -> None:
+def sign_in(page, email: str = ADMIN_EMAIL, heading: str = "Upcoming dates") -> None:
     """Sign in through the form, as a person would (one successful sign-in: never rate limited)."""
     page.goto("/admin/sign-in")
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming dates")
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
 
 
 def fill_day(page, legend: str, day) -> None:
@@ -164,6 +165,10 @@ def test_an_admin_adds_and_publishes_a_date_books_someone_and_takes_the_register
 
     page.get_by_role("link", name=re.compile(r"^Take the register for day 1")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Register:")
+    expect(page.get_by_text("The register opens on the first day of the course")).to_be_visible()
+    session.rollback()
+    begin_course(session, session.get(CourseDate, course_date.id))  # forty days on: the first morning
+    page.reload()
     page.get_by_role("group", name=re.compile(r"^Siân O'Neill")).get_by_label("Attended", exact=True).check()
     page.get_by_role("button", name="Save the register").click()
     expect(page.get_by_text(re.compile(r"The register has been saved for 1 "))).to_be_visible()
@@ -177,20 +182,26 @@ def test_an_admin_adds_and_publishes_a_date_books_someone_and_takes_the_register
         ["hearing_loop"],
     )
     marks = session.scalars(sa.select(Attendance)).all()
-    assert [(m.booking_id, m.course_day_id, m.attended, m.marked_by_id) for m in marks] == [
-        (booking.id, course_date.days[0].id, True, admin.id)
+    assert [(m.booking_id, m.course_day_id, m.mark, m.marked_by_id) for m in marks] == [
+        (booking.id, course_date.days[0].id, "attended", admin.id)
     ]
 
 
 # --- a phone-sized screen -------------------------------------------------------------------------
 
 
-def test_the_register_works_on_a_phone_sized_screen(new_page, session, busy_date):
+def test_a_trainer_takes_the_day_2_register_of_a_course_that_started_yesterday_on_a_phone(new_page, session, busy_date):
+    trainer = make_staff(session, email="tomas.trainer@example.org", role=Role.TRAINER, name="Tomás Trainer")
+    with writing(session):
+        busy_date.trainers.append(trainer)
+    begin_course(session, busy_date, days_ago=1)
     page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    sign_in(page)
-    day = busy_date.days[0]
-    page.goto(f"/admin/dates/{busy_date.id}/register/{day.id}")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Register:")
+    sign_in(page, trainer.email, heading="Your dates")
+    expect(page.get_by_text("Day 2 today")).to_be_visible()
+    page.get_by_role("link", name=day_range(busy_date)).first.click()
+    page.get_by_role("link", name=re.compile(r"^Take the register for day 2")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Register: day 2")
+    expect(page.get_by_role("group", name=re.compile(r"^Ada Booked"))).to_contain_text("A hearing loop")
 
     widths = page.evaluate(
         "() => ({page: document.documentElement.scrollWidth, body: document.body.scrollWidth,"
@@ -216,8 +227,9 @@ def test_the_register_works_on_a_phone_sized_screen(new_page, session, busy_date
 
     session.rollback()
     names = dict(session.execute(sa.select(Booking.id, Booking.full_name)).all())
-    marks = {names[m.booking_id]: m.attended for m in session.scalars(sa.select(Attendance))}
-    assert marks == {"Ada Booked": True, "Bea Booked": False}
+    marks = {names[m.booking_id]: (m.mark, m.marked_by_id) for m in session.scalars(sa.select(Attendance))}
+    assert marks == {"Ada Booked": ("attended", trainer.id), "Bea Booked": ("absent", trainer.id)}
+    assert {m.course_day_id for m in session.scalars(sa.select(Attendance))} == {busy_date.days[1].id}
 
 
 # --- axe-core on every admin page ------------------------------------------------------------------
@@ -275,6 +287,7 @@ ADMIN_PAGES = {
     "add a date": ("/admin/dates/new", "Add a date"),
     "date": ("/admin/dates/{date}", None),
     "register": ("/admin/dates/{date}/register/{day}", "Register:"),
+    "past dates": ("/admin/dates/past", "Past dates"),
     "sign-in sheet": ("/admin/dates/{date}/sign-in-sheet", "Signs of Safety"),
     "access summary": ("/admin/dates/{date}/access", "Access and dietary needs"),
     "capacity": ("/admin/dates/{date}/capacity", "Change the number of places"),
@@ -312,6 +325,8 @@ def test_admin_pages_are_accessible(name, page, session, busy_date, assert_acces
     add_records_for_lists(session, busy_date)
     make_date(session, course=busy_date.course, venue=busy_date.venue, days_from_now=60)  # somewhere to move to
     template, heading = ADMIN_PAGES[name]
+    if name == "register":
+        begin_course(session, busy_date)  # the register opens on the first day
     sign_in(page)
     response = page.goto(page_path(template, busy_date, session))
     assert response.status == 200

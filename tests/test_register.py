@@ -1,0 +1,86 @@
+"""The register: open from the first day of the course, attended, left early or absent, with each
+person's needs beside their name and who saved it last."""
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.admin.service import RegisterNotOpen, mark_attendance, register_last_saved
+from app.booking.service import book_place
+from app.models import Attendance, AttendanceMark, AuditEvent
+from tests.factories import begin_course, details, make_date, make_staff, sign_in
+
+
+def words(response) -> str:
+    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
+
+
+def test_the_register_refuses_marks_before_the_first_day(session):
+    course_date = make_date(session, days_from_now=21)
+    booking = book_place(session, course_date.id, details()).booking
+    admin = make_staff(session)
+    with pytest.raises(RegisterNotOpen, match="The register opens on the first day of the course"):
+        mark_attendance(session, course_date.days[1].id, {booking.id: AttendanceMark.ATTENDED}, actor=admin)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Attendance.id))) == 0
+    # On the morning of day 1 (in the UK) it opens, for both days.
+    first_morning = datetime.combine(course_date.first_day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=8)
+    saved = mark_attendance(
+        session, course_date.days[0].id, {booking.id: AttendanceMark.LEFT_EARLY}, actor=admin, now=first_morning
+    )
+    assert saved == 1
+    session.rollback()
+    assert session.scalar(sa.select(Attendance.mark)) == AttendanceMark.LEFT_EARLY
+
+
+def test_before_day_one_the_register_page_lists_people_and_says_when_it_opens(client, session):
+    course_date = make_date(session, days_from_now=21)
+    book_place(session, course_date.id, details(full_name="Ffion Jones"))
+    sign_in(client, make_staff(session))
+    url = f"/admin/dates/{course_date.id}/register/{course_date.days[0].id}"
+    page = words(client.get(url))
+    assert "The register opens on the first day of the course" in page and "Ffion Jones" in page
+    assert "Save the register" not in page
+    response = client.post(url, data={})
+    assert response.status_code == 302
+    assert "The register opens on the first day of the course" in words(client.get(response.headers["Location"]))
+
+
+def test_the_register_shows_needs_and_three_choices_and_who_saved_it(client, session):
+    course_date = make_date(session)
+    needing = book_place(session, course_date.id, details(access_needs=["hearing_loop"], dietary_needs="Vegan"))
+    plain = book_place(session, course_date.id, details())
+    begin_course(session, course_date, days_ago=1)
+    trainer = make_staff(session, name="Tomás Trainer")
+    sign_in(client, trainer)
+    day_two = course_date.days[1]
+    url = f"/admin/dates/{course_date.id}/register/{day_two.id}"
+    page = words(client.get(url))
+    assert "Register: day 2," in page and "A hearing loop" in page and "Dietary: Vegan" in page
+    assert page.count('value="left_early"') == 2 and "Last saved" not in page
+    client.post(url, data={f"mark-{needing.booking.id}": "attended", f"mark-{plain.booking.id}": "left_early"})
+    page = words(client.get(url))
+    assert "by Tomás Trainer." in page
+    assert (
+        f'id="left_early-{plain.booking.id}" name="mark-{plain.booking.id}" type="radio" value="left_early" checked'
+        in page
+    )
+    session.rollback()
+    saved = register_last_saved(session, day_two.id)
+    assert saved.by == "Tomás Trainer"
+    (event,) = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "register taken")).all()
+    assert event.summary.endswith(": 2 marked")
+
+
+def test_an_unknown_mark_is_ignored_and_changes_nothing(client, session):
+    course_date = make_date(session)
+    booking = book_place(session, course_date.id, details()).booking
+    begin_course(session, course_date)
+    sign_in(client, make_staff(session))
+    url = f"/admin/dates/{course_date.id}/register/{course_date.days[0].id}"
+    assert client.post(url, data={f"mark-{booking.id}": "yes\x00"}).status_code == 302
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Attendance.id))) == 0
