@@ -159,8 +159,8 @@ def test_an_admin_adds_and_publishes_a_date_books_someone_and_takes_the_register
     page.get_by_label("A hearing loop", exact=True).check()
     page.get_by_role("button", name="Book the place").click()
     expect(page.get_by_text(re.compile(r"Booked: SOS-[A-Z0-9]{5}, a place\."))).to_be_visible()
-    confirmed = page.get_by_role("table", name="Confirmed places")
-    expect(confirmed.get_by_role("cell", name=re.compile(r"^Siân O'Neill"))).to_be_visible()
+    confirmed = page.get_by_role("region", name=re.compile(r"^Confirmed places"))
+    expect(confirmed.get_by_role("heading", name="Siân O'Neill")).to_be_visible()
     expect(confirmed.get_by_text("A hearing loop")).to_be_visible()
 
     page.get_by_role("link", name=re.compile(r"^Take the register for day 1")).click()
@@ -230,6 +230,28 @@ def test_a_trainer_takes_the_day_2_register_of_a_course_that_started_yesterday_o
     marks = {names[m.booking_id]: (m.mark, m.marked_by_id) for m in session.scalars(sa.select(Attendance))}
     assert marks == {"Ada Booked": ("attended", trainer.id), "Bea Booked": ("absent", trainer.id)}
     assert {m.course_day_id for m in session.scalars(sa.select(Attendance))} == {busy_date.days[1].id}
+
+
+def test_the_date_page_and_audit_log_fit_a_phone_with_needs_and_actions_in_view(new_page, session, busy_date):
+    add_records_for_lists(session, busy_date)
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(page)
+    for path in (f"/admin/dates/{busy_date.id}", "/admin/audit"):
+        page.goto(path)
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths == [PHONE["width"], PHONE["width"]], (path, widths)
+    page.goto(f"/admin/dates/{busy_date.id}")
+    ada = page.locator(".govuk-summary-card").filter(has=page.get_by_role("heading", name="Ada Booked"))
+    for shown in (ada.get_by_text("A hearing loop"), ada.get_by_text("Vegan"), ada.get_by_text("Still to arrange")):
+        expect(shown).to_be_visible()
+        box = shown.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    for action in ("Move Ada Booked", "Cancel Ada Booked", "Record what you have done for Ada Booked"):
+        link = page.get_by_role("link", name=action)
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], action
+    page.get_by_role("link", name="Cancel Ada Booked").tap()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cancel booking")
 
 
 # --- axe-core on every admin page ------------------------------------------------------------------
@@ -333,8 +355,8 @@ def test_admin_pages_are_accessible(name, page, session, busy_date, assert_acces
     if heading:
         expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
     if name == "date":
-        expect(page.get_by_role("table", name="Confirmed places")).to_contain_text("Ada Booked")
-        expect(page.get_by_role("table", name="Waiting list, first come first")).to_contain_text("Cy Waiting")
+        expect(page.get_by_role("region", name=re.compile(r"^Confirmed places"))).to_contain_text("Ada Booked")
+        expect(page.get_by_role("region", name=re.compile(r"^Waiting list"))).to_contain_text("Cy Waiting")
         expect(page.get_by_text("Access needs").first).to_be_visible()
     if name == "dashboard":
         expect(page.get_by_role("button", name=re.compile(r"^Try again"))).to_be_visible()
@@ -404,7 +426,8 @@ def test_a_person_changes_their_needs_and_the_team_sees_them_still_to_arrange(ne
     staff = new_page()
     sign_in(staff)
     staff.goto(f"/admin/dates/{busy_date.id}")
-    row = staff.get_by_role("table", name="Confirmed places").get_by_role("row").filter(has_text="Bea Booked")
+    row = staff.get_by_role("region", name=re.compile(r"^Confirmed places")).locator(".govuk-summary-card")
+    row = row.filter(has=staff.get_by_role("heading", name="Bea Booked"))
     expect(row).to_contain_text("A British Sign Language interpreter")
     expect(row).to_contain_text("Halal")
     expect(row.get_by_text("Still to arrange", exact=True)).to_be_visible()
