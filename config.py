@@ -128,6 +128,11 @@ class Config:
     # People who asked to hear about new dates are forgotten this many months after asking.
     RETENTION_INTEREST_MONTHS = 12
 
+    # The usual hours of a day of training, filled in for each day when staff add a date (as people write
+    # times: 9:30am, 16:30).
+    COURSE_DAY_STARTS = "9:30am"
+    COURSE_DAY_ENDS = "4:30pm"
+
     # Briefings: where uploaded videos, captions, transcripts and posters are kept, and the largest upload.
     MEDIA_DIR = str(INSTANCE_DIR / "media")
     MEDIA_MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024

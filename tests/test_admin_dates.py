@@ -152,7 +152,10 @@ def test_an_admin_adds_and_publishes_a_date_and_interested_people_are_told(clien
         ({"day1": ["31", "2", "2027"]}, "Enter a real date"),
         ({"capacity": "0"}, "Places must be between 1 and 500"),
         ({"capacity": "lots"}, "Enter the number of places as a whole number"),
-        ({"closes_at": "noon"}, "Enter a time like 09:30 or 16:30"),
+        ({"closes_at": "half past five"}, "Enter a time like 9:30am or 16:30"),
+        ({"day1_start": "13pm"}, "Enter a time like 9:30am or 16:30"),
+        ({"course_id": ""}, "Select a course"),
+        ({"venue_id": "999999"}, "Select a venue"),
         ({"day1": ["", "", ""]}, "Enter the date of day 1"),
     ],
 )

@@ -1,15 +1,15 @@
 """Dates: the dashboard, and adding, changing, publishing and cancelling a date."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import service
 from app.admin.access import date_for_staff
 from app.admin.blueprint import bp
 from app.admin.forms import CancelDateForm, CapacityForm, DateForm, PastDatesForm, TrainersForm
-from app.core.fields import choices_from
+from app.core.fields import choices_from, parse_clock_time
 from app.core.filters import date_summary
 from app.core.forms import ConfirmForm
 from app.core.rules import Refused
@@ -55,8 +55,15 @@ def closing_time(form: DateForm, days: list[DayTimes]) -> datetime | None:
 
 def date_form(course_date=None) -> DateForm:
     form = DateForm()
-    form.course_id.choices = [(c.id, c.title) for c in all_courses(db.session)]
-    form.venue_id.choices = [(v.id, f"{v.name}, {v.town}") for v in service.venues(db.session)]
+    form.course_id.offer([(c.id, c.title) for c in all_courses(db.session)])
+    form.venue_id.offer([(v.id, f"{v.name}, {v.town}") for v in service.venues(db.session)])
+    if course_date is None and request.method == "GET":
+        # The usual hours, for the two days most courses have; a third day is left empty.
+        starts = parse_clock_time(current_app.config["COURSE_DAY_STARTS"])
+        ends = parse_clock_time(current_app.config["COURSE_DAY_ENDS"])
+        for number in (1, 2):
+            form[f"day{number}_start"].data, form[f"day{number}_end"].data = starts, ends
+        form.closes_at.data = time(17, 0)
     if course_date is not None and request.method == "GET":
         form.course_id.data = course_date.course_id
         form.venue_id.data = course_date.venue_id
@@ -177,17 +184,26 @@ def edit_date(date_id: int):
     )
 
 
-@bp.post("/dates/<id:date_id>/publish")
+@bp.route("/dates/<id:date_id>/publish", methods=["GET", "POST"])
 def publish(date_id: int):
-    """Open the date for booking and tell people who asked to hear about new dates."""
-    date_for_staff(date_id)
-    ConfirmForm().validate_on_submit() or abort(400)
+    """Check the date before it goes out: what people will see, and how many will be emailed at once.
+    Then open it for booking and tell the people who asked to hear about new dates."""
+    course_date = date_for_staff(date_id)
+    form = ConfirmForm()
+    if request.method == "GET":
+        if course_date.status != DateStatus.DRAFT:
+            flash("Only a date in draft can be published.", "error")
+            return redirect(url_for("admin.date", date_id=date_id))
+        to_tell = lifecycle.people_to_tell(db.session, course_date)
+        return render_template("admin/publish_check.html", course_date=course_date, to_tell=to_tell, form=form)
+    form.validate_on_submit() or abort(400)
     try:
         told = lifecycle.publish_date(db.session, date_id, actor=acting_staff())
     except Refused as refused:
         flash(refused.message, "error")
     else:
-        flash(f"The date is published and open for booking. {told} people who asked have been told.", "success")
+        people = "1 person who asked has" if told == 1 else f"{told} people who asked have"
+        flash(f"The date is published and open for booking. {people} been emailed.", "success")
     return redirect(url_for("admin.date", date_id=date_id))
 
 

@@ -95,13 +95,42 @@ class VenueForm(FlaskForm):
     access_notes = LongTextField("Anything else about access", validators=[Optional(), Length(max=2000)])
 
 
+class PickField(SelectField):
+    """A drop-down list that starts with no choice made ("Choose a course"), unless there is only one
+    choice. Its value is the chosen id, or None."""
+
+    widget = GovSelect()
+
+    def __init__(self, label=None, validators=None, *, prompt: str, required_message: str, **kwargs):
+        super().__init__(label, validators, coerce=self._number, **kwargs)
+        self.prompt, self.required_message = prompt, required_message
+
+    @staticmethod
+    def _number(value):
+        return int(value) if value not in (None, "") else None
+
+    def offer(self, options: list[tuple[int, str]]) -> None:
+        """The choices, with the empty first one when there is more than one to choose from."""
+        self.choices = [("", self.prompt)] + options if len(options) != 1 else options
+        if len(options) == 1 and self.data is None and not self.raw_data:  # shown, not sent
+            self.data = options[0][0]
+
+    def pre_validate(self, form):
+        if self.data is None:
+            raise ValidationError(self.required_message)
+        if self.data not in {value for value, _ in self.choices if value != ""}:
+            raise ValidationError(self.required_message)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+
+
 class DateForm(FlaskForm):
-    course_id = SelectField(
-        "Course", coerce=int, widget=GovSelect(), validators=[InputRequired(message="Select a course")]
-    )
-    venue_id = SelectField(
-        "Venue", coerce=int, widget=GovSelect(), validators=[InputRequired(message="Select a venue")]
-    )
+    course_id = PickField("Course", prompt="Choose a course", required_message="Select a course")
+    venue_id = PickField("Venue", prompt="Choose a venue", required_message="Select a venue")
     capacity = WholeNumberField(
         "Places",
         validators=[
@@ -125,7 +154,7 @@ class DateForm(FlaskForm):
     closes_at = ClockTimeField(
         "Booking closes at",
         validators=[InputRequired(message="Enter the time booking closes")],
-        description="For example, 17:00",
+        description="For example, 5pm or 17:00",
     )
 
 

@@ -220,6 +220,9 @@ class DayMonthYearField(DateField):
         super().__init__(label, validators, **kwargs)
         self.invalid_message = invalid_message
         self.error_target = f"{self.name}-day"  # the error summary links to the first of the three boxes
+        # The widget would put `required` on the boxes' wrapping div, where HTML does not allow it; the
+        # error message says what is needed.
+        self.flags.required = False
 
     def process_formdata(self, valuelist):
         parts = [str(value).strip() for value in valuelist][:3]
@@ -239,32 +242,62 @@ class DayMonthYearField(DateField):
             raise ValueError(self.invalid_message)
 
 
+CLOCK_TIME = re.compile(r"^(?P<hour>\d{1,2})(?:[:.]?(?P<minute>\d{2}))?\s*(?P<half>a\.?m\.?|p\.?m\.?)?$", re.IGNORECASE)
+MIDDAY = re.compile(r"^(?:12(?:[:.]?00)?\s*p\.?m\.?\s*)?\(?(?:midday|noon)\)?$", re.IGNORECASE)
+
+
+def parse_clock_time(text: str) -> time | None:
+    """A time of day as people write it: 9:30am, 4.30pm, 4pm, 16:30, 16.30, 1630, 930, midday.
+    None when it is not a time."""
+    text = " ".join(text.split())
+    if MIDDAY.match(text):
+        return time(12, 0)
+    found = CLOCK_TIME.match(text)
+    if found is None:
+        return None
+    hour, minute = int(found["hour"]), int(found["minute"] or 0)
+    half = (found["half"] or "").lower().replace(".", "")
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    elif found["minute"] is None and len(found["hour"]) < 2:
+        return None  # "9" alone could be morning or evening
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def clock_text(value: time) -> str:
+    """How a time is shown in a box: 9:30am, 12pm, 4:30pm (the way the service writes times)."""
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
 class ClockTimeField(StringField):
-    """A time of day typed as 09:30 or 9.30; kept as a time."""
+    """A time of day typed as people write it (4:30pm, 4.30pm, 16:30, 1630); kept as a time."""
 
     widget = GovTextInput()
 
-    def __init__(self, label=None, validators=None, invalid_message="Enter a time like 09:30 or 16:30", **kwargs):
+    def __init__(self, label=None, validators=None, invalid_message="Enter a time like 9:30am or 16:30", **kwargs):
         super().__init__(label, validators, **kwargs)
         self.invalid_message = invalid_message
 
     def process_formdata(self, valuelist):
         self.raw_data = valuelist
-        text = (valuelist[0] if valuelist else "").strip().replace(".", ":")
+        text = (valuelist[0] if valuelist else "").strip()
         if not text:
             self.data = None
             return
-        try:
-            hour, minute = (int(part) for part in text.split(":"))
-            self.data = time(hour, minute)
-        except (ValueError, OverflowError):
-            self.data = None
-            raise ValueError(self.invalid_message) from None
+        self.data = parse_clock_time(text) if len(text) <= 20 else None
+        if self.data is None:
+            raise ValueError(self.invalid_message)
 
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return self.data.strftime("%H:%M") if self.data else ""
+        return clock_text(self.data) if self.data else ""
 
 
 class WholeNumberField(IntegerField):

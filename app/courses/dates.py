@@ -130,6 +130,17 @@ def change_date(
     return changes
 
 
+def _waiting_to_hear(course_id: int):
+    """The people who asked to hear about new dates of a course and have not yet been told."""
+    return sa.select(Interest).where(Interest.course_id == course_id, Interest.notified_at.is_(None))
+
+
+def people_to_tell(session: Session, course_date: CourseDate) -> int:
+    """How many people publishing this date will email: those who asked to hear about the course."""
+    count = sa.select(sa.func.count()).select_from(_waiting_to_hear(course_date.course_id).subquery())
+    return session.scalar(count) or 0
+
+
 def publish_date(session: Session, date_id: int, *, actor: StaffUser | None) -> int:
     """Open a draft date for booking and tell everyone who asked to hear about new dates. Returns how many."""
     with writing(session):
@@ -138,9 +149,7 @@ def publish_date(session: Session, date_id: int, *, actor: StaffUser | None) -> 
             raise Refused("Only a date in draft can be published.")
         course_date.status = DateStatus.PUBLISHED
         course_date.updated_at = utcnow()
-        interested = session.scalars(
-            sa.select(Interest).where(Interest.course_id == course_date.course_id, Interest.notified_at.is_(None))
-        ).all()
+        interested = session.scalars(_waiting_to_hear(course_date.course_id)).all()
         now = utcnow()
         for interest in interested:
             messages.dates_published(session, interest, course_date)

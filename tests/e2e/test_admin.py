@@ -142,6 +142,9 @@ def test_an_admin_adds_and_publishes_a_date_books_someone_and_takes_the_register
     expect(page.get_by_role("heading", level=1)).to_have_text(day_range(course_date))
 
     page.get_by_role("button", name="Publish this date").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check before you publish")
+    expect(page.get_by_text("Kendal Town Hall")).to_be_visible()
+    page.get_by_role("button", name="Publish this date").click()
     expect(page.get_by_text("The date is published and open for booking.")).to_be_visible()
     expect(page.get_by_text("Published", exact=True)).to_be_visible()
 
@@ -326,6 +329,7 @@ ADMIN_PAGES = {
     "add a venue": ("/admin/venues/new", "Add a venue"),
     "change a venue": ("/admin/venues/{venue}", "Change the venue"),
     "audit log": ("/admin/audit", "Audit log"),
+    "publish check": ("/admin/dates/{draft}/publish", "Check before you publish"),
     "record what was done about needs": ("/admin/bookings/{booking}/needs", "Needs for Ada Booked"),
     "change password": ("/admin/account/password", "Change your password"),
 }
@@ -333,7 +337,9 @@ ADMIN_PAGES = {
 
 def page_path(template: str, course_date: CourseDate, session) -> str:
     booking = session.scalars(sa.select(Booking).order_by(Booking.id)).first()
+    draft = session.scalars(sa.select(CourseDate).where(CourseDate.status == DateStatus.DRAFT)).first()
     return template.format(
+        draft=draft.id if draft else 0,
         date=course_date.id,
         day=course_date.days[0].id,
         booking=booking.id,
@@ -349,6 +355,8 @@ def test_admin_pages_are_accessible(name, page, session, busy_date, assert_acces
     template, heading = ADMIN_PAGES[name]
     if name == "register":
         begin_course(session, busy_date)  # the register opens on the first day
+    if name == "publish check":
+        make_date(session, course=busy_date.course, status=DateStatus.DRAFT, days_from_now=70)
     sign_in(page)
     response = page.goto(page_path(template, busy_date, session))
     assert response.status == 200
