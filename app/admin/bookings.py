@@ -1,6 +1,7 @@
 """A date's people: bookings on someone's behalf, cancelling and moving them, the register and the exports."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app.admin import service
 from app.admin.access import date_for_staff
@@ -91,6 +92,21 @@ def move_booking(booking_id: int):
             flash("The booking has been moved. They have been emailed.", "success")
             return redirect(url_for("admin.date", date_id=old_date_id))
     return render_template("admin/move_booking.html", form=form, booking=booking, choices=choices)
+
+
+@bp.get("/search")
+@roles(Role.ADMIN, Role.TRAINER)
+def search():
+    """Find a person across every date: by name, email, organisation or reference."""
+    typed = request.args.get("q", "")
+    problem, status = None, 200
+    if any(ord(c) < 32 for c in typed) or len(typed) > service.SEARCH_MAX_LENGTH:
+        # Nobody types these into a search box: a malformed address, answered plainly.
+        problem, status, typed = f"Enter up to {service.SEARCH_MAX_LENGTH} letters, numbers or punctuation", 400, ""
+    elif "q" in request.args and len(typed.strip()) < 2:
+        problem = "Enter at least 2 letters or numbers of a name, email, organisation or reference"
+    found = service.find_people(db.session, current_user, typed) if problem is None else service.SearchResult([], 0)
+    return render_template("admin/search.html", typed=typed, found=found, problem=problem), status
 
 
 @bp.route("/bookings/<id:booking_id>/needs", methods=["GET", "POST"])

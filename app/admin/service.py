@@ -1,5 +1,6 @@
 """What the training team's pages show, and the register. Changes to dates live in app.courses.dates."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -215,6 +216,47 @@ def past_years(session: Session, user: StaffUser, now: datetime) -> list[int]:
     finished = _visible_to(finished, user).subquery()
     earliest, latest = session.execute(sa.select(sa.func.min(finished.c.first), sa.func.max(finished.c.first))).one()
     return list(range(latest.year, earliest.year - 1, -1)) if earliest and latest else []
+
+
+SEARCH_LIMIT = 50
+SEARCH_MAX_LENGTH = 100
+REFERENCE_TYPED = re.compile(r"^(?:SOS)?[-\s]?([2-9A-HJ-NP-Z]{5})$", re.IGNORECASE)
+
+
+@dataclass
+class SearchResult:
+    """The bookings found for what was typed, newest date first, and how many there are in all."""
+
+    bookings: list[Booking]
+    total: int
+
+
+def find_people(session: Session, user: StaffUser, typed: str, limit: int = SEARCH_LIMIT) -> SearchResult:
+    """Bookings on any date whose name, email, organisation or reference contains what was typed (any
+    case), across every date this person may see, including cancelled ones. Anonymised bookings have no
+    one to find."""
+    typed = " ".join(typed.split())[:SEARCH_MAX_LENGTH]
+    if len(typed) < 2:
+        return SearchResult([], 0)
+    matches = [
+        Booking.full_name.icontains(typed, autoescape=True),
+        Booking.email_key.icontains(typed.lower(), autoescape=True),
+        Booking.organisation.icontains(typed, autoescape=True),
+    ]
+    if reference := REFERENCE_TYPED.match(typed):
+        matches.append(Booking.reference == f"SOS-{reference[1].upper()}")
+    where = [sa.or_(*matches), Booking.anonymised_at.is_(None)]
+    if not user.is_admin:
+        where.append(Booking.course_date.has(CourseDate.trainers.any(StaffUser.id == user.id)))
+    total = session.scalar(sa.select(sa.func.count(Booking.id)).where(*where)) or 0
+    query = (
+        sa.select(Booking)
+        .join(CourseDate, Booking.course_date_id == CourseDate.id)
+        .where(*where)
+        .order_by(first_day_column().desc(), Booking.full_name, Booking.id)
+        .limit(limit)
+    )
+    return SearchResult(list(session.scalars(query).unique()), total)
 
 
 def interest_counts(session: Session) -> list[tuple[Course, int]]:

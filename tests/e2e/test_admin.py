@@ -313,6 +313,8 @@ ADMIN_PAGES = {
     "date": ("/admin/dates/{date}", None),
     "register": ("/admin/dates/{date}/register/{day}", "Register:"),
     "past dates": ("/admin/dates/past", "Past dates"),
+    "find a person": ("/admin/search?q=booked", "Find a person"),
+    "find a person, too short": ("/admin/search?q=a", "Find a person"),
     "sign-in sheet": ("/admin/dates/{date}/sign-in-sheet", "Signs of Safety"),
     "access summary": ("/admin/dates/{date}/access", "Access and dietary needs"),
     "capacity": ("/admin/dates/{date}/capacity", "Change the number of places"),

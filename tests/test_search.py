@@ -1,0 +1,100 @@
+"""Find a person across every date by name, email, organisation or reference."""
+
+import html
+import re
+
+import pytest
+
+from app.admin.service import find_people
+from app.booking.service import book_place, cancel_booking
+from app.database import writing
+from app.models import Role
+from tests.factories import details, make_date, make_staff, sign_in
+
+
+def words(response) -> str:
+    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
+
+
+@pytest.fixture
+def people(session):
+    spring, summer = make_date(session, days_from_now=20), make_date(session, days_from_now=80)
+    return {
+        "aoife": book_place(
+            session,
+            spring.id,
+            details(
+                full_name="Aoife O'Neill", email="aoife.oneill@example.org", organisation="Kendal Early Help team"
+            ),  # fmt: skip
+        ).booking,
+        "ben": book_place(
+            session,
+            summer.id,
+            details(
+                full_name="Ben Carter", email="b.carter@school.example.org", organisation="Penrith 100% Academy"
+            ),  # fmt: skip
+        ).booking,
+        "dates": (spring, summer),
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "who"),
+    [
+        ("aoife", "aoife"), ("O'NEILL", "aoife"), ("b.carter@school", "ben"), ("SCHOOL.EXAMPLE", "ben"),
+        ("early help", "aoife"), ("Penrith", "ben"), ("100%", "ben"),
+    ],
+)  # fmt: skip
+def test_a_search_finds_a_person_by_each_field_in_any_case(session, people, typed, who):
+    admin = make_staff(session)
+    assert [b.id for b in find_people(session, admin, typed).bookings] == [people[who].id]
+
+
+def test_a_search_finds_a_person_by_reference_typed_in_any_way(session, people):
+    admin = make_staff(session)
+    reference = people["ben"].reference  # SOS-XXXXX
+    code = reference.removeprefix("SOS-")
+    for typed in (reference, reference.lower(), code, code.lower(), f"SOS {code}"):
+        assert [b.id for b in find_people(session, admin, typed).bookings] == [people["ben"].id], typed
+
+
+def test_percent_and_underscore_are_letters_not_wildcards(session, people):
+    admin = make_staff(session)
+    assert find_people(session, admin, "_").total == 0
+    assert find_people(session, admin, "%%").total == 0
+    assert find_people(session, admin, "0%").total == 1
+
+
+def test_cancelled_bookings_are_found_and_say_so(client, session, people):
+    cancel_booking(session, people["aoife"].manage_token)
+    sign_in(client, make_staff(session))
+    page = words(client.get("/admin/search?q=aoife"))
+    assert "1 booking found" in page and "Aoife O'Neill" in page and "Cancelled" in page
+    assert f'href="/admin/dates/{people["dates"][0].id}"' in page
+
+
+def test_a_trainer_finds_only_people_on_their_own_dates(session, people):
+    trainer = make_staff(session, role=Role.TRAINER)
+    with writing(session):
+        people["dates"][1].trainers.append(trainer)
+    assert find_people(session, trainer, "example.org").total == 1
+    assert find_people(session, trainer, "aoife").total == 0
+
+
+def test_the_search_page_explains_a_short_or_hostile_search(client, session, people):
+    sign_in(client, make_staff(session))
+    assert "Find a person" in words(client.get("/admin/search"))
+    short = client.get("/admin/search?q=a")
+    assert short.status_code == 200 and "Enter at least 2 letters or numbers" in words(short)
+    assert "Nobody found for ‘zzz’" in words(client.get("/admin/search?q=zzz"))
+    for hostile in ("%00", "a%00b", "x" * 101, "%0d%0a"):
+        assert client.get(f"/admin/search?q={hostile}").status_code == 400
+
+
+def test_many_results_say_how_many_and_show_the_latest(session):
+    course_date = make_date(session)
+    for _ in range(55):
+        book_place(session, course_date.id, details(organisation="Barrow Family Centre"))
+    admin = make_staff(session)
+    found = find_people(session, admin, "barrow")
+    assert (found.total, len(found.bookings)) == (55, 50)
