@@ -59,10 +59,12 @@ def test_the_main_pages_pass_the_nu_html_checker(app, client, session, tmp_path)
         "/admin/", "/admin/dates/past", "/admin/dates/new", f"/admin/dates/{open_date.id}",
         f"/admin/dates/{open_date.id}/edit", f"/admin/dates/{draft.id}/publish", f"/admin/dates/{open_date.id}/access",
         f"/admin/bookings/{booking.id}/needs", f"/admin/dates/{started.id}/register/{started.days[0].id}",
-        "/admin/audit",
+        "/admin/audit", f"/admin/dates/{open_date.id}/message", "/admin/search?q=person",
     ):  # fmt: skip
         pages[path] = staff.get(path)
     pages["date form with mistakes"] = staff.post("/admin/dates/new", data={"day1_start": "13pm", "capacity": "x"})
+    message = {"audience": "everyone", "subject": "Room 4", "body": "We are in Room 4.\n\nThe lift works."}
+    pages["message preview"] = staff.post(f"/admin/dates/{open_date.id}/message", data=message)
     files = []
     for number, (name, response) in enumerate(pages.items()):
         assert response.status_code == 200, (name, response.status_code)

@@ -13,8 +13,9 @@ from urllib.parse import urljoin, urlsplit
 import sqlalchemy as sa
 
 from app.booking.service import book_place, cancel_booking, record_needs_outcome
+from app.courses.dates import send_date_message
 from app.mail.registry import NoLongerApplies, render_batch
-from app.models import NeedsStatus, OutboxMessage
+from app.models import Audience, NeedsStatus, OutboxMessage
 from tests.factories import details, make_briefing, make_course, make_date, make_staff, sign_in
 
 MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|&(lt|gt|amp|quot|#\d+);")
@@ -105,6 +106,9 @@ def test_no_page_or_email_shows_markup_or_empty_words(app, client, session):
     record_needs_outcome(
         session, results[0].booking.id, NeedsStatus.NOT_POSSIBLE, "No interpreter is free", actor=staff
     )
+    course_date_id = results[0].booking.course_date_id
+    send_date_message(session, course_date_id, subject="Room 4", body="We are in Room 4.\n\nThe lift works.",
+                      audience=Audience.EVERYONE, actor=staff)  # fmt: skip
     found = walk(client, ["/", "/dates", "/briefings", "/no-such-page", "/courses/nope"])
     for result in results:
         token = result.manage_token

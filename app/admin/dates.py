@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.admin import service
 from app.admin.access import date_for_staff
 from app.admin.blueprint import bp
-from app.admin.forms import CancelDateForm, CapacityForm, DateForm, PastDatesForm, TrainersForm
+from app.admin.forms import CancelDateForm, CapacityForm, DateForm, DateMessageForm, PastDatesForm, TrainersForm
 from app.core.fields import choices_from, parse_clock_time
 from app.core.filters import date_summary
 from app.core.forms import ConfirmForm
@@ -21,7 +21,7 @@ from app.courses.service import all_courses
 from app.extensions import db
 from app.mail.invites import starts_in
 from app.mail.outbox import failed_messages
-from app.models import LONDON, DateStatus, Role
+from app.models import LONDON, Audience, DateStatus, Role
 
 
 def days_from(form: DateForm) -> list[DayTimes] | None:
@@ -157,6 +157,7 @@ def date(date_id: int):
         form=ConfirmForm(),
         urgent=needs_urgent_today(course_date),
         starts_in=starts_in(course_date),
+        sent_messages=lifecycle.date_messages(db.session, course_date.id),
     )
 
 
@@ -295,3 +296,39 @@ def date_trainers(date_id: int):
         button="Save",
         back=url_for("admin.date", date_id=date_id),
     )
+
+
+@bp.route("/dates/<id:date_id>/message", methods=["GET", "POST"])
+@roles(Role.ADMIN, Role.TRAINER)
+def message_date(date_id: int):
+    """Write to the people on a date; see the email and how many will get it; then send it."""
+    course_date = date_for_staff(date_id)
+    form = DateMessageForm()
+    preview = None
+    if form.validate_on_submit():
+        audience = Audience(form.audience.data)
+        recipients = lifecycle.message_recipients(db.session, date_id, audience)
+        if not recipients:
+            form.audience.errors.append(f"There is nobody to send this to: {audience.label.lower()} is empty.")
+        elif request.form.get("edit") == "yes":
+            pass  # back to the form, with what they wrote
+        elif request.form.get("send") == "yes":
+            try:
+                sent = lifecycle.send_date_message(
+                    db.session,
+                    date_id,
+                    subject=form.subject.data,
+                    body=form.body.data,
+                    audience=audience,
+                    actor=acting_staff(),
+                    submission_key=form.submission_key.data,
+                )
+            except Refused as refused:
+                form.body.errors.append(refused.message)
+            else:
+                people = "1 person" if sent.recipients == 1 else f"{sent.recipients} people"
+                flash(f"Your message is on its way to {people}.", "success")
+                return redirect(url_for("admin.date", date_id=date_id))
+        else:
+            preview = {"recipients": recipients, "audience": audience, "first": recipients[0]}
+    return render_template("admin/message_date.html", course_date=course_date, form=form, preview=preview)

@@ -18,7 +18,8 @@ from app.core.fields import (
     required_text,
     work_email,
 )
-from app.models import NEEDS_STATUS_LABELS, NeedsStatus
+from app.core.forms import SubmissionKeyField
+from app.models import AUDIENCE_LABELS, NEEDS_STATUS_LABELS, NeedsStatus
 
 
 class SignInForm(FlaskForm):
@@ -239,3 +240,32 @@ class PastDatesForm(FlaskForm):
 
     def number(self, field) -> int | None:
         return int(field.data) if field.data else None
+
+
+class DateMessageForm(FlaskForm):
+    """A message from the training team to the people on a date."""
+
+    audience = ChoiceField(
+        "Who is it for?",
+        choices=choices_from(AUDIENCE_LABELS),
+        validators=[InputRequired(message="Select who the message is for")],
+        invalid_message="Select who the message is for",
+    )
+    subject = TextField(
+        "Subject",
+        validators=[
+            InputRequired(message="Enter a subject"),
+            Length(max=150, message="The subject must be 150 characters or fewer"),
+        ],
+        description="For example, Change of room for day 2. We add the course days after it.",
+    )
+    body = LongTextField(
+        "Message",
+        validators=[
+            InputRequired(message="Enter the message"),
+            Length(max=5000, message="The message must be 5000 characters or fewer"),
+        ],
+        description="Use plain words. We start it with the person's name and end it with your name, "
+        "the course details and their booking link.",
+    )
+    submission_key = SubmissionKeyField()

@@ -95,5 +95,6 @@ def register(app: Flask) -> None:
         date_summary,
         all_days,
         these_days,
+        short_days,
     ):
         app.add_template_filter(function)

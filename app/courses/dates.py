@@ -17,7 +17,19 @@ from app.core.rules import NotFound, Refused
 from app.courses import messages
 from app.courses.places import active_bookings, fill_from_waiting_list, give_back_place, locked_date
 from app.database import utcnow, writing
-from app.models import Booking, BookingStatus, Course, CourseDate, CourseDay, DateStatus, Interest, StaffUser, Venue
+from app.models import (
+    Audience,
+    Booking,
+    BookingStatus,
+    Course,
+    CourseDate,
+    CourseDay,
+    DateMessage,
+    DateStatus,
+    Interest,
+    StaffUser,
+    Venue,
+)
 
 
 class CapacityTooLow(Refused):
@@ -243,3 +255,69 @@ def assign_trainers(session: Session, date_id: int, trainer_ids: list[int], *, a
         audit.record(
             session, actor, "trainers assigned", course_date, f"Trainers for {day_range(course_date)}: {names}"
         )
+
+
+MESSAGE_SUBJECT_MAX = 150
+MESSAGE_BODY_MAX = 5000
+
+
+def message_recipients(session: Session, date_id: int, audience: Audience) -> list[Booking]:
+    """The people on a date a message to this audience goes to, in the order they came."""
+    wanted = {
+        Audience.CONFIRMED: {BookingStatus.CONFIRMED},
+        Audience.WAITING: {BookingStatus.WAITING},
+        Audience.EVERYONE: {BookingStatus.CONFIRMED, BookingStatus.WAITING},
+    }[audience]
+    return [b for b in active_bookings(session, date_id) if b.status in wanted and b.anonymised_at is None]
+
+
+def send_date_message(
+    session: Session,
+    date_id: int,
+    *,
+    subject: str,
+    body: str,
+    audience: Audience,
+    actor: StaffUser,
+    submission_key: str | None = None,
+) -> DateMessage:
+    """Email the training team's message to the people on a date with a place, on its waiting list, or
+    both: one email each through the outbox, the message kept for the date page, and audited. Sending
+    the same form twice sends once."""
+    subject, body = " ".join(subject.split()), body.strip()
+    if not subject or len(subject) > MESSAGE_SUBJECT_MAX:
+        raise Refused(f"Enter a subject of {MESSAGE_SUBJECT_MAX} characters or fewer.")
+    if not body or len(body) > MESSAGE_BODY_MAX:
+        raise Refused(f"Enter a message of {MESSAGE_BODY_MAX} characters or fewer.")
+    with writing(session):
+        course_date = locked_date(session, date_id)  # one sender at a time per date
+        if submission_key:
+            sent = session.scalar(sa.select(DateMessage).where(DateMessage.submission_key == submission_key))
+            if sent is not None:
+                return sent
+        recipients = message_recipients(session, date_id, audience)
+        if not recipients:
+            raise Refused(f"There is nobody to send this to: {audience.label.lower()} is empty.")
+        message = DateMessage(
+            course_date_id=course_date.id,
+            subject=subject,
+            body=body,
+            audience=audience,
+            recipients=len(recipients),
+            sent_by_id=actor.id,
+            sent_by=actor.name or actor.email,
+            submission_key=submission_key,
+        )
+        session.add(message)
+        session.flush()
+        for booking in recipients:
+            messages.date_message(session, booking, message)
+        summary = f"Emailed {len(recipients)} ({audience.label.lower()}) on {day_range(course_date)}: '{subject}'"
+        audit.record(session, actor, "date message sent", course_date, summary)
+    return message
+
+
+def date_messages(session: Session, date_id: int) -> list[DateMessage]:
+    """The messages sent to a date, newest first."""
+    query = sa.select(DateMessage).where(DateMessage.course_date_id == date_id).order_by(DateMessage.id.desc())
+    return list(session.scalars(query))

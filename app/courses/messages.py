@@ -6,6 +6,7 @@ people who asked hear when new dates are published; the training team gets the a
 
 from sqlalchemy.orm import Session
 
+from app.core.filters import short_days
 from app.courses.roster import needs_urgent_today, rosters
 from app.mail.invites import (
     booking_message,
@@ -22,6 +23,7 @@ from app.models import (
     Booking,
     BookingStatus,
     CourseDate,
+    DateMessage,
     DateStatus,
     Interest,
     OutboxMessage,
@@ -29,6 +31,30 @@ from app.models import (
 )
 
 booking_message("place_offered", check=place_still_held)
+
+
+def still_on_the_date(booking: Booking, course_date: CourseDate) -> None:
+    """A message to a date's people is not sent to someone who has since cancelled or moved."""
+    if not booking.is_active or booking.course_date_id != course_date.id:
+        raise NoLongerApplies("they cancelled or moved before the message went")
+
+
+booking_message("date_message", references=(Reference("date_message_id", DateMessage),), check=still_on_the_date)
+
+
+def date_message(session: Session, booking: Booking, message: DateMessage) -> OutboxMessage | None:
+    """The training team's message to one person on the date."""
+    return queue_message(
+        session,
+        kind="date_message",
+        to=booking.email,
+        subject=f"{message.subject} ({short_days([day.day for day in booking.course_date.days])})",
+        context={"course_date_id": booking.course_date_id, "date_message_id": message.id},
+        booking=booking,
+        dedupe_key=f"date-message:{message.id}:booking:{booking.id}",
+    )
+
+
 booking_message("date_changed")
 
 

@@ -28,6 +28,7 @@ from app.models.briefings import (
     WatchedRecord,
 )
 from app.models.calendar import CalendarEntry, EntryStatus, SiteSetting
+from app.models.date_message import AUDIENCE_LABELS, Audience, DateMessage
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.staff import (
     ATTENDANCE_LABELS,
@@ -41,6 +42,9 @@ from app.models.staff import (
 )
 
 __all__ = [
+    "AUDIENCE_LABELS",
+    "Audience",
+    "DateMessage",
     "MEDIA_KIND_LABELS",
     "Briefing",
     "BriefingFile",

@@ -332,6 +332,7 @@ ADMIN_PAGES = {
     "change a venue": ("/admin/venues/{venue}", "Change the venue"),
     "audit log": ("/admin/audit", "Audit log"),
     "publish check": ("/admin/dates/{draft}/publish", "Check before you publish"),
+    "email the people on a date": ("/admin/dates/{date}/message", "Email the people on this date"),
     "record what was done about needs": ("/admin/bookings/{booking}/needs", "Needs for Ada Booked"),
     "change password": ("/admin/account/password", "Change your password"),
 }
@@ -387,6 +388,7 @@ FORMS_WITH_ERRORS = {
     "add a venue": ("/admin/venues/new", {}, "Enter the venue's name"),
     "cancel a date": ("/admin/dates/{date}/cancel", {}, "Enter why the date is cancelled"),
     "book for someone": ("/admin/dates/{date}/bookings/new", {}, "Enter your full name"),
+    "email the people on a date": ("/admin/dates/{date}/message", {"Subject": ""}, "Enter a subject"),
 }
 
 
@@ -466,3 +468,25 @@ def test_recording_not_possible_without_a_note_shows_an_accessible_error(page, s
     expect(page.get_by_label("Not possible", exact=True)).to_be_checked()
     assert_accessible(page)
     assert_labelled(page)
+
+
+def test_a_message_to_a_date_is_checked_then_sent_and_the_preview_is_accessible(
+    page, session, busy_date, assert_accessible
+):
+    sign_in(page)
+    page.goto(f"/admin/dates/{busy_date.id}")
+    page.get_by_role("link", name="Email the people on this date").click()
+    page.get_by_label("People on the waiting list", exact=True).check()
+    page.get_by_label("Subject", exact=True).fill("A place may come free")
+    page.get_by_label("Message", exact=True).fill("Two people may cancel.\n\nWe will email you if they do.")
+    page.get_by_role("button", name="Check the message").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your message")
+    expect(page.get_by_text("Dear Cy Waiting,")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Send to 2 people").click()
+    expect(page.get_by_text("Your message is on its way to 2 people.")).to_be_visible()
+    expect(page.get_by_role("region", name="Messages sent")).to_contain_text("A place may come free")
+    session.rollback()
+    queued = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "date_message")).all()
+    names = dict(session.execute(sa.select(Booking.id, Booking.full_name)).all())
+    assert sorted(names[m.booking_id] for m in queued) == ["Cy Waiting", "Di Waiting"]
