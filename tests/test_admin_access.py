@@ -13,7 +13,14 @@ from app.models import Role, StaffSession
 from tests.factories import STAFF_PASSWORD, details, make_date, make_staff
 
 OPEN = {"admin.sign_in"}
-FOR_EVERY_SIGNED_IN = {"admin.sign_out", "admin.change_password", "admin.dashboard", "admin.past_dates", "admin.search"}
+FOR_EVERY_SIGNED_IN = {
+    "admin.sign_out",
+    "admin.change_password",
+    "admin.dashboard",
+    "admin.past_dates",
+    "admin.search",
+    "admin.calendar",
+}
 
 
 def admin_rules(app):

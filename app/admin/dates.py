@@ -1,5 +1,6 @@
 """Dates: the dashboard, and adding, changing, publishing and cancelling a date."""
 
+import re
 from datetime import UTC, datetime, time
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -89,6 +90,24 @@ def dashboard():
     return render_template(
         "admin/dashboard.html", in_progress=found.in_progress, lines=found.upcoming, form=ConfirmForm(), **extra
     )
+
+
+MONTH = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
+
+
+@bp.get("/calendar")
+@roles(Role.ADMIN, Role.TRAINER)
+def calendar():
+    """A month of dates, with places taken, waiting and status. ?month=2027-03; this month without one."""
+    asked = request.args.get("month")
+    if asked is None:
+        today = datetime.now(LONDON).date()
+        year, month = today.year, today.month
+    else:
+        found = MONTH.match(asked) or abort(404)
+        year, month = int(found[1]), int(found[2])
+    shown = service.calendar_month(db.session, current_user, year, month)
+    return render_template("admin/calendar.html", month=shown, today=datetime.now(LONDON).date())
 
 
 PAST_PER_PAGE = 25

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -216,6 +216,54 @@ def past_years(session: Session, user: StaffUser, now: datetime) -> list[int]:
     finished = _visible_to(finished, user).subquery()
     earliest, latest = session.execute(sa.select(sa.func.min(finished.c.first), sa.func.max(finished.c.first))).one()
     return list(range(latest.year, earliest.year - 1, -1)) if earliest and latest else []
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    in_month: bool
+    # Each date with a day on this day, and which day of the course it is.
+    lines: list[tuple[DateLine, int]]
+
+
+@dataclass
+class CalendarMonth:
+    first: date
+    weeks: list[list[CalendarDay]]
+
+    @property
+    def busy_days(self) -> list[CalendarDay]:
+        """The days of the month that have a course on them, for the list shown on small screens."""
+        return [day for week in self.weeks for day in week if day.in_month and day.lines]
+
+    @property
+    def previous(self) -> date:
+        return (self.first - timedelta(days=1)).replace(day=1)
+
+    @property
+    def next(self) -> date:
+        return (self.first + timedelta(days=32)).replace(day=1)
+
+
+def calendar_month(session: Session, user: StaffUser, year: int, month: int) -> CalendarMonth:
+    """The weeks (Monday to Sunday) of a month, each day with the dates that have a day on it, every
+    status, with places taken and waiting; trainers see their own dates."""
+    first = date(year, month, 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    start, end = first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+    in_range = sa.select(CourseDay.course_date_id).where(CourseDay.day >= start, CourseDay.day <= end)
+    query = sa.select(CourseDate).where(CourseDate.id.in_(in_range)).order_by(first_day_column(), CourseDate.id)
+    lines = _lines(session, list(session.scalars(_visible_to(query, user)).unique()))
+    by_day: dict[date, list[tuple[DateLine, int]]] = {}
+    for line in lines:
+        for number, day in enumerate(line.course_date.days, start=1):
+            by_day.setdefault(day.day, []).append((line, number))
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    weeks = [
+        [CalendarDay(day, day.month == month, by_day.get(day, [])) for day in days[i : i + 7]]
+        for i in range(0, len(days), 7)
+    ]
+    return CalendarMonth(first, weeks)
 
 
 SEARCH_LIMIT = 50

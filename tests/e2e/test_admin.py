@@ -313,6 +313,7 @@ ADMIN_PAGES = {
     "date": ("/admin/dates/{date}", None),
     "register": ("/admin/dates/{date}/register/{day}", "Register:"),
     "past dates": ("/admin/dates/past", "Past dates"),
+    "calendar": ("/admin/calendar?month={month}", None),
     "find a person": ("/admin/search?q=booked", "Find a person"),
     "find a person, too short": ("/admin/search?q=a", "Find a person"),
     "sign-in sheet": ("/admin/dates/{date}/sign-in-sheet", "Signs of Safety"),
@@ -343,6 +344,7 @@ def page_path(template: str, course_date: CourseDate, session) -> str:
     draft = session.scalars(sa.select(CourseDate).where(CourseDate.status == DateStatus.DRAFT)).first()
     return template.format(
         draft=draft.id if draft else 0,
+        month=course_date.first_day.strftime("%Y-%m"),
         date=course_date.id,
         day=course_date.days[0].id,
         booking=booking.id,
@@ -490,3 +492,19 @@ def test_a_message_to_a_date_is_checked_then_sent_and_the_preview_is_accessible(
     queued = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "date_message")).all()
     names = dict(session.execute(sa.select(Booking.id, Booking.full_name)).all())
     assert sorted(names[m.booking_id] for m in queued) == ["Cy Waiting", "Di Waiting"]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}], ids=["375px", "1280px"])
+def test_the_calendar_is_readable_at_any_width_and_works_by_keyboard(new_page, session, busy_date, viewport):
+    page = new_page(viewport=viewport)
+    sign_in(page)
+    page.goto(f"/admin/calendar?month={busy_date.first_day:%Y-%m}")
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths == [viewport["width"], viewport["width"]], widths
+    # One of the grid and the list is shown; the other is not displayed at all (so read once).
+    facts = page.locator(".app-calendar__facts:visible")
+    expect(facts.first).to_have_text(re.compile(r"^Day 1 of 2, Carlisle\.\s+2 of 2 places, 2 waiting\.$"))
+    link = page.locator("main a:visible", has_text=busy_date.course.title).first
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(day_range(busy_date))
