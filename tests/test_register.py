@@ -84,3 +84,45 @@ def test_an_unknown_mark_is_ignored_and_changes_nothing(client, session):
     assert client.post(url, data={f"mark-{booking.id}": "yes\x00"}).status_code == 302
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(Attendance.id))) == 0
+
+
+def test_the_sign_in_sheet_is_sorted_by_surname_then_first_name(client, session):
+    from app.courses.roster import surname_key
+
+    course_date = make_date(session)
+    for name in ("Zoë Adams", "Dafydd Ó Briain", "Amy Zhang", "Ben Adams", "Cher"):
+        book_place(session, course_date.id, details(full_name=name))
+    sign_in(client, make_staff(session))
+    page = words(client.get(f"/admin/dates/{course_date.id}/sign-in-sheet"))
+    order = [page.index(name) for name in ("Ben Adams", "Zoë Adams", "Dafydd Ó Briain", "Cher", "Amy Zhang")]
+    assert order == sorted(order)
+    assert surname_key("  Siân   Evans ") == ("evans", "sian")
+
+
+def test_a_trainers_spreadsheet_has_names_organisations_needs_and_attendance_only(client, session):
+    import csv
+    import io
+
+    from app.database import writing
+    from app.models import Role
+
+    course_date = make_date(session)
+    book_place(session, course_date.id, details(full_name="Ffion Jones", phone="01228 000000",
+                                                access_needs=["hearing_loop"]))  # fmt: skip
+    trainer = make_staff(session, role=Role.TRAINER)
+    with writing(session):
+        course_date.trainers.append(trainer)
+
+    def spreadsheet(user):
+        client.post("/admin/sign-out")
+        sign_in(client, user)
+        data = client.get(f"/admin/dates/{course_date.id}/bookings.csv").data.decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(data)))
+
+    header, row = spreadsheet(trainer)
+    assert header[:7] == ["Status", "Full name", "Organisation", "Access needs", "More about access needs",
+                          "Dietary needs", "Needs arranged"]  # fmt: skip
+    assert header[7].startswith("Day 1") and len(header) == 9
+    assert row[1] == "Ffion Jones" and "01228 000000" not in row and "alex.manager@example.org" not in row
+    full_header, full_row = spreadsheet(make_staff(session))
+    assert "Manager's email" in full_header and "01228 000000" in full_row

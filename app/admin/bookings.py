@@ -190,7 +190,8 @@ def bookings_csv(date_id: int):
     """Everyone on the date as a spreadsheet (opens in Excel)."""
     course_date = date_for_staff(date_id)
     filename = f"bookings-{course_date.id}-{course_date.first_day}.csv"
-    return download(roster_csv(roster(db.session, course_date)), "text/csv", filename, private=True)
+    text = roster_csv(roster(db.session, course_date), full=current_user.is_admin)
+    return download(text, "text/csv", filename, private=True)
 
 
 @bp.get("/dates/<id:date_id>/sign-in-sheet")

@@ -11,10 +11,18 @@ HEADER = [
 ]  # fmt: skip
 
 
-def roster_csv(roster: DateRoster) -> str:
-    """Confirmed places then the waiting list, with a column per day for the register."""
+# What a trainer needs on the day, and no more: no contact details, managers or area of work.
+TRAINER_COLUMNS = [
+    "Status", "Full name", "Organisation", "Access needs", "More about access needs", "Dietary needs", "Needs arranged",
+]  # fmt: skip
+
+
+def roster_csv(roster: DateRoster, *, full: bool = True) -> str:
+    """Confirmed places then the waiting list, with a column per day for the register. `full` False is
+    the trainer's spreadsheet: names, organisations, needs and attendance only."""
     days = roster.course_date.days
-    header = HEADER + [f"Day {n} ({day.day:%d/%m/%Y})" for n, day in enumerate(days, start=1)]
+    day_columns = [f"Day {n} ({day.day:%d/%m/%Y})" for n, day in enumerate(days, start=1)]
+    header = HEADER + day_columns
     rows = []
     for position, booking in [(None, b) for b in roster.confirmed] + list(enumerate(roster.waiting, start=1)):
         attendance = []
@@ -44,4 +52,7 @@ def roster_csv(roster: DateRoster) -> str:
                 *attendance,
             ]
         )
+    if not full:
+        keep = [header.index(column) for column in TRAINER_COLUMNS] + list(range(len(HEADER), len(header)))
+        return csv_text([header[i] for i in keep], [[row[i] for i in keep] for row in rows])
     return csv_text(header, rows)
