@@ -5,7 +5,9 @@ Makes a fresh database (SQLite unless --database-url names a PostgreSQL one), ru
 and bulk-loads 1,000 course dates with 50 bookings each (50,000 bookings: on every date some are on
 the waiting list and some have access or dietary needs), plus interest, emails (some failed) and
 audit events. Then, in this process, a Flask test client signed in as an admin asks for
-GET /admin/ (the dashboard) and GET /admin/dates/<id> (a date's booking list) 200 times each.
+GET /admin/ (the dashboard), GET /admin/dates/<id> (a date's booking list), the past dates list
+(plain and filtered), the search for a person (a name and a reference) and this month's calendar,
+200 times each.
 Each request's time is measured around the test client call (routing, views, SQL, templates;
 no network or WSGI server), and its SQL statements are counted with a before_cursor_execute
 listener on the app's engine.
@@ -33,6 +35,7 @@ from _common import BenchError, Workspace, describe_database, is_postgres, migra
 GOAL_MEDIAN_MS = 100.0
 ADMIN_EMAIL = "bench.admin@example.org"
 ADMIN_PASSWORD = "bench admin password"
+FIRST_NAMES = ("Aoife", "Ben", "Cai", "Dee", "Eli", "Ffion", "Gus", "Hana")
 ACCESS_CHOICES = (["hearing_loop"], ["step_free", "parking"], ["large_print"], ["breaks", "other"])
 EXIT_ERROR = 1
 
@@ -54,6 +57,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     if min(args.dates, args.per_date, args.small_dates, args.small_per_date, args.requests) < 1 or args.warmup < 0:
         parser.error("the numbers of dates, bookings and requests must be positive")
     return args
+
+
+PAST_YEAR = datetime.now(UTC).year
+
+
+def bench_reference(n: int) -> str:
+    """A reference in the service's own form (SOS- and five of its letters and digits), different for each n."""
+    from app.booking.service import REFERENCE_ALPHABET, REFERENCE_LENGTH
+
+    digits = []
+    for _ in range(REFERENCE_LENGTH):
+        n, digit = divmod(n, len(REFERENCE_ALPHABET))
+        digits.append(REFERENCE_ALPHABET[digit])
+    return "SOS-" + "".join(reversed(digits))
 
 
 # --- the data ---------------------------------------------------------------------------------------
@@ -207,12 +224,12 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
                 queued = opened + timedelta(minutes=position)
                 booking_rows.append(
                     {
-                        "reference": f"SOS-{n:07d}"[:12],
+                        "reference": bench_reference(n),
                         "manage_token": secrets.token_urlsafe(32),
                         "submission_key": None,
                         "course_date_id": date_id,
                         "status": BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITING,
-                        "full_name": f"Person {n}",
+                        "full_name": f"{FIRST_NAMES[n % len(FIRST_NAMES)]} Person{n}",
                         "email": f"person{n}@example.org",
                         "email_key": f"person{n}@example.org",
                         "phone": "",
@@ -226,7 +243,6 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
                         "access_needs": ACCESS_CHOICES[n % len(ACCESS_CHOICES)] if n % 4 == 0 else [],
                         "access_details": "A chair with arms" if n % 12 == 0 else "",
                         "dietary_needs": "Vegetarian" if n % 6 == 0 else "",
-                        "calendar_sequence": 0,
                         "queued_at": queued,
                         "confirmed_at": queued if confirmed else None,
                         "cancelled_at": None,
@@ -398,7 +414,13 @@ def measure(app, client, name: str, paths: list[str], requests: int, warmup: int
     with app.app_context():
         engine = db.engine
     counter = QueryCounter(engine)
-    result = PageResult(name, paths[0] if len(paths) == 1 else paths[0].rsplit("/", 1)[0] + "/<id>")
+    if len(paths) == 1:
+        label = paths[0]
+    elif "?" in paths[0]:
+        label = paths[0].split("?")[0] + "?..."
+    else:
+        label = paths[0].rsplit("/", 1)[0] + "/<id>"
+    result = PageResult(name, label)
     try:
         for index in range(warmup + requests):
             path = paths[index % len(paths)]
@@ -434,6 +456,7 @@ def run_data_set(database_url: str, dates: int, per_date: int, args) -> tuple[Lo
         raise BenchError("no upcoming dates were loaded")
     client = signed_in_client(app)
     waiting = loaded.per_date - min(loaded.per_date, loaded.capacity)
+    this_month = datetime.now(UTC).strftime("%Y-%m")
     results = [
         measure(app, client, "dashboard", ["/admin/"], args.requests, args.warmup, "Upcoming dates"),
         measure(
@@ -444,6 +467,30 @@ def run_data_set(database_url: str, dates: int, per_date: int, args) -> tuple[Lo
             args.requests,
             args.warmup,
             f"Waiting list ({waiting})",
+        ),
+        measure(app, client, "past dates", ["/admin/dates/past"], args.requests, args.warmup, "Past dates"),
+        measure(
+            app,
+            client,
+            "past, filtered",
+            ["/admin/dates/past?course=1&venue=1", f"/admin/dates/past?year={PAST_YEAR}"],
+            args.requests,
+            args.warmup,
+            "Past dates",
+        ),
+        # A name that matches one booking in 8, and a reference: the search looks at every booking.
+        measure(app, client, "search, name", ["/admin/search?q=ffion"], args.requests, args.warmup, "found"),
+        measure(
+            app,
+            client,
+            "search, reference",
+            [f"/admin/search?q={bench_reference(42)}"],
+            args.requests,
+            args.warmup,
+            "1 booking found",
+        ),
+        measure(
+            app, client, "calendar", [f"/admin/calendar?month={this_month}"], args.requests, args.warmup, "Calendar"
         ),
     ]
     from app.extensions import db
@@ -478,10 +525,10 @@ def main(argv=None) -> int:
             f"loaded in {loaded.seconds:.1f} s"
         )
         columns = f"{'median':>9} {'p95':>9} {'execute':>9} {'queries':>8} {'HTML':>7}"
-        print(f"  {'page':<16} {'path':<18} {columns}  statements")
+        print(f"  {'page':<16} {'path':<36} {columns}  statements")
         for r in results:
             print(
-                f"  {r.name:<16} {r.path:<18} {r.median_ms:>6.1f} ms {r.p95_ms:>6.1f} ms {r.sql_median_ms:>6.1f} ms "
+                f"  {r.name:<16} {r.path:<36} {r.median_ms:>6.1f} ms {r.p95_ms:>6.1f} ms {r.sql_median_ms:>6.1f} ms "
                 f"{r.queries:>8} {r.size / 1024:>4.0f} kB  {r.verb_text}"
             )
     if args.show_queries:
