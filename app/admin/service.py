@@ -282,26 +282,41 @@ class SearchResult:
 def find_people(session: Session, user: StaffUser, typed: str, limit: int = SEARCH_LIMIT) -> SearchResult:
     """Bookings on any date whose name, email, organisation or reference contains what was typed (any
     case), across every date this person may see, including cancelled ones. Anonymised bookings have no
-    one to find."""
+    one to find. A reference typed with its SOS- is looked up by its index alone."""
     typed = " ".join(typed.split())[:SEARCH_MAX_LENGTH]
     if len(typed) < 2:
         return SearchResult([], 0)
-    matches = [
-        Booking.full_name.icontains(typed, autoescape=True),
-        Booking.email_key.icontains(typed.lower(), autoescape=True),
-        Booking.organisation.icontains(typed, autoescape=True),
-    ]
-    if reference := REFERENCE_TYPED.match(typed):
-        matches.append(Booking.reference == f"SOS-{reference[1].upper()}")
+    reference = REFERENCE_TYPED.match(typed)
+    exact = Booking.reference == f"SOS-{reference[1].upper()}" if reference else None
+    if reference and typed.upper().startswith("SOS"):
+        matches = [exact]
+    else:
+        # SQLite's LIKE already ignores the case of a to z, and lower() on every row would double the
+        # cost of the scan; PostgreSQL needs ILIKE.
+        postgres = session.get_bind().dialect.name == "postgresql"
+
+        def contains(column, text):
+            pattern = "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+            return column.ilike(pattern, escape="/") if postgres else column.like(pattern, escape="/")
+
+        matches = [contains(Booking.full_name, typed), contains(Booking.email_key, typed.lower()),
+                   contains(Booking.organisation, typed)]  # fmt: skip
+        if exact is not None:
+            matches.append(exact)
     where = [sa.or_(*matches), Booking.anonymised_at.is_(None)]
     if not user.is_admin:
         where.append(Booking.course_date.has(CourseDate.trainers.any(StaffUser.id == user.id)))
     total = session.scalar(sa.select(sa.func.count(Booking.id)).where(*where)) or 0
+    first_days = (
+        sa.select(CourseDay.course_date_id, sa.func.min(CourseDay.day).label("first_day"))
+        .group_by(CourseDay.course_date_id)
+        .subquery()
+    )
     query = (
         sa.select(Booking)
-        .join(CourseDate, Booking.course_date_id == CourseDate.id)
+        .join(first_days, first_days.c.course_date_id == Booking.course_date_id)
         .where(*where)
-        .order_by(first_day_column().desc(), Booking.full_name, Booking.id)
+        .order_by(first_days.c.first_day.desc(), Booking.full_name, Booking.id)
         .limit(limit)
     )
     return SearchResult(list(session.scalars(query).unique()), total)
