@@ -274,3 +274,14 @@ def render_migration_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False
+
+
+def only_this_database(dialect_name: str):
+    """An Alembic include_object hook: leave out of the comparison what the models create on another
+    database only (an index with ddl_if(dialect="postgresql"), say), so SQLite does not miss it."""
+
+    def include(obj, name, type_, reflected, compare_to):
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return reflected or ddl_if is None or ddl_if.dialect in (None, dialect_name)
+
+    return include

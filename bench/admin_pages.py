@@ -310,9 +310,10 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
         )
         session.commit()
         if is_postgres(app.config["SQLALCHEMY_DATABASE_URI"]):
-            begin_write(session)
-            session.execute(sa.text("ANALYZE"))
-            session.commit()
+            # What autovacuum does soon after a large load: statistics, and the GIN indexes' pending
+            # entries merged (until then the planner thinks the trigram indexes dear and reads the table).
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
         session.remove()
     upcoming = [date_id for date_id, day in zip(date_ids, first_days, strict=True) if day >= today]
     step = max(1, len(upcoming) // 20)

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.database import only_this_database
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -96,6 +98,7 @@ def run_migrations_online():
             # of rows in other tables would refuse. SQLite only changes this outside a transaction, so it
             # is switched off here, checked before the commit, and switched on again after.
             raw_foreign_keys(connection, "OFF")
+        conf_args.setdefault("include_object", only_this_database(connection.dialect.name))
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         try:

@@ -263,6 +263,17 @@ class Booking(db.Model):
             postgresql_where=sa.text("status != 'cancelled'"),
         ),
         sa.Index("ix_booking_queue", "course_date_id", "status", "queued_at", "id"),
+        # Finding a person by any part of their name, email or organisation (ILIKE '%...%'): trigram
+        # indexes on PostgreSQL. SQLite scans the table, which is quick enough at its size.
+        *(
+            sa.Index(
+                f"ix_booking_{column}_trigrams",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in ("full_name", "email_key", "organisation")
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
