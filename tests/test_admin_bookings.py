@@ -55,7 +55,7 @@ def test_the_csv_has_a_byte_order_mark_every_person_and_no_live_formulas(client,
     assert header[:4] == ["Reference", "Status", "Waiting list position", "Full name"]
     assert first[3] == "'=cmd|' /C calc'!A0" and first[7] == "'@SUM(1)"
     assert second[1] == "Waiting list" and second[2] == "1" and second[3] == "李明"
-    assert header[-2].startswith("Day 1") and header[-1].startswith("Day 2")
+    assert header[-3].startswith("Day 1") and header[-2].startswith("Day 2") and header[-1] == "Completion"
 
 
 def test_taking_the_register_records_each_day_and_shows_in_the_spreadsheet(client, session, signed_in_admin):
@@ -84,7 +84,7 @@ def test_taking_the_register_records_each_day_and_shows_in_the_spreadsheet(clien
     rows = list(
         csv.reader(io.StringIO(client.get(f"/admin/dates/{course_date.id}/bookings.csv").data.decode("utf-8-sig")))
     )
-    assert [row[-2] for row in rows[1:]] == ["Attended", "Attended", "Left early"]
+    assert [row[-3] for row in rows[1:]] == ["Attended", "Attended", "Left early"]
     page = client.get(f"/admin/dates/{course_date.id}/register/{day_one.id}").get_data(as_text=True)
     assert "Last saved " in page and " by Sam Staff." in page  # the admin signed in for this test
 

@@ -122,7 +122,7 @@ def test_a_trainers_spreadsheet_has_names_organisations_needs_and_attendance_onl
     header, row = spreadsheet(trainer)
     assert header[:7] == ["Status", "Full name", "Organisation", "Access needs", "More about access needs",
                           "Dietary needs", "Needs arranged"]  # fmt: skip
-    assert header[7].startswith("Day 1") and len(header) == 9
+    assert header[7].startswith("Day 1") and header[-1] == "Completion" and len(header) == 10
     assert row[1] == "Ffion Jones" and "01228 000000" not in row and "alex.manager@example.org" not in row
     full_header, full_row = spreadsheet(make_staff(session))
     assert "Manager's email" in full_header and "01228 000000" in full_row

@@ -22,7 +22,7 @@ def roster_csv(roster: DateRoster, *, full: bool = True) -> str:
     the trainer's spreadsheet: names, organisations, needs and attendance only."""
     days = roster.course_date.days
     day_columns = [f"Day {n} ({day.day:%d/%m/%Y})" for n, day in enumerate(days, start=1)]
-    header = HEADER + day_columns
+    header = HEADER + day_columns + ["Completion"]
     rows = []
     for position, booking in [(None, b) for b in roster.confirmed] + list(enumerate(roster.waiting, start=1)):
         attendance = []
@@ -50,6 +50,7 @@ def roster_csv(roster: DateRoster, *, full: bool = True) -> str:
                 booking.needs_status.label if booking.has_needs else "",
                 booking.needs_note,
                 *attendance,
+                completion.label if (completion := roster.completion(booking)) else "",
             ]
         )
     if not full:

@@ -11,6 +11,7 @@ from app.core.filters import date_summary
 from app.core.forms import ConfirmForm
 from app.core.rules import NotFound, Refused
 from app.courses.places import closed_reason, late, waiting_position
+from app.courses.roster import roster
 from app.courses.service import published_date
 from app.database import utcnow
 from app.extensions import db
@@ -116,6 +117,9 @@ def manage(token: str):
         and late(booking.course_date, now)
         and booking.course_date.places_left > 0,
         take_form=ConfirmForm(),
+        completion=roster(db.session, booking.course_date).completion(booking)
+        if booking.status == BookingStatus.CONFIRMED
+        else None,
         other_dates=service.dates_to_move_to(db.session, booking, now)
         if booking.is_active or booking.course_date.status == DateStatus.CANCELLED
         else [],

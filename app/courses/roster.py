@@ -9,7 +9,17 @@ import sqlalchemy.orm as so
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from app.models import LONDON, Attendance, AttendanceMark, Booking, BookingStatus, CourseDate, CourseDay
+from app.models import (
+    LONDON,
+    Attendance,
+    AttendanceMark,
+    Booking,
+    BookingStatus,
+    Completion,
+    CourseDate,
+    CourseDay,
+    completion_of,
+)
 
 
 @dataclass
@@ -26,6 +36,14 @@ class DateRoster:
         """Everyone with access or dietary needs: those still to arrange first, then in the order they came."""
         people = [b for b in self.confirmed + self.waiting if b.has_needs]
         return sorted(people, key=lambda b: not b.needs_open)
+
+    def marks(self, booking: Booking) -> list[AttendanceMark | None]:
+        """The register's mark for this booking on each day of the date, in order (None: not taken)."""
+        return [self.attendance.get((booking.id, day.id)) for day in self.course_date.days]
+
+    def completion(self, booking: Booking) -> Completion | None:
+        """Completed, partly attended or did not attend, once every day's register has a mark for them."""
+        return completion_of(self.marks(booking))
 
     @property
     def confirmed_by_surname(self) -> list[Booking]:

@@ -32,12 +32,15 @@ from app.models.date_message import AUDIENCE_LABELS, Audience, DateMessage
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.staff import (
     ATTENDANCE_LABELS,
+    COMPLETION_LABELS,
     Attendance,
     AttendanceMark,
     AuditEvent,
+    Completion,
     Role,
     StaffSession,
     StaffUser,
+    completion_of,
     course_date_trainer,
 )
 
@@ -52,6 +55,9 @@ __all__ = [
     "MediaKind",
     "WatchedRecord",
     "ATTENDANCE_LABELS",
+    "COMPLETION_LABELS",
+    "Completion",
+    "completion_of",
     "Attendance",
     "AttendanceMark",
     "AuditEvent",

@@ -93,6 +93,37 @@ ATTENDANCE_LABELS = {
 }
 
 
+class Completion(enum.StrEnum):
+    """What the register of every day says of a booking, once it is taken."""
+
+    COMPLETED = "completed"
+    PARTLY = "partly"
+    ABSENT = "absent"
+
+    @property
+    def label(self) -> str:
+        return COMPLETION_LABELS[self]
+
+
+COMPLETION_LABELS = {
+    Completion.COMPLETED: "Completed",
+    Completion.PARTLY: "Partly attended",
+    Completion.ABSENT: "Did not attend",
+}
+
+
+def completion_of(marks: list[AttendanceMark | None]) -> Completion | None:
+    """Completed: attended every day. Partly attended: there for some of it (a day missed, or left
+    early). Did not attend: absent on every day. None until every day's register has a mark."""
+    if not marks or any(mark is None for mark in marks):
+        return None
+    if all(mark == AttendanceMark.ATTENDED for mark in marks):
+        return Completion.COMPLETED
+    if any(mark.came for mark in marks):
+        return Completion.PARTLY
+    return Completion.ABSENT
+
+
 class Attendance(db.Model):
     """Whether a person came on one day of their course: all day, part of it, or not at all."""
 
