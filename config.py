@@ -128,6 +128,10 @@ class Config:
     # People who asked to hear about new dates are forgotten this many months after asking.
     RETENTION_INTEREST_MONTHS = 12
 
+    # Feedback: asked this many days after the last day of a course, with one reminder this many days later.
+    FEEDBACK_DELAY_DAYS = 1
+    FEEDBACK_REMINDER_DAYS = 7
+
     # The usual hours of a day of training, filled in for each day when staff add a date (as people write
     # times: 9:30am, 16:30).
     COURSE_DAY_STARTS = "9:30am"

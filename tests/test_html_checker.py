@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from app.admin.service import mark_attendance
 from app.booking.service import book_place
-from app.models import DateStatus
+from app.models import AttendanceMark, DateStatus
 from tests.factories import (
     begin_course,
     details,
@@ -43,16 +44,21 @@ def test_the_main_pages_pass_the_nu_html_checker(app, client, session, tmp_path)
     booking = book_place(session, open_date.id, details(access_needs=["hearing_loop"], dietary_needs="Vegan")).booking
     started = make_date(session, course=course, days_from_now=20)
     book_place(session, started.id, details(access_details="A quiet room"))
+    attendee = book_place(session, started.id, details()).booking
     begin_course(session, started)
     draft = make_date(session, course=course, status=DateStatus.DRAFT, days_from_now=60)
+    begin_course(session, started, days_ago=2)
+    mark_attendance(session, started.days[0].id, {attendee.id: AttendanceMark.ATTENDED}, actor=make_staff(session))
     briefing = make_briefing(session)
     public = [
         "/", "/dates", f"/dates/{open_date.id}", f"/dates/{open_date.id}/book", f"/bookings/{booking.manage_token}",
         f"/bookings/{booking.manage_token}/confirmation", f"/bookings/{booking.manage_token}/needs",
-        "/bookings/find", "/briefings", f"/briefings/{briefing.slug}", "/privacy", "/accessibility",
+        "/bookings/find", f"/bookings/{attendee.manage_token}/feedback",
+        "/briefings", f"/briefings/{briefing.slug}", "/privacy", "/accessibility",
     ]  # fmt: skip
     pages = {path: client.get(path) for path in public}
     pages["booking form with mistakes"] = client.post(f"/dates/{open_date.id}/book", data={"email": "not an email"})
+    pages["feedback with mistakes"] = client.post(f"/bookings/{attendee.manage_token}/feedback", data={"quote": "x"})
     staff = app.test_client()
     sign_in(staff, make_staff(session))
     for path in (

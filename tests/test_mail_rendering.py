@@ -46,6 +46,9 @@ def queue_every_kind(session, people: int) -> None:
             date_messages.late_place_open(session, session.merge(waiting), utcnow())
             booking_messages.booking_links(session, [booking])
             booking_messages.needs_changed(session, booking)
+            booking_messages.feedback_request(session, booking)
+            booking_messages.feedback_reminder(session, booking)
+            booking_messages.feedback_thanks(session, booking)
             saved = app.config["MANAGER_EMAILS"], app.config["MANAGER_EMAILS_PER_HOUR"]
             app.config.update(MANAGER_EMAILS=True, MANAGER_EMAILS_PER_HOUR=1000)
             booking_messages.tell_manager(session, booking, "booked")

@@ -10,6 +10,7 @@ from app.admin import service
 from app.admin.access import date_for_staff
 from app.admin.blueprint import bp
 from app.admin.forms import CancelDateForm, CapacityForm, DateForm, DateMessageForm, PastDatesForm, TrainersForm
+from app.booking.feedback import feedback_counts
 from app.core.fields import choices_from, parse_clock_time
 from app.core.filters import date_summary
 from app.core.forms import ConfirmForm
@@ -119,11 +120,11 @@ def past_dates():
     """Every finished date, newest first, a page at a time, by course, venue and year."""
     now = datetime.now(UTC)
     form = PastDatesForm(request.args)
-    form.course.choices = [("", "All courses")] + [(str(c.id), c.title) for c in all_courses(db.session)]
-    form.venue.choices = [("", "All venues")] + [(str(v.id), f"{v.name}, {v.town}") for v in service.venues(db.session)]
-    form.year.choices = [("", "All years")] + [
-        (str(y), str(y)) for y in service.past_years(db.session, current_user, now)
-    ]
+    form.course.choices = choices_from({"": "All courses"} | {c.id: c.title for c in all_courses(db.session)})
+    venues = {v.id: f"{v.name}, {v.town}" for v in service.venues(db.session)}
+    form.venue.choices = choices_from({"": "All venues"} | venues)
+    years = service.past_years(db.session, current_user, now)
+    form.year.choices = choices_from({"": "All years"} | {year: str(year) for year in years})
     page = request.args.get("page", 1, type=int)
     if not 1 <= page <= 100000:
         abort(404)
@@ -177,6 +178,7 @@ def date(date_id: int):
         urgent=needs_urgent_today(course_date),
         starts_in=starts_in(course_date),
         sent_messages=lifecycle.date_messages(db.session, course_date.id),
+        feedback=feedback_counts(db.session, course_date.id),
     )
 
 
@@ -351,3 +353,17 @@ def message_date(date_id: int):
         else:
             preview = {"recipients": recipients, "audience": audience, "first": recipients[0]}
     return render_template("admin/message_date.html", course_date=course_date, form=form, preview=preview)
+
+
+@bp.post("/dates/<id:date_id>/feedback/close")
+def close_feedback(date_id: int):
+    """Close feedback for a date: people can no longer give or change theirs."""
+    date_for_staff(date_id)
+    ConfirmForm().validate_on_submit() or abort(400)
+    try:
+        lifecycle.close_feedback(db.session, date_id, actor=acting_staff())
+    except Refused as refused:
+        flash(refused.message, "error")
+    else:
+        flash("Feedback for this date is closed.", "success")
+    return redirect(url_for("admin.date", date_id=date_id))

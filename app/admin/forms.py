@@ -112,14 +112,15 @@ class PickField(SelectField):
 
     def offer(self, options: list[tuple[int, str]]) -> None:
         """The choices, with the empty first one when there is more than one to choose from."""
-        self.choices = [("", self.prompt)] + options if len(options) != 1 else options
+        shown = {"": self.prompt} | dict(options) if len(options) != 1 else dict(options)
+        self.choices = choices_from(shown)
         if len(options) == 1 and self.data is None and not self.raw_data:  # shown, not sent
             self.data = options[0][0]
 
     def pre_validate(self, form):
         if self.data is None:
             raise ValidationError(self.required_message)
-        if self.data not in {value for value, _ in self.choices if value != ""}:
+        if str(self.data) not in {choice.value for choice in self.choices if choice.value != ""}:
             raise ValidationError(self.required_message)
 
     def process_formdata(self, valuelist):
@@ -224,7 +225,7 @@ class FilterField(SelectField):
         self.invalid_message = invalid_message
 
     def pre_validate(self, form):
-        if self.data and self.data not in {str(value) for value, _ in self.choices}:
+        if self.data and self.data not in {str(choice.value) for choice in self.choices}:
             raise ValidationError(self.invalid_message)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.courses.service import today_in_london
 from app.database import writing
-from app.models import Booking, CourseDay, Interest, OutboxMessage, OutboxStatus, WatchedRecord
+from app.models import Booking, CourseDay, Feedback, Interest, OutboxMessage, OutboxStatus, WatchedRecord
 
 
 @dataclass
@@ -106,6 +106,13 @@ def _purge(
             )
             .execution_options(synchronize_session=False)
         ).rowcount
+        # Their feedback keeps its scores, for the reports; their words go with their name.
+        session.execute(
+            sa.update(Feedback)
+            .where(Feedback.booking_id.in_(old_ids))
+            .values(worked_well="", worries="", next_steps="", may_quote=False, quote_with_name=False)
+            .execution_options(synchronize_session=False)
+        )
     # Every email about an anonymised booking goes, sent or not: one still waiting would carry the old
     # address and greet "Removed". Other finished emails go after the same time.
     finished = [OutboxStatus.SENT, OutboxStatus.SKIPPED, OutboxStatus.FAILED]

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from app.booking.feedback import FeedbackAnswers
 from app.booking.service import BookingDetails
 from app.core.fields import (
     AgreeField,
@@ -152,3 +153,71 @@ class NeedsForm(FlaskForm):
     access_needs = access_needs_field()
     access_details = access_details_field()
     dietary_needs = dietary_needs_field()
+
+
+SCALE = {str(n): str(n) for n in range(11)}
+QUOTE_CHOICES = {
+    "with_name": "Yes, and you may use my name",
+    "without_name": "Yes, but do not use my name",
+    "no": "No, please do not quote me",
+}
+
+
+def scale_field(label: str, required: str) -> ChoiceField:
+    return ChoiceField(
+        label,
+        choices=choices_from(SCALE),
+        validators=[InputRequired(message=required)],
+        invalid_message="Choose a number from 0 to 10",
+    )
+
+
+def answer_field(label: str) -> LongTextField:
+    return LongTextField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=3000, message=f"{label.removesuffix(' (optional)')} must be 3000 characters or fewer"),
+        ],
+    )
+
+
+class FeedbackForm(FlaskForm):
+    """What someone thought of the course, in the framework's own three questions and a scaling question."""
+
+    worked_well = answer_field("What worked well for you on the course? (optional)")
+    worries = answer_field("What are you worried about, or what did not work for you? (optional)")
+    next_steps = answer_field("What needs to happen next, for you or for the course? (optional)")
+    confidence_before = scale_field(
+        "Where were you before the course?", "Choose where you were before the course, from 0 to 10"
+    )
+    confidence_after = scale_field("Where are you now?", "Choose where you are now, from 0 to 10")
+    quote = ChoiceField(
+        "May we quote what you wrote?",
+        choices=choices_from(QUOTE_CHOICES),
+        validators=[InputRequired(message="Say whether we may quote what you wrote")],
+        invalid_message="Say whether we may quote what you wrote",
+        description="We may use a few words in reports to the Cumbria Safeguarding Children Partnership "
+        "or to tell others about the training.",
+    )
+
+    def answers(self) -> FeedbackAnswers:
+        return FeedbackAnswers(
+            worked_well=self.worked_well.data or "",
+            worries=self.worries.data or "",
+            next_steps=self.next_steps.data or "",
+            confidence_before=int(self.confidence_before.data),
+            confidence_after=int(self.confidence_after.data),
+            may_quote=self.quote.data != "no",
+            quote_with_name=self.quote.data == "with_name",
+        )
+
+    def show(self, feedback) -> None:
+        """Fill the form with the answers given before."""
+        self.worked_well.data, self.worries.data = feedback.worked_well, feedback.worries
+        self.next_steps.data = feedback.next_steps
+        self.confidence_before.data = str(feedback.confidence_before)
+        self.confidence_after.data = str(feedback.confidence_after)
+        self.quote.data = (
+            "no" if not feedback.may_quote else "with_name" if feedback.quote_with_name else "without_name"
+        )

@@ -3,7 +3,7 @@
 Every change that can alter what the person's calendar should hold passes `calendar_changes=True`, so the
 stored calendar entries are brought up to date in the same transaction (app.mail.entries)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -194,3 +194,50 @@ def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
         **records,
     )
     return RenderedEmail(text, html)
+
+
+booking_message("feedback_request")
+booking_message("feedback_reminder")
+booking_message("feedback_thanks")
+
+
+def feedback_request(session: Session, booking: Booking) -> OutboxMessage | None:
+    """The private link to tell us what they thought of the course, once per booking."""
+    return queue_booking_email(
+        session,
+        booking,
+        "feedback_request",
+        subject_for(booking.course_date, "How was the course?"),
+        dedupe_key=f"feedback:{booking.id}",
+    )
+
+
+def was_asked_for_feedback(session: Session, booking: Booking, *, before: datetime) -> bool:
+    """Whether this booking's feedback request was queued before that time (a reminder follows it, never
+    goes with it)."""
+    asked = sa.select(OutboxMessage.id).where(
+        OutboxMessage.dedupe_key == f"feedback:{booking.id}", OutboxMessage.created_at <= before
+    )
+    return session.scalar(asked) is not None
+
+
+def feedback_reminder(session: Session, booking: Booking) -> OutboxMessage | None:
+    """One reminder, for someone asked who has not answered."""
+    return queue_booking_email(
+        session,
+        booking,
+        "feedback_reminder",
+        subject_for(booking.course_date, "A reminder: how was the course?"),
+        dedupe_key=f"feedback-reminder:{booking.id}",
+    )
+
+
+def feedback_thanks(session: Session, booking: Booking) -> OutboxMessage | None:
+    """Thank you, after their first feedback."""
+    return queue_booking_email(
+        session,
+        booking,
+        "feedback_thanks",
+        subject_for(booking.course_date, "Thank you for your feedback"),
+        dedupe_key=f"feedback-thanks:{booking.id}",
+    )

@@ -1,9 +1,10 @@
 """Booking a place and managing it through the link only the booker has."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
+from app.booking import feedback as feedback_rules
 from app.booking import service
-from app.booking.forms import BookingForm, CancelForm, FindBookingsForm, MoveForm, NeedsForm
+from app.booking.forms import BookingForm, CancelForm, FeedbackForm, FindBookingsForm, MoveForm, NeedsForm
 from app.core import limits
 from app.core.downloads import download
 from app.core.fields import choices_from
@@ -117,6 +118,8 @@ def manage(token: str):
         and late(booking.course_date, now)
         and booking.course_date.places_left > 0,
         take_form=ConfirmForm(),
+        feedback_open=feedback_rules.why_not(db.session, booking, now) is None,
+        feedback_given=feedback_rules.feedback_for(db.session, booking) is not None,
         completion=roster(db.session, booking.course_date).completion(booking)
         if booking.status == BookingStatus.CONFIRMED
         else None,
@@ -163,6 +166,27 @@ def change_needs(token: str):
                 flash("Thank you. We have told the training team what you need now.", "success")
         return redirect(url_for("booking.manage", token=token))
     return render_template("booking/needs.html", booking=booking, form=form)
+
+
+@bp.route("/bookings/<token>/feedback", methods=["GET", "POST"])
+def feedback(token: str):
+    """Tell us what you thought of the course; change it until the team closes feedback for the date."""
+    booking = booking_or_404(token)
+    reason = feedback_rules.why_not(db.session, booking, utcnow())
+    given = feedback_rules.feedback_for(db.session, booking)
+    form = FeedbackForm()
+    if request.method == "GET" and given is not None:
+        form.show(given)
+    if reason is None and form.validate_on_submit():
+        try:
+            _, first = feedback_rules.save_feedback(db.session, booking.id, form.answers())
+        except Refused as refused:
+            flash(refused.message, "error")
+        else:
+            flash("Thank you. We have your feedback." if first else "Thank you. Your feedback is changed.", "success")
+            return redirect(url_for("booking.manage", token=token))
+    status = 200 if reason is None or request.method == "GET" else 409
+    return render_template("booking/feedback.html", booking=booking, form=form, reason=reason, given=given), status
 
 
 @bp.route("/bookings/<token>/cancel", methods=["GET", "POST"])

@@ -321,3 +321,13 @@ def date_messages(session: Session, date_id: int) -> list[DateMessage]:
     """The messages sent to a date, newest first."""
     query = sa.select(DateMessage).where(DateMessage.course_date_id == date_id).order_by(DateMessage.id.desc())
     return list(session.scalars(query))
+
+
+def close_feedback(session: Session, date_id: int, *, actor: StaffUser | None) -> None:
+    """Stop taking and changing feedback for a date: its answers are final for the reports."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        if course_date.feedback_closed_at is not None:
+            raise Refused("Feedback for this date is already closed.")
+        course_date.feedback_closed_at = utcnow()
+        audit.record(session, actor, "feedback closed", course_date, f"Closed feedback for {day_range(course_date)}")

@@ -29,6 +29,7 @@ from app.models.briefings import (
 )
 from app.models.calendar import CalendarEntry, EntryStatus, SiteSetting
 from app.models.date_message import AUDIENCE_LABELS, Audience, DateMessage
+from app.models.feedback import Feedback
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.staff import (
     ATTENDANCE_LABELS,
@@ -45,6 +46,7 @@ from app.models.staff import (
 )
 
 __all__ = [
+    "Feedback",
     "AUDIENCE_LABELS",
     "Audience",
     "DateMessage",

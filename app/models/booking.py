@@ -174,6 +174,8 @@ class CourseDate(db.Model):
     )
     booking_closes_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     cancellation_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # When the training team closed feedback for this date; until then people can change theirs.
+    feedback_closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Rises whenever the days, times or venue change, so subscribed calendars replace the date's entry.
     feed_sequence: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

@@ -177,3 +177,40 @@ def test_the_content_security_policy_blocks_none_of_our_own_scripts(new_page, se
     skip_link = page.locator(".govuk-skip-link")
     expect(skip_link).to_have_attribute("data-govuk-skip-link-init", "")  # GOV.UK Frontend's module ran
     assert problems == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with JavaScript", "without JavaScript"])
+def test_feedback_is_given_by_keyboard_and_the_form_is_accessible(new_page, session, assert_accessible, javascript):
+    """The three questions and the 0 to 10 radios, with errors first, then sent; axe-core on the page and
+    its errors."""
+    from app.admin.service import mark_attendance
+    from app.models import AttendanceMark, Feedback
+    from tests.factories import begin_course, make_staff
+
+    course_date = make_date(session)
+    booking = book_place(session, course_date.id, details(full_name="Ffion Jones")).booking
+    begin_course(session, course_date, days_ago=2)
+    mark_attendance(session, course_date.days[0].id, {booking.id: AttendanceMark.ATTENDED}, actor=make_staff(session))
+    page = new_page(java_script_enabled=javascript)
+    page.goto(f"/bookings/{booking.manage_token}")
+    page.get_by_role("link", name="Tell us what you thought of the course").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tell us what you thought")
+    if javascript:  # axe-core itself is a script
+        assert_accessible(page)
+    page.get_by_role("button", name="Send my feedback").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose where you were before the course")
+    if javascript:
+        assert_accessible(page)
+    page.get_by_label("What worked well for you on the course? (optional)").fill("The three questions.")
+    before = page.get_by_role("group", name=re.compile("^Where were you before the course"))
+    before.get_by_label("3", exact=True).focus()
+    page.keyboard.press("Space")
+    page.get_by_role("group", name=re.compile("^Where are you now")).get_by_label("8", exact=True).check()
+    page.get_by_label("Yes, but do not use my name", exact=True).check()
+    page.get_by_role("button", name="Send my feedback").click()
+    expect(page.get_by_text("Thank you. We have your feedback.")).to_be_visible()
+    session.rollback()
+    stored = session.scalars(sa.select(Feedback)).one()
+    assert (stored.confidence_before, stored.confidence_after, stored.may_quote, stored.quote_with_name) == (
+        3, 8, True, False,
+    )  # fmt: skip
