@@ -131,6 +131,9 @@ class Config:
     # Feedback: asked this many days after the last day of a course, with one reminder this many days later.
     FEEDBACK_DELAY_DAYS = 1
     FEEDBACK_REMINDER_DAYS = 7
+    # Certificates of attendance are given once the person has told us what they thought (true), or as
+    # soon as the register shows they came to every day (false).
+    CERTIFICATE_AFTER_FEEDBACK = True
 
     # The usual hours of a day of training, filled in for each day when staff add a date (as people write
     # times: 9:30am, 16:30).

@@ -8,7 +8,9 @@ from app.admin.access import date_for_staff
 from app.admin.blueprint import bp
 from app.admin.export import roster_csv
 from app.admin.forms import MoveBookingForm, NeedsOutcomeForm
+from app.booking import certificates
 from app.booking import service as booking_service
+from app.booking.certificate_pdf import certificate_pdf
 from app.booking.forms import BookingForm
 from app.core.downloads import download
 from app.core.fields import choices_from
@@ -214,3 +216,30 @@ def access_summary(date_id: int):
         urgent=needs_urgent_today(course_date),
         starts_in=starts_in(course_date),
     )
+
+
+@bp.get("/bookings/<id:booking_id>/certificate.pdf")
+@roles(Role.ADMIN, Role.TRAINER)
+def booking_certificate(booking_id: int):
+    """Download someone's certificate of attendance."""
+    booking = booking_for_admin(booking_id)
+    date_for_staff(booking.course_date_id)
+    try:
+        issued = certificates.issue_certificate(db.session, booking.id)
+    except certificates.NoCertificate as refused:
+        flash(f"{booking.full_name}: {refused.message}", "error")
+        return redirect(url_for("admin.date", date_id=booking.course_date_id))
+    return download(certificate_pdf([issued]), "application/pdf", f"certificate-{issued.reference}.pdf", private=True)
+
+
+@bp.get("/dates/<id:date_id>/certificates.pdf")
+@roles(Role.ADMIN, Role.TRAINER)
+def date_certificates(date_id: int):
+    """Every certificate of a date as one PDF, a page each, to print."""
+    course_date = date_for_staff(date_id)
+    found = certificates.certificates_of_date(db.session, course_date.id)
+    if not found:
+        flash("There are no certificates for this date yet.", "error")
+        return redirect(url_for("admin.date", date_id=date_id))
+    filename = f"certificates-{course_date.id}-{course_date.first_day}.pdf"
+    return download(certificate_pdf(found), "application/pdf", filename, private=True)

@@ -10,6 +10,7 @@ from app.admin import service
 from app.admin.access import date_for_staff
 from app.admin.blueprint import bp
 from app.admin.forms import CancelDateForm, CapacityForm, DateForm, DateMessageForm, PastDatesForm, TrainersForm
+from app.booking.certificates import certificates_of_date
 from app.booking.feedback import feedback_counts
 from app.core.fields import choices_from, parse_clock_time
 from app.core.filters import date_summary
@@ -179,6 +180,7 @@ def date(date_id: int):
         starts_in=starts_in(course_date),
         sent_messages=lifecycle.date_messages(db.session, course_date.id),
         feedback=feedback_counts(db.session, course_date.id),
+        certificates={c.booking_id: c for c in certificates_of_date(db.session, course_date.id)},
     )
 
 

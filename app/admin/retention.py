@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.courses.service import today_in_london
 from app.database import writing
-from app.models import Booking, CourseDay, Feedback, Interest, OutboxMessage, OutboxStatus, WatchedRecord
+from app.models import Booking, Certificate, CourseDay, Feedback, Interest, OutboxMessage, OutboxStatus, WatchedRecord
 
 
 @dataclass
@@ -106,6 +106,13 @@ def _purge(
             )
             .execution_options(synchronize_session=False)
         ).rowcount
+        # A certificate's reference still checks out, but no longer names them.
+        session.execute(
+            sa.update(Certificate)
+            .where(Certificate.booking_id.in_(old_ids))
+            .values(full_name="Removed")
+            .execution_options(synchronize_session=False)
+        )
         # Their feedback keeps its scores, for the reports; their words go with their name.
         session.execute(
             sa.update(Feedback)

@@ -12,13 +12,23 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.booking import messages
+from app.booking import certificates, messages
 from app.core import audit
 from app.core.rules import Refused
 from app.courses.service import first_day_column, today_in_london
 from app.database import utcnow, writing
 from app.mail.registry import scheduled
-from app.models import Attendance, AttendanceMark, Booking, BookingStatus, CourseDate, CourseDay, DateStatus, Feedback
+from app.models import (
+    Attendance,
+    AttendanceMark,
+    Booking,
+    BookingStatus,
+    CourseDate,
+    CourseDay,
+    DateStatus,
+    Feedback,
+    OutboxMessage,
+)
 
 # Feedback emails are queued for courses that ended at most this many days ago, so a worker that was
 # stopped for a while catches up, and an old course never starts sending.
@@ -101,6 +111,8 @@ def save_feedback(
         what = "Feedback given" if first else "Feedback changed"
         audit.record(session, None, "feedback", booking, f"{what} for {booking.reference}", by=audit.PERSON_BOOKED)
         if first:
+            if certificates.why_none(session, booking) is None:
+                certificates.issue_certificate(session, booking.id)  # sent with the thank-you
             messages.feedback_thanks(session, booking)
     return feedback, first
 
@@ -131,22 +143,38 @@ def _attendees(session: Session, last_day_from, last_day_to) -> list[Booking]:
     )
 
 
+def _queued(session: Session, prefix: str) -> dict[int, datetime]:
+    """The bookings that already have an email of this kind queued (sent or not), and when it was queued."""
+    rows = session.execute(
+        sa.select(OutboxMessage.booking_id, OutboxMessage.created_at).where(
+            OutboxMessage.dedupe_key.like(f"{prefix}:%"), OutboxMessage.booking_id.is_not(None)
+        )
+    )
+    return {booking_id: created_at for booking_id, created_at in rows}
+
+
 def queue_feedback_requests(session: Session, now: datetime, delay_days: int, reminder_days: int) -> int:
     """Ask everyone who came for feedback, once, delay_days after the last day; remind those who have not
-    answered, once, reminder_days after that. Returns how many emails were queued."""
+    answered, once, reminder_days after they were asked. Returns how many emails were queued. Each run
+    costs the same few queries however many people were asked before."""
     today = today_in_london(now)
     asked_until = today - timedelta(days=delay_days)
     window_start = today - timedelta(days=FEEDBACK_WINDOW_DAYS)
     queued = 0
     with writing(session):
         answered = set(session.scalars(sa.select(Feedback.booking_id)))
+        asked, reminded = _queued(session, "feedback"), _queued(session, "feedback-reminder")
         for booking in _attendees(session, window_start, asked_until):
-            if booking.id in answered:
+            if booking.id in answered or booking.id in asked:
                 continue
+            if certificates.why_none(session, booking) is None:
+                certificates.issue_certificate(session, booking.id)  # feedback not asked first: sent now
             queued += messages.feedback_request(session, booking) is not None
+        remind_before = now - timedelta(days=reminder_days)
         for booking in _attendees(session, window_start, asked_until - timedelta(days=reminder_days)):
-            asked_before = now - timedelta(days=reminder_days)
-            if booking.id not in answered and messages.was_asked_for_feedback(session, booking, before=asked_before):
+            if booking.id in answered or booking.id in reminded or booking.id not in asked:
+                continue
+            if asked[booking.id] <= remind_before:  # a reminder follows the request, never comes with it
                 queued += messages.feedback_reminder(session, booking) is not None
     return queued
 

@@ -3,20 +3,24 @@
 Every change that can alter what the person's calendar should hold passes `calendar_changes=True`, so the
 stored calendar entries are brought up to date in the same transaction (app.mail.entries)."""
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from app.booking.certificate_pdf import certificate_pdf
 from app.core.filters import short_days
 from app.courses.roster import needs_urgent_today
 from app.database import utcnow
 from app.mail.invites import (
+    BOOKING_REFERENCES,
     booking_message,
     manage_url,
     place_still_held,
     queue_booking_email,
+    render_booking_email,
     starts_in,
     still_waiting,
     subject_for,
@@ -31,7 +35,7 @@ from app.mail.registry import (
     public_url,
     render_pair,
 )
-from app.models import ACCESS_NEEDS, Booking, CourseDate, OutboxMessage
+from app.models import ACCESS_NEEDS, Booking, Certificate, CourseDate, OutboxMessage
 
 booking_message("place_confirmed", check=place_still_held)
 booking_message("waiting_list", check=still_waiting)
@@ -196,9 +200,28 @@ def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     return RenderedEmail(text, html)
 
 
-booking_message("feedback_request")
 booking_message("feedback_reminder")
-booking_message("feedback_thanks")
+
+
+def _load_certificates(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
+    """The certificates of the batch's bookings, in one query."""
+    ids = {message.booking_id for message in messages if message.booking_id}
+    found = session.scalars(sa.select(Certificate).where(Certificate.booking_id.in_(sorted(ids)))) if ids else []
+    batch.extra["certificates"] = {certificate.booking_id: certificate for certificate in found}
+
+
+def render_with_certificate(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    """A booking email that carries the person's certificate as a PDF, when they have one."""
+    certificate = batch.extra["certificates"].get(message.booking_id)
+    rendered = render_booking_email(message, batch)
+    if certificate is None:
+        return rendered
+    pdf = certificate_pdf([certificate])
+    return replace(rendered, attachments=((f"certificate-{certificate.reference}.pdf", "pdf", pdf),))
+
+
+for kind in ("feedback_request", "feedback_thanks"):
+    message_kind(kind, references=BOOKING_REFERENCES, prepare=_load_certificates)(render_with_certificate)
 
 
 def feedback_request(session: Session, booking: Booking) -> OutboxMessage | None:
@@ -210,15 +233,6 @@ def feedback_request(session: Session, booking: Booking) -> OutboxMessage | None
         subject_for(booking.course_date, "How was the course?"),
         dedupe_key=f"feedback:{booking.id}",
     )
-
-
-def was_asked_for_feedback(session: Session, booking: Booking, *, before: datetime) -> bool:
-    """Whether this booking's feedback request was queued before that time (a reminder follows it, never
-    goes with it)."""
-    asked = sa.select(OutboxMessage.id).where(
-        OutboxMessage.dedupe_key == f"feedback:{booking.id}", OutboxMessage.created_at <= before
-    )
-    return session.scalar(asked) is not None
 
 
 def feedback_reminder(session: Session, booking: Booking) -> OutboxMessage | None:

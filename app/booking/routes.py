@@ -1,9 +1,12 @@
 """Booking a place and managing it through the link only the booker has."""
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
+from app.booking import certificates, service
 from app.booking import feedback as feedback_rules
-from app.booking import service
+from app.booking.certificate_pdf import certificate_pdf, days_of
 from app.booking.forms import BookingForm, CancelForm, FeedbackForm, FindBookingsForm, MoveForm, NeedsForm
 from app.core import limits
 from app.core.downloads import download
@@ -120,6 +123,8 @@ def manage(token: str):
         take_form=ConfirmForm(),
         feedback_open=feedback_rules.why_not(db.session, booking, now) is None,
         feedback_given=feedback_rules.feedback_for(db.session, booking) is not None,
+        certificate_ready=certificates.certificate_of(db.session, booking.id) is not None
+        or certificates.why_none(db.session, booking) is None,
         completion=roster(db.session, booking.course_date).completion(booking)
         if booking.status == BookingStatus.CONFIRMED
         else None,
@@ -243,3 +248,30 @@ def booking_calendar(token: str):
         abort(404)
     text = calendar.booking_download(booking, held, organiser=organiser_email(), now=utcnow())
     return download(text, "text/calendar", f"{booking.reference}.ics", private=True)
+
+
+@bp.get("/bookings/<token>/certificate.pdf")
+def certificate(token: str):
+    """Download your certificate of attendance (made the first time, if the rules allow it)."""
+    booking = booking_or_404(token)
+    try:
+        issued = certificates.issue_certificate(db.session, booking.id)
+    except certificates.NoCertificate as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("booking.manage", token=token))
+    return download(certificate_pdf([issued]), "application/pdf", f"certificate-{issued.reference}.pdf", private=True)
+
+
+CERTIFICATE_REFERENCE = re.compile(r"^CERT-[2-9A-HJ-NP-Z]{8}$", re.IGNORECASE)
+
+
+@bp.get("/certificates/<reference>")
+def check_certificate(reference: str):
+    """Anyone can check that a certificate is genuine: its name, course and days, and nothing more."""
+    found = None
+    if CERTIFICATE_REFERENCE.match(reference):
+        found = certificates.certificate_by_reference(db.session, reference)
+    if found is None:
+        return render_template("certificates/check.html", certificate=None, reference=reference), 404
+    days = days_of(found)
+    return render_template("certificates/check.html", certificate=found, days=days, reference=found.reference)

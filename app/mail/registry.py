@@ -32,6 +32,8 @@ class RenderedEmail:
     html: str
     calendar_method: str | None = None
     calendar_ics: str | None = None
+    # Files sent with the email, such as a certificate: (file name, MIME subtype of application/, bytes).
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -126,12 +126,17 @@ def build_email(outbox_message, rendered) -> Email:
         calendar = _text(rendered.calendar_ics, "calendar")
         calendar.set_param("method", rendered.calendar_method or "PUBLISH", requote=False)
         alternative.attach(calendar)
+    files = list(rendered.attachments)
+    if rendered.calendar_ics:
+        name = "cancel.ics" if rendered.calendar_method == "CANCEL" else "invite.ics"
+        files.insert(0, (name, "ics", rendered.calendar_ics.encode("utf-8")))
+    if files:
         message = MIMEMultipart("mixed", boundary=f"=_{secrets.token_hex(12)}")
         message.attach(alternative)
-        attachment = MIMEApplication(rendered.calendar_ics.encode("utf-8"), "ics")
-        name = "cancel.ics" if rendered.calendar_method == "CANCEL" else "invite.ics"
-        attachment.add_header("Content-Disposition", "attachment", filename=name)
-        message.attach(attachment)
+        for name, subtype, data in files:
+            attachment = MIMEApplication(data, subtype)
+            attachment.add_header("Content-Disposition", "attachment", filename=name)
+            message.attach(attachment)
     else:
         message = alternative
     sender = config["MAIL_DEFAULT_SENDER"]

@@ -28,6 +28,7 @@ from app.models.briefings import (
     WatchedRecord,
 )
 from app.models.calendar import CalendarEntry, EntryStatus, SiteSetting
+from app.models.certificate import Certificate
 from app.models.date_message import AUDIENCE_LABELS, Audience, DateMessage
 from app.models.feedback import Feedback
 from app.models.outbox import OutboxMessage, OutboxStatus
@@ -46,6 +47,7 @@ from app.models.staff import (
 )
 
 __all__ = [
+    "Certificate",
     "Feedback",
     "AUDIENCE_LABELS",
     "Audience",

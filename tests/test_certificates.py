@@ -1,0 +1,146 @@
+"""Certificates of attendance: only for people who came to every day, after their feedback when the
+setting says so; a tagged PDF/UA with a title and language; checked by reference, showing little."""
+
+import html
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from app.admin.retention import purge
+from app.admin.service import mark_attendance
+from app.booking.certificates import NoCertificate, issue_certificate
+from app.booking.feedback import FeedbackAnswers, queue_feedback_requests, save_feedback
+from app.booking.service import book_place
+from app.database import utcnow, writing
+from app.mail.outbox import send_due
+from app.models import AttendanceMark, Certificate, Role
+from tests.factories import begin_course, details, make_date, make_staff, sign_in
+
+A, L = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY
+ANSWERS = FeedbackAnswers("The scaling.", "", "", 4, 8, False, False)
+
+
+def words(response) -> str:
+    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html.unescape(text))
+
+
+@pytest.fixture
+def course(session):
+    """Siân came to both days; Liam left early on day 2. Jo Trainer taught it."""
+    course_date = make_date(session)
+    sian = book_place(session, course_date.id, details(full_name="Siân Evans")).booking
+    liam = book_place(session, course_date.id, details(full_name="Liam Park")).booking
+    trainer = make_staff(session, role=Role.TRAINER, name="Jo Trainer")
+    with writing(session):
+        course_date.trainers.append(trainer)
+    begin_course(session, course_date, days_ago=2)
+    day_one, day_two = course_date.days
+    mark_attendance(session, day_one.id, {sian.id: A, liam.id: A}, actor=trainer)
+    mark_attendance(session, day_two.id, {sian.id: A, liam.id: L}, actor=trainer)
+    return course_date, sian, liam
+
+
+def read_pdf(data: bytes) -> PdfReader:
+    assert data.startswith(b"%PDF-")
+    return PdfReader(io.BytesIO(data))
+
+
+def assert_accessible_pdf(reader: PdfReader, *texts: str) -> None:
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root, "no structure tree: the PDF is not tagged"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en"
+    assert reader.metadata.title.startswith("Certificate")
+    text = " ".join(page.extract_text() for page in reader.pages)
+    for expected in texts:
+        assert expected in text, (expected, text)
+
+
+def test_the_certificate_comes_with_the_thank_you_after_feedback_and_is_a_tagged_pdf(session, mail_server, course):
+    course_date, sian, liam = course
+    with pytest.raises(NoCertificate, match="Tell us what you thought"):
+        issue_certificate(session, sian.id)
+    send_due(session)
+    mail_server.messages.clear()
+    save_feedback(session, sian.id, ANSWERS)
+    send_due(session)
+    (thanks,) = mail_server.inbox.to(sian.email)
+    (attachment,) = [part for part in thanks.iter_attachments() if part.get_content_type() == "application/pdf"]
+    certificate = session.scalars(sa.select(Certificate)).one()
+    assert attachment.get_filename() == f"certificate-{certificate.reference}.pdf"
+    reader = read_pdf(attachment.get_content())
+    assert_accessible_pdf(reader, "Siân Evans", course_date.course.title, "14 hours of learning", "Jo Trainer",
+                          certificate.reference, "Cumbria Safeguarding Children Partnership")  # fmt: skip
+    assert reader.metadata.title == "Certificate of attendance: Siân Evans"
+
+
+def test_only_people_who_came_to_every_day_get_one(session, course):
+    course_date, sian, liam = course
+    save_feedback(session, liam.id, ANSWERS)  # partly attended: feedback yes, certificate no
+    with pytest.raises(NoCertificate, match="came to every day"):
+        issue_certificate(session, liam.id)
+    assert session.scalars(sa.select(Certificate)).all() == []
+
+
+def test_with_feedback_not_first_the_certificate_goes_with_the_feedback_request(app, session, mail_server, course,
+                                                                                monkeypatch):  # fmt: skip
+    monkeypatch.setitem(app.config, "CERTIFICATE_AFTER_FEEDBACK", False)
+    course_date, sian, liam = course
+    send_due(session)
+    mail_server.messages.clear()
+    queue_feedback_requests(session, utcnow(), delay_days=1, reminder_days=7)
+    send_due(session)
+    (to_sian,) = mail_server.inbox.to(sian.email)
+    (to_liam,) = mail_server.inbox.to(liam.email)
+    assert [p.get_content_type() for p in to_sian.iter_attachments()] == ["application/pdf"]
+    assert list(to_liam.iter_attachments()) == []
+
+
+def test_the_person_and_staff_download_it_and_staff_get_a_dates_certificates_in_one_file(client, session, course):
+    course_date, sian, liam = course
+    manage = f"/bookings/{sian.manage_token}"
+    assert "When you have told us what you thought, your certificate" in words(client.get(manage))
+    response = client.get(f"{manage}/certificate.pdf")
+    assert response.status_code == 302  # not yet: feedback first
+    save_feedback(session, sian.id, ANSWERS)
+    assert "Download your certificate of attendance (PDF)" in words(client.get(manage))
+    response = client.get(f"{manage}/certificate.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "no-store" in response.headers["Cache-Control"]  # never kept by a shared cache
+    assert_accessible_pdf(read_pdf(response.data), "Siân Evans")
+
+    staff = client.application.test_client()
+    sign_in(staff, make_staff(session))
+    page = words(staff.get(f"/admin/dates/{course_date.id}"))
+    assert "Download all 1 certificates as one PDF" in page
+    bundle = staff.get(f"/admin/dates/{course_date.id}/certificates.pdf")
+    assert bundle.status_code == 200 and len(read_pdf(bundle.data).pages) == 1
+    assert staff.get(f"/admin/bookings/{sian.id}/certificate.pdf").status_code == 200
+    assert staff.get(f"/admin/bookings/{liam.id}/certificate.pdf").status_code == 302
+
+
+def test_the_check_page_shows_only_the_name_course_and_days(client, session, course):
+    course_date, sian, _ = course
+    save_feedback(session, sian.id, ANSWERS)
+    certificate = session.scalars(sa.select(Certificate)).one()
+    page = words(client.get(f"/certificates/{certificate.reference.lower()}"))
+    assert "This certificate is genuine" in page and "Siân Evans" in page and course_date.course.title in page
+    for private in (sian.email, sian.reference, sian.organisation, "Jo Trainer", sian.manage_token):
+        assert private not in page
+    for unknown in ("CERT-22222222", "CERT-1", "anything%00", "CERT-" + "A" * 200):
+        response = client.get(f"/certificates/{unknown}")
+        assert response.status_code == 404 and "We could not find that certificate" in words(response)
+
+
+def test_after_the_purge_the_certificate_checks_out_without_the_name(session, course):
+    from datetime import timedelta
+
+    _, sian, _ = course
+    save_feedback(session, sian.id, ANSWERS)
+    purge(session, utcnow() + timedelta(days=800), access_needs_days=30, anonymise_months=24)
+    session.rollback()
+    assert session.scalars(sa.select(Certificate)).one().full_name == "Removed"
