@@ -10,6 +10,7 @@ from app.admin import service
 from app.admin.access import date_for_staff
 from app.admin.blueprint import bp
 from app.admin.forms import CancelDateForm, CapacityForm, DateForm, DateMessageForm, PastDatesForm, TrainersForm
+from app.booking import follow_up
 from app.booking.certificates import certificates_of_date
 from app.booking.feedback import feedback_counts
 from app.core.fields import choices_from, parse_clock_time
@@ -180,6 +181,7 @@ def date(date_id: int):
         starts_in=starts_in(course_date),
         sent_messages=lifecycle.date_messages(db.session, course_date.id),
         feedback=feedback_counts(db.session, course_date.id),
+        missed=follow_up.missed(db.session, course_date.id),
         certificates={c.booking_id: c for c in certificates_of_date(db.session, course_date.id)},
     )
 
@@ -369,3 +371,10 @@ def close_feedback(date_id: int):
     else:
         flash("Feedback for this date is closed.", "success")
     return redirect(url_for("admin.date", date_id=date_id))
+
+
+@bp.get("/absences")
+@roles(Role.ADMIN)
+def repeat_absences():
+    """People who booked and did not come (absent on a day) more than once."""
+    return render_template("admin/absences.html", people=follow_up.repeat_absences(db.session))

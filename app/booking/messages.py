@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.booking.certificate_pdf import certificate_pdf
 from app.core.filters import short_days
 from app.courses.roster import needs_urgent_today
+from app.courses.service import upcoming_dates
 from app.database import utcnow
 from app.mail.invites import (
     BOOKING_REFERENCES,
@@ -112,6 +113,7 @@ MANAGER_NEWS = {
     "waiting": "has joined the waiting list for",
     "moved": "has moved their booking to",
     "cancelled": "has cancelled their booking for",
+    "missed": "did not come to all of",
 }
 
 
@@ -146,7 +148,7 @@ def tell_manager(session: Session, booking: Booking, what: str) -> None:
 def render_manager_notice(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     records = batch.referenced(message)
     news = MANAGER_NEWS.get(message.context.get("what"), "has changed their booking for")
-    text, html = render_pair("manager_notice", news=news, **records)
+    text, html = render_pair("manager_notice", news=news, what=message.context.get("what"), **records)
     return RenderedEmail(text, html)
 
 
@@ -254,4 +256,43 @@ def feedback_thanks(session: Session, booking: Booking) -> OutboxMessage | None:
         "feedback_thanks",
         subject_for(booking.course_date, "Thank you for your feedback"),
         dedupe_key=f"feedback-thanks:{booking.id}",
+    )
+
+
+def _load_next_dates(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
+    """The next published dates with places, of each course the batch's follow-ups are about, in one query."""
+    dates = batch.records.get(CourseDate, {})
+    course_ids = sorted({dates[m.context["course_date_id"]].course_id for m in messages
+                         if m.context.get("course_date_id") in dates})  # fmt: skip
+    now = utcnow()
+    found = upcoming_dates(session, now, course_ids=course_ids) if course_ids else []
+    batch.extra["next_dates"] = {
+        course_id: [d for d in found if d.course_id == course_id and d.booking_open(now)][:3]
+        for course_id in course_ids
+    }
+
+
+@message_kind("missed_course", references=BOOKING_REFERENCES, prepare=_load_next_dates)
+def render_missed_course(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    records = batch.referenced(message)
+    course_date = records["course_date"]
+    text, html = render_pair(
+        "missed_course",
+        next_dates=batch.extra["next_dates"].get(course_date.course_id, []),
+        dates_url=public_url("/dates"),
+        **records,
+    )
+    return RenderedEmail(text, html)
+
+
+def missed_course(session: Session, booking: Booking) -> OutboxMessage | None:
+    """To someone absent on a day of their course: you still need the training, and here are the next dates."""
+    return queue_message(
+        session,
+        kind="missed_course",
+        to=booking.email,
+        subject=subject_for(booking.course_date, "You missed some of the course"),
+        context={"course_date_id": booking.course_date_id},
+        booking=booking,
+        dedupe_key=f"missed:{booking.id}",
     )

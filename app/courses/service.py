@@ -21,9 +21,14 @@ def first_day_column():
 
 
 def upcoming_dates(
-    session: Session, now: datetime, course_id: int | None = None, limit: int | None = None
+    session: Session,
+    now: datetime,
+    course_id: int | None = None,
+    limit: int | None = None,
+    *,
+    course_ids: list[int] | None = None,
 ) -> list[CourseDate]:
-    """Published dates whose first day is today or later, soonest first."""
+    """Published dates whose first day is today or later, soonest first; of one course or of several."""
     first_day = first_day_column()
     query = (
         sa.select(CourseDate)
@@ -32,6 +37,8 @@ def upcoming_dates(
     )
     if course_id is not None:
         query = query.where(CourseDate.course_id == course_id)
+    if course_ids is not None:
+        query = query.where(CourseDate.course_id.in_(course_ids))
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query).unique())
