@@ -65,7 +65,8 @@ def test_the_main_pages_pass_the_nu_html_checker(app, client, session, tmp_path)
         "/admin/", "/admin/dates/past", "/admin/dates/new", f"/admin/dates/{open_date.id}",
         f"/admin/dates/{open_date.id}/edit", f"/admin/dates/{draft.id}/publish", f"/admin/dates/{open_date.id}/access",
         f"/admin/bookings/{booking.id}/needs", f"/admin/dates/{started.id}/register/{started.days[0].id}",
-        "/admin/audit", f"/admin/dates/{open_date.id}/message", "/admin/search?q=person",
+        "/admin/audit", f"/admin/dates/{open_date.id}/message", "/admin/search?q=person", "/admin/reports",
+        "/admin/calendar", "/admin/absences",
     ):  # fmt: skip
         pages[path] = staff.get(path)
     pages["date form with mistakes"] = staff.post("/admin/dates/new", data={"day1_start": "13pm", "capacity": "x"})

@@ -270,3 +270,14 @@ class DateMessageForm(FlaskForm):
         "the course details and their booking link.",
     )
     submission_key = SubmissionKeyField()
+
+
+class ReportPeriodForm(FlaskForm):
+    """The period of a report: a financial year, or any two dates (sent in the address)."""
+
+    class Meta:
+        csrf = False
+
+    year = FilterField("Financial year (April to March)", invalid_message="Select one of the years shown")
+    start = DayMonthYearField("From", validators=[Optional()], description="For example, 1 4 2026")
+    end = DayMonthYearField("To", validators=[Optional()], description="For example, 31 3 2027")

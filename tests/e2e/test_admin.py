@@ -314,6 +314,8 @@ ADMIN_PAGES = {
     "register": ("/admin/dates/{date}/register/{day}", "Register:"),
     "past dates": ("/admin/dates/past", "Past dates"),
     "calendar": ("/admin/calendar?month={month}", None),
+    "reports": ("/admin/reports", "Reports"),
+    "people who missed more than once": ("/admin/absences", "People who missed more than once"),
     "find a person": ("/admin/search?q=booked", "Find a person"),
     "find a person, too short": ("/admin/search?q=a", "Find a person"),
     "sign-in sheet": ("/admin/dates/{date}/sign-in-sheet", "Signs of Safety"),
