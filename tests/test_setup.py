@@ -1,5 +1,7 @@
 """Settings, migrations and the demo data: what a newcomer and an operator rely on."""
 
+from datetime import datetime
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -8,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from app import create_app
 from app.database import only_this_database
 from app.extensions import db
-from app.models import Booking, BookingStatus, CourseDate
+from app.models import LONDON, Booking, BookingStatus, Certificate, CourseDate, Feedback
 from config import Config, normalise_database_url, settings_from_environment
 
 
@@ -89,8 +91,13 @@ def test_demo_load_makes_open_nearly_full_and_full_dates_once(runner, session):
     assert "3 new date(s)" in runner.invoke(args=["demo", "load"]).output
     assert "0 new date(s)" in runner.invoke(args=["demo", "load"]).output
     session.rollback()
-    dates = list(session.scalars(sa.select(CourseDate).order_by(CourseDate.id)))
+    every = list(session.scalars(sa.select(CourseDate).order_by(CourseDate.id)))
+    today = datetime.now(LONDON).date()
+    dates = [d for d in every if d.first_day >= today]
     assert [d.places_left for d in dates] == [14, 1, 0]
+    (finished,) = [d for d in every if d.last_day < today]  # with its register, feedback and certificates
+    completed = session.scalar(sa.select(sa.func.count(Certificate.id)))
+    assert session.scalar(sa.select(sa.func.count(Feedback.id))) == 5 and completed == 5
     waiting = session.scalar(
         sa.select(sa.func.count(Booking.id)).where(
             Booking.course_date_id == dates[2].id, Booking.status == BookingStatus.WAITING

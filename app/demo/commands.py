@@ -12,6 +12,7 @@ demo_cli = AppGroup("demo", help="Demo data for trying the service.")
 
 @demo_cli.command("load")
 def load_command():
-    """Load the course, venues in Cumbria and sample dates. Safe to run again."""
+    """Load the course, venues in Cumbria, sample dates and a finished course with its register,
+    feedback and certificates. Safe to run again."""
     added = load_demo(db.session, utcnow())
     click.echo(f"Demo data loaded: {added} new date(s).")

@@ -5,11 +5,26 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.admin.service import mark_attendance
+from app.booking.feedback import FeedbackAnswers, save_feedback
 from app.booking.service import BookingDetails, book_place
 from app.briefings import service as briefings
-from app.courses.service import today_in_london
+from app.courses.service import first_day_column, today_in_london
 from app.database import writing
-from app.models import LONDON, Briefing, CouncilArea, Course, CourseDate, CourseDay, DateStatus, Sector, Venue
+from app.models import (
+    LONDON,
+    AttendanceMark,
+    Briefing,
+    CouncilArea,
+    Course,
+    CourseDate,
+    CourseDay,
+    DateStatus,
+    Role,
+    Sector,
+    StaffUser,
+    Venue,
+)
 from config import BASE_DIR
 
 COURSE = {
@@ -77,6 +92,7 @@ VENUES = [
 ]
 
 # (weeks from today, venue index, capacity, confirmed bookings, waiting-list bookings)
+DEMO_TRAINER = "demo.trainer@example.org"
 SAMPLE_DATES = [(3, 0, 20, 6, 0), (6, 1, 16, 15, 0), (9, 2, 12, 12, 3)]
 
 PEOPLE = [
@@ -239,6 +255,7 @@ def load_demo(session: Session, now: datetime) -> int:
     with writing(session):
         course = upsert_course(session)
         venues = upsert_venues(session)
+    load_finished_course(session, now, course, venues[-1])
     added = 0
     start = today_in_london(now)
     for weeks, venue_index, capacity, confirmed, waiting in SAMPLE_DATES:
@@ -248,6 +265,7 @@ def load_demo(session: Session, now: datetime) -> int:
                 CourseDate.course_id == course.id,
                 CourseDate.venue_id == venue.id,
                 CourseDate.status == DateStatus.PUBLISHED,
+                first_day_column() >= start,
             )
         )
         if already is not None:
@@ -259,3 +277,52 @@ def load_demo(session: Session, now: datetime) -> int:
             book_place(session, course_date.id, demo_person(number + 100 * weeks), now=now)
         added += 1
     return added
+
+
+# The finished course: who came on each day ("A" all day, "L" left early, "X" absent) and, for some,
+# what they said afterwards (worked well, worries, next, before, after, quote: "name", "anon" or "no").
+FINISHED_MARKS = ["AA", "AA", "AA", "AL", "AA", "XX", "AA", "AX", "AA", "AA"]
+FINISHED_FEEDBACK = {
+    0: ("Hearing how families describe their own strengths.", "", "Use the scaling questions in supervision.",
+        3, 8, "name"),
+    1: ("The three columns made a complicated case clear.", "Two days felt short for the mapping.",
+        "Practise mapping with my team.", 2, 7, "anon"),
+    2: ("Plain words instead of jargon.", "", "", 5, 8, "no"),
+    4: ("Working through a real case together.", "I am not sure how to start with families I already know.",
+        "A follow-up session in three months.", 4, 7, "name"),
+    6: ("", "The room was cold.", "", 6, 7, "anon"),
+}  # fmt: skip
+
+
+def load_finished_course(session: Session, now: datetime, course: Course, venue: Venue) -> bool:
+    """A course that finished three weeks ago, with its register taken, feedback given and certificates
+    issued, so the reports, completion and certificates have something to show. Added once."""
+    start = today_in_london(now)
+    if session.scalar(sa.select(CourseDate.id).where(CourseDate.course_id == course.id, first_day_column() < start)):
+        return False
+    first_day = start - timedelta(days=22)
+    with writing(session):
+        trainer = session.scalar(sa.select(StaffUser).where(StaffUser.email == DEMO_TRAINER))
+        if trainer is None:
+            # Cannot sign in: no password works, and the account is switched off.
+            trainer = StaffUser(email=DEMO_TRAINER, name="Morgan Trainer", role=Role.TRAINER, active=False,
+                                password_hash="!")  # fmt: skip
+            session.add(trainer)
+        course_date = sample_date(course, venue, first_day, len(FINISHED_MARKS))
+        course_date.trainers.append(trainer)
+        session.add(course_date)
+    booked_at = datetime.combine(first_day - timedelta(days=20), time(10), tzinfo=LONDON).astimezone(UTC)
+    bookings = [
+        book_place(session, course_date.id, demo_person(900 + number), now=booked_at).booking
+        for number in range(len(FINISHED_MARKS))
+    ]
+    letters = {"A": AttendanceMark.ATTENDED, "L": AttendanceMark.LEFT_EARLY, "X": AttendanceMark.ABSENT}
+    for day_index, day in enumerate(course_date.days):
+        marks = {b.id: letters[FINISHED_MARKS[n][day_index]] for n, b in enumerate(bookings)}
+        on_the_day = datetime.combine(day.day, time(16), tzinfo=LONDON).astimezone(UTC)
+        mark_attendance(session, day.id, marks, actor=trainer, now=on_the_day)
+    after = datetime.combine(course_date.last_day + timedelta(days=2), time(12), tzinfo=LONDON).astimezone(UTC)
+    for number, (worked, worries, next_steps, before, later, quote) in FINISHED_FEEDBACK.items():
+        answers = FeedbackAnswers(worked, worries, next_steps, before, later, quote != "no", quote == "name")
+        save_feedback(session, bookings[number].id, answers, now=after)
+    return True
