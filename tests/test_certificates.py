@@ -144,3 +144,21 @@ def test_after_the_purge_the_certificate_checks_out_without_the_name(session, co
     purge(session, utcnow() + timedelta(days=800), access_needs_days=30, anonymise_months=24)
     session.rollback()
     assert session.scalars(sa.select(Certificate)).one().full_name == "Removed"
+
+
+def test_a_persons_training_record_has_every_booking_attendance_and_certificate(client, session, course):
+    course_date, sian, _ = course
+    save_feedback(session, sian.id, ANSWERS)
+    later = book_place(session, make_date(session, course=course_date.course, days_from_now=30).id,
+                       details(full_name="Siân Evans", email=sian.email)).booking  # fmt: skip
+    other = book_place(session, later.course_date_id, details(full_name="Someone Else")).booking
+    admin = make_staff(session)
+    sign_in(client, admin)
+    search = words(client.get("/admin/search?q=evans"))
+    assert "Training record of Siân Evans" in search
+    page = words(client.get(f"/admin/people/{later.id}"))
+    assert "Training record: Siân Evans" in page and "Completed the training 1 time." in page
+    assert page.count("Signs of Safety") >= 2 and "Register not taken yet" in page and "Completed" in page
+    certificate = session.scalars(sa.select(Certificate)).one()
+    assert certificate.reference in page and "Someone Else" not in page
+    assert client.get(f"/admin/people/{other.id}").status_code == 200

@@ -243,3 +243,13 @@ def date_certificates(date_id: int):
         return redirect(url_for("admin.date", date_id=date_id))
     filename = f"certificates-{course_date.id}-{course_date.first_day}.pdf"
     return download(certificate_pdf(found), "application/pdf", filename, private=True)
+
+
+@bp.get("/people/<id:booking_id>")
+def training_record(booking_id: int):
+    """Everything the person behind this booking has booked (by email address), attended and completed."""
+    booking = booking_for_admin(booking_id)
+    if booking.anonymised_at is not None:
+        abort(404)
+    lines = service.training_record(db.session, booking.email_key)
+    return render_template("admin/training_record.html", person=booking, lines=lines)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.filters import long_date
 from app.core.rules import NotFound, Refused
+from app.courses.roster import rosters
 from app.courses.service import first_day_column, today_in_london
 from app.database import utcnow, writing
 from app.models import (
@@ -17,9 +18,12 @@ from app.models import (
     AttendanceMark,
     Booking,
     BookingStatus,
+    Certificate,
+    Completion,
     Course,
     CourseDate,
     CourseDay,
+    Feedback,
     Interest,
     StaffUser,
     Venue,
@@ -339,3 +343,41 @@ def venues(session: Session) -> list[Venue]:
 
 def trainers(session: Session) -> list[StaffUser]:
     return list(session.scalars(sa.select(StaffUser).where(StaffUser.active).order_by(StaffUser.name, StaffUser.email)))
+
+
+@dataclass
+class RecordLine:
+    booking: Booking
+    completion: Completion | None
+    certificate: Certificate | None
+    gave_feedback: bool
+
+
+def training_record(session: Session, email_key: str) -> list[RecordLine]:
+    """Everything one person (by their email address) has booked, newest date first: what happened, what
+    the register says, their certificate and whether they gave feedback."""
+    bookings = list(
+        session.scalars(
+            sa.select(Booking)
+            .where(Booking.email_key == email_key, Booking.anonymised_at.is_(None))
+            .order_by(Booking.id.desc())
+        )
+    )
+    dates = list({b.course_date_id: b.course_date for b in bookings}.values())
+    found = rosters(session, dates)
+    ids = [b.id for b in bookings]
+    certificates = {
+        c.booking_id: c for c in session.scalars(sa.select(Certificate).where(Certificate.booking_id.in_(ids)))
+    }
+    feedback = set(session.scalars(sa.select(Feedback.booking_id).where(Feedback.booking_id.in_(ids))))
+    lines = [
+        RecordLine(
+            b,
+            found[b.course_date_id].completion(b) if b.status == BookingStatus.CONFIRMED else None,
+            certificates.get(b.id),
+            b.id in feedback,
+        )
+        for b in bookings
+    ]
+    return sorted(lines, key=lambda line: (line.booking.course_date.days[0].day if line.booking.course_date.days
+                                           else date.min), reverse=True)  # fmt: skip

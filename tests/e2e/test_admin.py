@@ -315,6 +315,7 @@ ADMIN_PAGES = {
     "past dates": ("/admin/dates/past", "Past dates"),
     "calendar": ("/admin/calendar?month={month}", None),
     "reports": ("/admin/reports", "Reports"),
+    "training record": ("/admin/people/{booking}", "Training record: Ada Booked"),
     "people who missed more than once": ("/admin/absences", "People who missed more than once"),
     "find a person": ("/admin/search?q=booked", "Find a person"),
     "find a person, too short": ("/admin/search?q=a", "Find a person"),
