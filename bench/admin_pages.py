@@ -33,6 +33,9 @@ from datetime import time as clock
 from _common import BenchError, Workspace, describe_database, is_postgres, migrate_in_process, prepare_database, run
 
 GOAL_MEDIAN_MS = 100.0
+# The report reads a whole year of bookings, registers and feedback: it may take longer.
+GOALS_MS = {"report": 200.0}
+GOAL_CERTIFICATE_MS = 1000.0
 ADMIN_EMAIL = "bench.admin@example.org"
 ADMIN_PASSWORD = "bench admin password"
 FIRST_NAMES = ("Aoife", "Ben", "Cai", "Dee", "Eli", "Ffion", "Gus", "Hana")
@@ -48,6 +51,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--small-per-date", type=int, default=5, help="bookings per date, small data set (default 5)")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page (default 200)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per page first (default 10)")
+    parser.add_argument("--report-requests", type=int, default=30, help="timed requests of the report (default 30)")
     parser.add_argument(
         "--database-url", help="a PostgreSQL database to wipe and use (name must start with 'bench'); default SQLite"
     )
@@ -117,6 +121,8 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
     from app.extensions import db
     from app.models import (
         LONDON,
+        Attendance,
+        AttendanceMark,
         AuditEvent,
         Booking,
         BookingStatus,
@@ -125,6 +131,7 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
         CourseDate,
         CourseDay,
         DateStatus,
+        Feedback,
         Interest,
         OutboxMessage,
         OutboxStatus,
@@ -254,6 +261,43 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
         # No RETURNING here: SQLAlchemy splices the batches' returned rows together in quadratic time.
         session.execute(sa.insert(Booking.__table__), booking_rows)
         booked = session.execute(sa.select(Booking.id, Booking.email, Booking.queued_at).order_by(Booking.id)).all()
+
+        # The register of every past date (a few absent or leaving early) and feedback from half of those
+        # who came, so the reports count real attendance and scores.
+        past_dates = {
+            date_id for date_id, day in zip(date_ids, first_days, strict=True) if day + timedelta(days=1) < today
+        }
+        days = session.execute(
+            sa.select(CourseDay.id, CourseDay.course_date_id).where(CourseDay.course_date_id.in_(past_dates))
+        ).all()
+        day_ids = {}
+        for day_id, date_id in days:
+            day_ids.setdefault(date_id, []).append(day_id)
+        confirmed = session.execute(
+            sa.select(Booking.id, Booking.course_date_id).where(
+                Booking.course_date_id.in_(past_dates), Booking.status == BookingStatus.CONFIRMED
+            )
+        ).all()
+        marks = [AttendanceMark.ATTENDED] * 8 + [AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT]
+        session.execute(
+            sa.insert(Attendance.__table__),
+            [
+                {"booking_id": booking_id, "course_day_id": day_id, "mark": marks[(booking_id + day_id) % 10],
+                 "marked_at": now}
+                for booking_id, date_id in confirmed
+                for day_id in day_ids[date_id]
+            ],
+        )  # fmt: skip
+        session.execute(
+            sa.insert(Feedback.__table__),
+            [
+                {"booking_id": booking_id, "worked_well": "The scaling questions.", "worries": "",
+                 "next_steps": "Practise with my team.", "confidence_before": booking_id % 6,
+                 "confidence_after": 5 + booking_id % 6, "may_quote": booking_id % 4 == 0,
+                 "quote_with_name": booking_id % 8 == 0, "created_at": now, "updated_at": now}
+                for booking_id, _ in confirmed[::2]
+            ],
+        )  # fmt: skip
 
         # One confirmation email per booking, sent; a few that failed (the dashboard lists 20).
         session.execute(
@@ -493,12 +537,34 @@ def run_data_set(database_url: str, dates: int, per_date: int, args) -> tuple[Lo
         measure(
             app, client, "calendar", [f"/admin/calendar?month={this_month}"], args.requests, args.warmup, "Calendar"
         ),
+        # This financial year: a third of the dates, with the registers and feedback of the past ones.
+        measure(app, client, "report", ["/admin/reports"], args.report_requests, args.warmup, "Places and people"),
     ]
     from app.extensions import db
 
     with app.app_context():
         db.engine.dispose()
     return loaded, results
+
+
+def time_certificate() -> float:
+    """Median milliseconds to make one certificate's PDF with WeasyPrint (the first, which loads the fonts,
+    left out)."""
+    from app.booking.certificate_pdf import certificate_pdf
+    from app.models import Certificate
+
+    app = make_app("sqlite://")
+    certificate = Certificate(
+        reference="CERT-7KX2QH9M", full_name="Siân Evans", course_title="Signs of Safety Two Day Introductory Training",
+        days=["2026-12-22", "2026-12-23"], hours=14.0, venue="The Old Fire Station, Carlisle", trainers="Jo Trainer",
+    )  # fmt: skip
+    times = []
+    with app.app_context(), app.test_request_context():
+        for _ in range(11):
+            started = time.perf_counter()
+            certificate_pdf([certificate])
+            times.append(time.perf_counter() - started)
+    return statistics.median(times[1:]) * 1000
 
 
 def main(argv=None) -> int:
@@ -543,13 +609,23 @@ def main(argv=None) -> int:
     met = True
     for s, r in zip(small, large, strict=True):
         constant = s.queries == r.queries and len(r.query_counts) == 1
-        fast = r.median_ms < GOAL_MEDIAN_MS
+        goal = GOALS_MS.get(r.name, GOAL_MEDIAN_MS)
+        fast = r.median_ms < goal
         met = met and constant and fast
         print(
             f"{r.name}: queries {'CONSTANT' if constant else 'GROW'} ({s.queries} small, {r.queries} large); "
-            f"median {r.median_ms:.1f} ms {'<' if fast else '>='} {GOAL_MEDIAN_MS:.0f} ms"
+            f"median {r.median_ms:.1f} ms {'<' if fast else '>='} {goal:.0f} ms"
         )
-    print(f"GOAL {'MET' if met else 'NOT MET'}: same number of queries on both data sets, each page under 100 ms")
+    certificate_ms = time_certificate()
+    met = met and certificate_ms < GOAL_CERTIFICATE_MS
+    print(
+        f"certificate: one PDF made in {certificate_ms:.0f} ms at the median of 10 "
+        f"(goal < {GOAL_CERTIFICATE_MS:.0f} ms)"
+    )
+    print(
+        f"GOAL {'MET' if met else 'NOT MET'}: same number of queries on both data sets, each page under 100 ms "
+        "(the report under 200 ms), a certificate under 1 s"
+    )
     return 0
 
 

@@ -214,3 +214,57 @@ def test_feedback_is_given_by_keyboard_and_the_form_is_accessible(new_page, sess
     assert (stored.confidence_before, stored.confidence_after, stored.may_quote, stored.quote_with_name) == (
         3, 8, True, False,
     )  # fmt: skip
+
+
+def test_feedback_from_the_emailed_link_then_the_certificate_download_and_its_check_page(
+    new_page, session, mail_server, assert_accessible
+):
+    """As the person would: the link in the email, the form, the download from their page, and the page
+    anyone can use to check the certificate, each passing axe-core."""
+    import io
+    from urllib.parse import urlsplit
+
+    from pypdf import PdfReader
+
+    from app.admin.service import mark_attendance
+    from app.booking.feedback import queue_feedback_requests
+    from app.database import utcnow
+    from app.mail.outbox import send_due
+    from app.models import AttendanceMark, Certificate
+    from tests.factories import begin_course, make_staff
+
+    course_date = make_date(session)
+    booking = book_place(session, course_date.id, details(full_name="Siân Evans")).booking
+    begin_course(session, course_date, days_ago=2)
+    trainer = make_staff(session)
+    for day in course_date.days:
+        mark_attendance(session, day.id, {booking.id: AttendanceMark.ATTENDED}, actor=trainer)
+    send_due(session)
+    mail_server.messages.clear()
+    queue_feedback_requests(session, utcnow(), delay_days=1, reminder_days=7)
+    send_due(session)
+    (email,) = mail_server.inbox.to(booking.email)
+    link = re.search(r"https?://\S+/feedback", email.get_body(("plain",)).get_content()).group(0)
+
+    page = new_page(accept_downloads=True)
+    page.goto(urlsplit(link).path)
+    page.get_by_role("group", name=re.compile("^Where were you before the course")).get_by_label(
+        "4", exact=True
+    ).check()
+    page.get_by_role("group", name=re.compile("^Where are you now")).get_by_label("9", exact=True).check()
+    page.get_by_label("No, please do not quote me", exact=True).check()
+    page.get_by_role("button", name="Send my feedback").click()
+    expect(page.get_by_text("Thank you. We have your feedback.")).to_be_visible()
+    with page.expect_download() as downloaded:
+        page.get_by_role("link", name="Download your certificate of attendance (PDF)").click()
+    pdf = PdfReader(io.BytesIO(open(downloaded.value.path(), "rb").read()))
+    assert "Siân Evans" in pdf.pages[0].extract_text() and "/StructTreeRoot" in pdf.trailer["/Root"]
+
+    session.rollback()
+    certificate = session.scalars(sa.select(Certificate)).one()
+    page.goto(f"/certificates/{certificate.reference}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This certificate is genuine")
+    assert_accessible(page)
+    page.goto("/certificates/CERT-22222222")
+    expect(page.get_by_role("heading", level=1)).to_have_text("We could not find that certificate")
+    assert_accessible(page)
