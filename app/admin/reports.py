@@ -7,7 +7,7 @@ and a description, and the same numbers in the table beside it, so nothing needs
 A date counts in the period its first day falls in.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,25 +15,35 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
-from app.courses.roster import rosters
 from app.courses.service import first_day_column
 from app.models import (
     COUNCIL_AREA_LABELS,
     LONDON,
     SECTOR_LABELS,
+    Attendance,
+    AttendanceMark,
     Booking,
     BookingStatus,
     Briefing,
     BriefingPlay,
     Completion,
     CourseDate,
+    CourseDay,
     DateStatus,
     Feedback,
     Interest,
     WatchedRecord,
+    completion_of,
 )
 
 TOP_ORGANISATIONS = 20
+OUTCOMES = ("booked", "attended", "completed", "absent", "cancelled")
+MARKS = {mark.value: mark for mark in AttendanceMark}
+
+
+def raw(column):
+    """A column's stored string, skipping the enum conversion (which costs more than the query here)."""
+    return sa.type_coerce(column, sa.String)
 
 
 @dataclass(frozen=True)
@@ -132,8 +142,8 @@ def _people_table(key: str, title: str, label: str, groups: dict[str, Counter], 
     return Table(key, title, header, rows, chart_column=1)
 
 
-def group_names(booking: Booking) -> dict[str, str]:
-    """The area of work, council area and organisation a booking counts under."""
+def group_names(booking) -> dict[str, str]:
+    """The area of work, council area and organisation a booking (or a row of its columns) counts under."""
     return {
         "sector": SECTOR_LABELS.get(booking.sector, str(booking.sector)),
         "area": COUNCIL_AREA_LABELS.get(booking.council_area, str(booking.council_area)),
@@ -143,46 +153,77 @@ def group_names(booking: Booking) -> dict[str, str]:
 
 def build_report(session: Session, period: Period) -> Report:
     """Every figure of the report for the dates whose first day is in the period."""
+    # Plain rows and strings, not records: a year can hold tens of thousands of bookings and registers.
     first_day = first_day_column()
-    dates = list(
-        session.scalars(
-            sa.select(CourseDate).where(
-                CourseDate.status != DateStatus.DRAFT, first_day >= period.start, first_day <= period.end
-            )
-        ).unique()
-    )
-    date_ids = [d.id for d in dates]
-    offered = sum(d.capacity for d in dates if d.status == DateStatus.PUBLISHED)
-    found = rosters(session, dates)
-    groups: dict[str, dict[str, Counter]] = {"sector": {}, "area": {}, "organisation": {}}
-    totals = Counter()
-    for course_date in dates:
-        people = found[course_date.id]
-        for booking in people.confirmed:
-            completion = people.completion(booking)
-            marks = people.marks(booking)
-            outcome = Counter(booked=1)
-            outcome["attended"] = int(any(mark is not None and mark.came for mark in marks))
-            outcome["completed"] = int(completion == Completion.COMPLETED)
-            outcome["absent"] = int(completion == Completion.ABSENT)
-            totals.update(outcome)
-            for group, name in group_names(booking).items():
-                groups[group].setdefault(name, Counter()).update(outcome)
-    # Someone who had a place and cancelled it booked too: they count as booked, and as cancelled.
-    gave_up = session.scalars(
-        sa.select(Booking).where(
-            Booking.course_date_id.in_(date_ids),
-            Booking.status == BookingStatus.CANCELLED,
-            Booking.confirmed_at.is_not(None),
+    connection = session.connection()  # Core rows, without the ORM's work per row
+    dates = connection.execute(
+        sa.select(CourseDate.id, CourseDate.capacity, raw(CourseDate.status)).where(
+            CourseDate.status != DateStatus.DRAFT, first_day >= period.start, first_day <= period.end
         )
     ).all()
-    for booking in gave_up:
-        outcome = Counter(booked=1, cancelled=1)
-        totals.update(outcome)
-        for group, name in group_names(booking).items():
-            groups[group].setdefault(name, Counter()).update(outcome)
+    date_ids = [date_id for date_id, _, _ in dates]
+    offered = sum(capacity for _, capacity, status in dates if status == DateStatus.PUBLISHED)
+    days_of_date: dict[int, list[int]] = defaultdict(list)
+    for day_id, date_id in session.execute(
+        sa.select(CourseDay.id, CourseDay.course_date_id)
+        .where(CourseDay.course_date_id.in_(date_ids))
+        .order_by(CourseDay.day)
+    ):
+        days_of_date[date_id].append(day_id)
+    people = connection.execute(
+        sa.select(
+            Booking.id, Booking.course_date_id, raw(Booking.status), raw(Booking.sector), raw(Booking.council_area),
+            Booking.organisation, Booking.confirmed_at.is_not(None),
+        ).where(Booking.course_date_id.in_(date_ids))
+    ).all()  # fmt: skip
+    marks: dict[int, dict[int, AttendanceMark]] = defaultdict(dict)
+    registers = connection.execute(
+        sa.select(Attendance.booking_id, Attendance.course_day_id, raw(Attendance.mark))
+        .join(CourseDay, Attendance.course_day_id == CourseDay.id)
+        .where(CourseDay.course_date_id.in_(date_ids))
+    )
+    for booking_id, day_id, mark in registers:
+        marks[booking_id][day_id] = MARKS[mark]
+    # For each group and name: booked, attended, completed, did not attend, cancelled.
+    groups: dict[str, dict[str, list[int]]] = {"sector": {}, "area": {}, "organisation": {}}
+    totals = [0, 0, 0, 0, 0]
+    waiting_now = 0
+    cancelled_outcome = (1, 0, 0, 0, 1)  # had a place and cancelled it: booked, and cancelled
+    not_yet = (1, 0, 0, 0, 0)
+    organisations: dict[str, str] = {}
+    for booking_id, date_id, status, sector, area, organisation, had_place in people:
+        if status == BookingStatus.WAITING:
+            waiting_now += 1
+            continue
+        if status == BookingStatus.CANCELLED:
+            if not had_place:
+                continue  # left a waiting list: never had a place
+            outcome = cancelled_outcome
+        elif booking_id not in marks:
+            outcome = not_yet  # no register taken for them yet
+        else:
+            day_marks = [marks[booking_id].get(day_id) for day_id in days_of_date[date_id]]
+            completion = completion_of(day_marks)
+            came = any(mark is not None and mark.came for mark in day_marks)
+            outcome = (1, int(came), int(completion == Completion.COMPLETED), int(completion == Completion.ABSENT), 0)
+        names = (
+            ("sector", SECTOR_LABELS.get(sector, sector)),
+            ("area", COUNCIL_AREA_LABELS.get(area, area)),
+            (
+                "organisation",
+                organisations.get(organisation)
+                or organisations.setdefault(organisation, " ".join(organisation.split()) or "Not given"),
+            ),
+        )
+        for counts in (totals, *(groups[group].setdefault(name, [0, 0, 0, 0, 0]) for group, name in names)):
+            for index in range(5):
+                counts[index] += outcome[index]
+    totals = Counter(dict(zip(OUTCOMES, totals, strict=True)))
+    groups = {
+        group: {name: Counter(dict(zip(OUTCOMES, counts, strict=True))) for name, counts in found.items()}
+        for group, found in groups.items()
+    }
     cancelled = totals["cancelled"]
-    waiting_now = sum(len(found[d.id].waiting) for d in dates)
     from_waiting = (
         session.scalar(
             sa.select(sa.func.count(Booking.id)).where(
@@ -237,13 +278,15 @@ def build_report(session: Session, period: Period) -> Report:
         ["Of those, told about new dates", told],
     ]))  # fmt: skip
 
-    feedback = list(
-        session.scalars(
-            sa.select(Feedback)
-            .join(Booking, Feedback.booking_id == Booking.id)
-            .where(Booking.course_date_id.in_(date_ids))
+    feedback = session.execute(
+        sa.select(
+            Feedback.confidence_before, Feedback.confidence_after, Feedback.may_quote, Feedback.quote_with_name,
+            Feedback.worked_well, Feedback.worries, Feedback.next_steps, Booking.full_name,
         )
-    )
+        .join(Booking, Feedback.booking_id == Booking.id)
+        .where(Booking.course_date_id.in_(date_ids))
+        .order_by(Feedback.id)
+    ).all()  # fmt: skip
     before, after = Counter(f.confidence_before for f in feedback), Counter(f.confidence_after for f in feedback)
     average = lambda values: f"{sum(values) / len(values):.1f}" if values else "–"  # noqa: E731
     confidence_title = "Confidence using the assessment framework, 0 to 10"
@@ -260,7 +303,7 @@ def build_report(session: Session, period: Period) -> Report:
     ))  # fmt: skip
     for f in feedback:
         if f.may_quote:
-            who = f.booking.full_name if f.quote_with_name else "Someone who came"
+            who = f.full_name if f.quote_with_name else "Someone who came"
             for words in (f.worked_well, f.worries, f.next_steps):
                 if words:
                     report.quotes.append((who, words))
