@@ -11,7 +11,7 @@ from app.core import audit
 from app.core.filters import long_date
 from app.core.rules import NotFound, Refused
 from app.courses.roster import rosters
-from app.courses.service import first_day_column, today_in_london
+from app.courses.service import first_day_column, last_day_column, today_in_london
 from app.database import utcnow, writing
 from app.models import (
     Attendance,
@@ -129,11 +129,6 @@ class PastDates:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-def last_day_column():
-    """A correlated subquery: the last day of each course date."""
-    return sa.select(sa.func.max(CourseDay.day)).where(CourseDay.course_date_id == CourseDate.id).scalar_subquery()
 
 
 def _visible_to(query, user: StaffUser):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.booking import certificates, messages
 from app.core import audit
 from app.core.rules import Refused
-from app.courses.service import first_day_column, today_in_london
+from app.courses.service import first_day_column, last_day_column, today_in_london
 from app.database import utcnow, writing
 from app.mail.registry import scheduled
 from app.models import (
@@ -24,7 +24,6 @@ from app.models import (
     Booking,
     BookingStatus,
     CourseDate,
-    CourseDay,
     DateStatus,
     Feedback,
     OutboxMessage,
@@ -120,12 +119,12 @@ def save_feedback(
 def _attendees(session: Session, last_day_from, last_day_to) -> list[Booking]:
     """Confirmed bookings on published dates whose last day is in the range and whose feedback is open,
     who came to at least one day."""
-    last_day = sa.select(sa.func.max(CourseDay.day)).where(CourseDay.course_date_id == CourseDate.id)
+    last_day = last_day_column()
     dates = sa.select(CourseDate.id).where(
         CourseDate.status == DateStatus.PUBLISHED,
         CourseDate.feedback_closed_at.is_(None),
-        last_day.scalar_subquery() >= last_day_from,
-        last_day.scalar_subquery() <= last_day_to,
+        last_day >= last_day_from,
+        last_day <= last_day_to,
         first_day_column().is_not(None),
     )
     came_to_a_day = sa.select(Attendance.booking_id).where(Attendance.mark != AttendanceMark.ABSENT)

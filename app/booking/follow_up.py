@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.booking import messages
 from app.booking.feedback import FEEDBACK_WINDOW_DAYS
-from app.courses.service import today_in_london
+from app.courses.service import last_day_column, today_in_london
 from app.database import writing
 from app.mail.registry import scheduled
 from app.models import (
@@ -21,7 +21,6 @@ from app.models import (
     Booking,
     BookingStatus,
     CourseDate,
-    CourseDay,
     DateStatus,
     OutboxMessage,
 )
@@ -49,7 +48,7 @@ def queue_follow_ups(session: Session, now: datetime, delay_days: int) -> int:
     """Email each person absent on any day of a course that ended delay_days ago (or up to
     FEEDBACK_WINDOW_DAYS ago), once, with the next dates; and tell their manager. Returns how many."""
     today = today_in_london(now)
-    last_day = sa.select(sa.func.max(CourseDay.day)).where(CourseDay.course_date_id == CourseDate.id).scalar_subquery()
+    last_day = last_day_column()
     dates = sa.select(CourseDate.id).where(
         CourseDate.status == DateStatus.PUBLISHED,
         last_day <= today - timedelta(days=delay_days),

@@ -20,6 +20,11 @@ def first_day_column():
     return sa.select(sa.func.min(CourseDay.day)).where(CourseDay.course_date_id == CourseDate.id).scalar_subquery()
 
 
+def last_day_column():
+    """A correlated subquery: the last day of each course date."""
+    return sa.select(sa.func.max(CourseDay.day)).where(CourseDay.course_date_id == CourseDate.id).scalar_subquery()
+
+
 def upcoming_dates(
     session: Session,
     now: datetime,
