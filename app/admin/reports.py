@@ -7,7 +7,7 @@ and a description, and the same numbers in the table beside it, so nothing needs
 A date counts in the period its first day falls in.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -33,12 +33,11 @@ from app.models import (
     Feedback,
     Interest,
     WatchedRecord,
-    completion_of,
+    completion_from_counts,
 )
 
 TOP_ORGANISATIONS = 20
 OUTCOMES = ("booked", "attended", "completed", "absent", "cancelled")
-MARKS = {mark.value: mark for mark in AttendanceMark}
 
 
 def raw(column):
@@ -163,35 +162,38 @@ def build_report(session: Session, period: Period) -> Report:
     ).all()
     date_ids = [date_id for date_id, _, _ in dates]
     offered = sum(capacity for _, capacity, status in dates if status == DateStatus.PUBLISHED)
-    days_of_date: dict[int, list[int]] = defaultdict(list)
-    for day_id, date_id in session.execute(
-        sa.select(CourseDay.id, CourseDay.course_date_id)
-        .where(CourseDay.course_date_id.in_(date_ids))
-        .order_by(CourseDay.day)
-    ):
-        days_of_date[date_id].append(day_id)
+    days_of_date = dict(
+        connection.execute(
+            sa.select(CourseDay.course_date_id, sa.func.count(CourseDay.id))
+            .where(CourseDay.course_date_id.in_(date_ids))
+            .group_by(CourseDay.course_date_id)
+        ).all()
+    )
+    # One row per booking with its marks counted by the database: marked days, days attended in full,
+    # days there at all (attended or left early), days absent.
+    mark = raw(Attendance.mark)
+
+    def days_marked(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
     people = connection.execute(
         sa.select(
-            Booking.id, Booking.course_date_id, raw(Booking.status), raw(Booking.sector), raw(Booking.council_area),
-            Booking.organisation, Booking.confirmed_at.is_not(None),
-        ).where(Booking.course_date_id.in_(date_ids))
+            Booking.course_date_id, raw(Booking.status), raw(Booking.sector), raw(Booking.council_area),
+            Booking.organisation, Booking.confirmed_at.is_not(None), sa.func.count(Attendance.id),
+            days_marked(mark == AttendanceMark.ATTENDED.value), days_marked(mark != AttendanceMark.ABSENT.value),
+            days_marked(mark == AttendanceMark.ABSENT.value),
+        )
+        .outerjoin(Attendance, Attendance.booking_id == Booking.id)
+        .where(Booking.course_date_id.in_(date_ids))
+        .group_by(Booking.id)
     ).all()  # fmt: skip
-    marks: dict[int, dict[int, AttendanceMark]] = defaultdict(dict)
-    registers = connection.execute(
-        sa.select(Attendance.booking_id, Attendance.course_day_id, raw(Attendance.mark))
-        .join(CourseDay, Attendance.course_day_id == CourseDay.id)
-        .where(CourseDay.course_date_id.in_(date_ids))
-    )
-    for booking_id, day_id, mark in registers:
-        marks[booking_id][day_id] = MARKS[mark]
     # For each group and name: booked, attended, completed, did not attend, cancelled.
     groups: dict[str, dict[str, list[int]]] = {"sector": {}, "area": {}, "organisation": {}}
     totals = [0, 0, 0, 0, 0]
     waiting_now = 0
     cancelled_outcome = (1, 0, 0, 0, 1)  # had a place and cancelled it: booked, and cancelled
-    not_yet = (1, 0, 0, 0, 0)
     organisations: dict[str, str] = {}
-    for booking_id, date_id, status, sector, area, organisation, had_place in people:
+    for date_id, status, sector, area, organisation, had_place, marked, attended, came, absent in people:
         if status == BookingStatus.WAITING:
             waiting_now += 1
             continue
@@ -199,21 +201,16 @@ def build_report(session: Session, period: Period) -> Report:
             if not had_place:
                 continue  # left a waiting list: never had a place
             outcome = cancelled_outcome
-        elif booking_id not in marks:
-            outcome = not_yet  # no register taken for them yet
         else:
-            day_marks = [marks[booking_id].get(day_id) for day_id in days_of_date[date_id]]
-            completion = completion_of(day_marks)
-            came = any(mark is not None and mark.came for mark in day_marks)
-            outcome = (1, int(came), int(completion == Completion.COMPLETED), int(completion == Completion.ABSENT), 0)
+            completion = completion_from_counts(days_of_date.get(date_id, 0), marked, attended, absent)
+            completed, missed = completion == Completion.COMPLETED, completion == Completion.ABSENT
+            outcome = (1, int(came > 0), int(completed), int(missed), 0)
+        if organisation not in organisations:
+            organisations[organisation] = " ".join(organisation.split()) or "Not given"
         names = (
             ("sector", SECTOR_LABELS.get(sector, sector)),
             ("area", COUNCIL_AREA_LABELS.get(area, area)),
-            (
-                "organisation",
-                organisations.get(organisation)
-                or organisations.setdefault(organisation, " ".join(organisation.split()) or "Not given"),
-            ),
+            ("organisation", organisations[organisation]),
         )
         for counts in (totals, *(groups[group].setdefault(name, [0, 0, 0, 0, 0]) for group, name in names)):
             for index in range(5):

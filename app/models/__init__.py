@@ -42,6 +42,7 @@ from app.models.staff import (
     Role,
     StaffSession,
     StaffUser,
+    completion_from_counts,
     completion_of,
     course_date_trainer,
 )
@@ -61,6 +62,8 @@ __all__ = [
     "ATTENDANCE_LABELS",
     "COMPLETION_LABELS",
     "Completion",
+    "completion_from_counts",
+    "completion_from_counts",
     "completion_of",
     "Attendance",
     "AttendanceMark",

@@ -112,16 +112,27 @@ COMPLETION_LABELS = {
 }
 
 
-def completion_of(marks: list[AttendanceMark | None]) -> Completion | None:
+def completion_from_counts(days: int, marked: int, attended: int, absent: int) -> Completion | None:
     """Completed: attended every day. Partly attended: there for some of it (a day missed, or left
-    early). Did not attend: absent on every day. None until every day's register has a mark."""
-    if not marks or any(mark is None for mark in marks):
+    early). Did not attend: absent on every day. None until every day's register has a mark.
+    From the counts of a booking's marks, as a report's query gives them."""
+    if days == 0 or marked < days:
         return None
-    if all(mark == AttendanceMark.ATTENDED for mark in marks):
+    if attended == days:
         return Completion.COMPLETED
-    if any(mark.came for mark in marks):
-        return Completion.PARTLY
-    return Completion.ABSENT
+    if absent == days:
+        return Completion.ABSENT
+    return Completion.PARTLY
+
+
+def completion_of(marks: list[AttendanceMark | None]) -> Completion | None:
+    """completion_from_counts, from the mark of each day (None: not taken)."""
+    return completion_from_counts(
+        len(marks),
+        sum(mark is not None for mark in marks),
+        sum(mark == AttendanceMark.ATTENDED for mark in marks),
+        sum(mark == AttendanceMark.ABSENT for mark in marks),
+    )
 
 
 class Attendance(db.Model):
