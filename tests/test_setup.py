@@ -98,6 +98,13 @@ def test_demo_load_makes_open_nearly_full_and_full_dates_once(runner, session):
     (finished,) = [d for d in every if d.last_day < today]  # with its register, feedback and certificates
     completed = session.scalar(sa.select(sa.func.count(Certificate.id)))
     assert session.scalar(sa.select(sa.func.count(Feedback.id))) == 5 and completed == 5
+    # Its trainer's account is there to sign the register, and cannot be signed in to.
+    response = runner.app.test_client().post(
+        "/admin/sign-in", data={"email": "demo.trainer@example.org", "password": "!"}
+    )
+    assert response.status_code == 200 and "Enter a correct email address and password" in response.get_data(
+        as_text=True
+    )
     waiting = session.scalar(
         sa.select(sa.func.count(Booking.id)).where(
             Booking.course_date_id == dates[2].id, Booking.status == BookingStatus.WAITING
