@@ -57,7 +57,7 @@ def test_the_feedback_email_goes_only_to_people_who_came_and_only_once(session, 
     send_due(session)
     assert sorted(m["To"] for m in mail_server.messages) == sorted([people["Cai Came"].email, people["Liz Left"].email])
     message = mail_server.messages[0]
-    assert message["Subject"].startswith("How was the course?: ")
+    assert message["Subject"].startswith("Tell us what you thought: ")
     body = message.get_body(("plain",)).get_content()
     assert "/feedback" in body and "what worked well for you" in body
 

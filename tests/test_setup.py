@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from app import create_app
 from app.database import only_this_database
 from app.extensions import db
-from app.models import LONDON, Booking, BookingStatus, Certificate, CourseDate, Feedback
+from app.models import LONDON, Booking, BookingStatus, Certificate, CourseDate, Feedback, OutboxMessage, OutboxStatus
 from config import Config, normalise_database_url, settings_from_environment
 
 
@@ -98,6 +98,13 @@ def test_demo_load_makes_open_nearly_full_and_full_dates_once(runner, session):
     (finished,) = [d for d in every if d.last_day < today]  # with its register, feedback and certificates
     completed = session.scalar(sa.select(sa.func.count(Certificate.id)))
     assert session.scalar(sa.select(sa.func.count(Feedback.id))) == 5 and completed == 5
+    # Their booking emails count as sent back then; the thank-yous with certificates go now.
+    pending = session.scalars(
+        sa.select(OutboxMessage.kind)
+        .join(Booking, OutboxMessage.booking_id == Booking.id)
+        .where(Booking.course_date_id == finished.id, OutboxMessage.status == OutboxStatus.PENDING)
+    ).all()
+    assert sorted(set(pending)) == ["feedback_thanks"]
     # Its trainer's account is there to sign the register, and cannot be signed in to.
     response = runner.app.test_client().post(
         "/admin/sign-in", data={"email": "demo.trainer@example.org", "password": "!"}

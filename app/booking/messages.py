@@ -232,7 +232,7 @@ def feedback_request(session: Session, booking: Booking) -> OutboxMessage | None
         session,
         booking,
         "feedback_request",
-        subject_for(booking.course_date, "How was the course?"),
+        subject_for(booking.course_date, "Tell us what you thought"),
         dedupe_key=f"feedback:{booking.id}",
     )
 
@@ -243,7 +243,7 @@ def feedback_reminder(session: Session, booking: Booking) -> OutboxMessage | Non
         session,
         booking,
         "feedback_reminder",
-        subject_for(booking.course_date, "A reminder: how was the course?"),
+        subject_for(booking.course_date, "A reminder to tell us what you thought"),
         dedupe_key=f"feedback-reminder:{booking.id}",
     )
 

@@ -20,6 +20,8 @@ from app.models import (
     CourseDate,
     CourseDay,
     DateStatus,
+    OutboxMessage,
+    OutboxStatus,
     Role,
     Sector,
     StaffUser,
@@ -316,6 +318,14 @@ def load_finished_course(session: Session, now: datetime, course: Course, venue:
         book_place(session, course_date.id, demo_person(900 + number), now=booked_at).booking
         for number in range(len(FINISHED_MARKS))
     ]
+    # Their booking emails went out back then: mark them sent, so the demo does not send them now.
+    with writing(session):
+        session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.booking_id.in_([b.id for b in bookings]))
+            .values(status=OutboxStatus.SENT, sent_at=booked_at, attempts=1)
+            .execution_options(synchronize_session=False)
+        )
     letters = {"A": AttendanceMark.ATTENDED, "L": AttendanceMark.LEFT_EARLY, "X": AttendanceMark.ABSENT}
     for day_index, day in enumerate(course_date.days):
         marks = {b.id: letters[FINISHED_MARKS[n][day_index]] for n, b in enumerate(bookings)}
