@@ -19,7 +19,7 @@ from app.mail.outbox import send_due
 from app.models import AttendanceMark, Certificate, Role
 from tests.factories import begin_course, details, make_date, make_staff, sign_in
 
-A, L = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY
+A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
 ANSWERS = FeedbackAnswers("The scaling.", "", "", 4, 8, False, False)
 
 
@@ -136,14 +136,17 @@ def test_the_check_page_shows_only_the_name_course_and_days(client, session, cou
         assert response.status_code == 404 and "We could not find that certificate" in words(response)
 
 
-def test_after_the_purge_the_certificate_checks_out_without_the_name(session, course):
+def test_after_the_purge_the_certificate_checks_out_without_the_name(client, session, course):
     from datetime import timedelta
 
     _, sian, _ = course
     save_feedback(session, sian.id, ANSWERS)
     purge(session, utcnow() + timedelta(days=800), access_needs_days=30, anonymise_months=24)
     session.rollback()
-    assert session.scalars(sa.select(Certificate)).one().full_name == "Removed"
+    certificate = session.scalars(sa.select(Certificate)).one()
+    assert certificate.full_name == "Removed"
+    page = words(client.get(f"/certificates/{certificate.reference}"))
+    assert "This certificate is genuine" in page and "We no longer keep the person's name" in page
 
 
 def test_a_persons_training_record_has_every_booking_attendance_and_certificate(client, session, course):
@@ -162,3 +165,49 @@ def test_a_persons_training_record_has_every_booking_attendance_and_certificate(
     certificate = session.scalars(sa.select(Certificate)).one()
     assert certificate.reference in page and "Someone Else" not in page
     assert client.get(f"/admin/people/{other.id}").status_code == 200
+
+
+def test_a_certificate_that_becomes_due_later_is_issued_and_emailed_once(session, mail_server, course):
+    course_date, sian, liam = course
+    # Liam gives feedback while his register says he left early; then it is corrected to attended.
+    save_feedback(session, liam.id, ANSWERS)
+    send_due(session)
+    mail_server.messages.clear()
+    mark_attendance(session, course_date.days[1].id, {liam.id: A}, actor=make_staff(session))
+    queue_feedback_requests(session, utcnow(), delay_days=1, reminder_days=7)
+    queue_feedback_requests(session, utcnow(), delay_days=1, reminder_days=7)
+    send_due(session)
+    ready = [m for m in mail_server.inbox.to(liam.email) if m["Subject"].startswith("Your certificate of attendance")]
+    assert len(ready) == 1
+    assert [p.get_content_type() for p in ready[0].iter_attachments()] == ["application/pdf"]
+
+
+def test_when_feedback_closes_people_who_came_every_day_get_their_certificate_anyway(session, mail_server, course):
+    from app.courses.dates import close_feedback
+
+    course_date, sian, _ = course
+    with pytest.raises(NoCertificate):
+        issue_certificate(session, sian.id)
+    close_feedback(session, course_date.id, actor=make_staff(session))
+    assert issue_certificate(session, sian.id).full_name == "Siân Evans"
+
+
+def test_a_corrected_register_withdraws_the_certificate(client, session, course):
+    course_date, sian, _ = course
+    save_feedback(session, sian.id, ANSWERS)
+    certificate = session.scalars(sa.select(Certificate)).one()
+    mark_attendance(session, course_date.days[1].id, {sian.id: X}, actor=make_staff(session))
+    page = words(client.get(f"/certificates/{certificate.reference}"))
+    assert "This certificate has been withdrawn" in page and "Siân Evans" not in page
+    assert client.get(f"/bookings/{sian.manage_token}/certificate.pdf").status_code == 302
+
+
+def test_a_feedback_request_is_not_sent_after_they_answered(session, mail_server, course):
+    course_date, sian, liam = course
+    send_due(session)
+    mail_server.messages.clear()
+    queue_feedback_requests(session, utcnow(), delay_days=1, reminder_days=7)
+    save_feedback(session, liam.id, ANSWERS)  # before the worker sends the request
+    send_due(session)
+    subjects = [m["Subject"].split(":")[0] for m in mail_server.inbox.to(liam.email)]
+    assert subjects == ["Thank you for your feedback"]

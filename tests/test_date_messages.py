@@ -73,7 +73,7 @@ def test_sending_the_same_form_twice_sends_once_and_nobody_is_refused(session, m
     assert len(mail_server.messages) == 2
     assert session.scalar(sa.select(sa.func.count(DateMessage.id))) == 1
     empty = make_date(session)
-    with pytest.raises(Refused, match="There is nobody to send this to"):
+    with pytest.raises(Refused, match="Nobody has a place on this date or is waiting for one"):
         send_date_message(session, empty.id, subject="Hello", body="Hi", audience=Audience.EVERYONE, actor=admin)
 
 

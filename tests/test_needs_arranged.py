@@ -103,7 +103,7 @@ def test_changing_needs_or_moving_puts_them_back_to_still_to_arrange(session, ma
     session.rollback()
     moved = session.get(Booking, booking.id)
     assert moved.needs_status == NeedsStatus.TO_ARRANGE
-    assert moved.needs_note == "Quiet room booked"  # the old note stays for the team to read
+    assert moved.needs_note == ""  # what was arranged for the old date is not read as arranged for the new one
     send_due(session)
     (to_team,) = mail_server.inbox.to("SignsOfSafety@cumbria.gov.uk")
     assert to_team["Subject"].startswith(f"Someone with access or dietary needs has moved: {booking.reference}, ")

@@ -148,3 +148,16 @@ def test_the_reports_page_and_its_csv_downloads(client, session, data):
     assert bad.status_code == 400 and "Select one of the years shown" in words(bad)
     half = client.get("/admin/reports?start=1&start=4&start=2026")
     assert half.status_code == 400 and "Enter both dates, or neither" in words(half)
+
+
+def test_a_date_the_team_cancelled_is_counted_on_its_own_not_as_people_cancelling(session, data):
+    from app.courses.dates import cancel_date
+
+    before = rows(build_report(session, WIDE), "summary")
+    cancelled = make_date(session, days_from_now=90)
+    book_place(session, cancelled.id, details())
+    cancel_date(session, cancelled.id, "The trainer is ill.", actor=make_staff(session))
+    after = rows(build_report(session, WIDE), "summary")
+    assert after["Dates the team cancelled"][0] == before["Dates the team cancelled"][0] + 1
+    for figure in ("Booked (a place, then came, missed or cancelled)", "Cancelled", "Places offered"):
+        assert after[figure] == before[figure], figure

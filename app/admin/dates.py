@@ -26,6 +26,7 @@ from app.extensions import db
 from app.mail.invites import starts_in
 from app.mail.outbox import failed_messages
 from app.models import LONDON, Audience, DateStatus, Role
+from app.models.date_message import NOBODY_IN
 
 
 def days_from(form: DateForm) -> list[DayTimes] | None:
@@ -334,7 +335,7 @@ def message_date(date_id: int):
         audience = Audience(form.audience.data)
         recipients = lifecycle.message_recipients(db.session, date_id, audience)
         if not recipients:
-            form.audience.errors.append(f"There is nobody to send this to: {audience.label.lower()} is empty.")
+            form.audience.errors.append(NOBODY_IN[audience])
         elif request.form.get("edit") == "yes":
             pass  # back to the form, with what they wrote
         elif request.form.get("send") == "yes":

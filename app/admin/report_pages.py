@@ -64,4 +64,5 @@ def report_csv(name: str):
     if table is None:
         abort(404)
     filename = f"report-{name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
-    return download(csv_text(table.header, table.rows), "text/csv", filename, private=True)
+    rows = table.csv_rows if table.csv_rows is not None else table.rows
+    return download(csv_text(table.header, rows), "text/csv", filename, private=True)

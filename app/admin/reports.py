@@ -82,6 +82,8 @@ class Table:
     # The column the chart draws, if there is one (its index in each row).
     chart_column: int | None = None
     note: str = ""
+    # Every row, for the CSV, when the page shows only the first ones.
+    csv_rows: list[list] | None = None
 
     def chart(self) -> Markup | None:
         if self.chart_column is None or not self.rows:
@@ -156,12 +158,16 @@ def build_report(session: Session, period: Period) -> Report:
     first_day = first_day_column()
     connection = session.connection()  # Core rows, without the ORM's work per row
     dates = connection.execute(
-        sa.select(CourseDate.id, CourseDate.capacity, raw(CourseDate.status)).where(
+        sa.select(CourseDate.id, CourseDate.capacity, raw(CourseDate.status), first_day).where(
             CourseDate.status != DateStatus.DRAFT, first_day >= period.start, first_day <= period.end
         )
     ).all()
-    date_ids = [date_id for date_id, _, _ in dates]
-    offered = sum(capacity for _, capacity, status in dates if status == DateStatus.PUBLISHED)
+    # People are counted on the dates that ran; a date the team cancelled is counted on its own.
+    date_ids = [date_id for date_id, _, status, _ in dates if status == DateStatus.PUBLISHED]
+    dates_cancelled = sum(status == DateStatus.CANCELLED for _, _, status, _ in dates)
+    today = datetime.now(LONDON).date()
+    to_come = {date_id for date_id, _, status, first in dates if status == DateStatus.PUBLISHED and first >= today}
+    offered = sum(capacity for _, capacity, status, _ in dates if status == DateStatus.PUBLISHED)
     days_of_date = dict(
         connection.execute(
             sa.select(CourseDay.course_date_id, sa.func.count(CourseDay.id))
@@ -195,7 +201,7 @@ def build_report(session: Session, period: Period) -> Report:
     organisations: dict[str, str] = {}
     for date_id, status, sector, area, organisation, had_place, marked, attended, came, absent in people:
         if status == BookingStatus.WAITING:
-            waiting_now += 1
+            waiting_now += date_id in to_come  # on a date still to come; the others never got a place
             continue
         if status == BookingStatus.CANCELLED:
             if not had_place:
@@ -232,6 +238,8 @@ def build_report(session: Session, period: Period) -> Report:
     report = Report(period)
     booked = totals["booked"]
     report.tables.append(Table("summary", "Places and people", ["Figure", "Number", "Rate"], [
+        ["Dates that ran or are to come", len(date_ids), ""],
+        ["Dates the team cancelled", dates_cancelled, ""],
         ["Places offered", offered, ""],
         ["Booked (a place, then came, missed or cancelled)", booked, rate(booked, offered) + " of places"],
         ["Attended (at least one day)", totals["attended"], rate(totals["attended"], booked) + " of booked"],
@@ -249,7 +257,7 @@ def build_report(session: Session, period: Period) -> Report:
     )
     if len(organisations) > TOP_ORGANISATIONS:
         organisation_table.note = f"The {TOP_ORGANISATIONS} organisations with most bookings. The CSV has them all."
-        organisation_table.rows = _people_table("organisation", "", "", groups["organisation"], organisations).rows
+        organisation_table.csv_rows = _people_table("organisation", "", "", groups["organisation"], organisations).rows
     report.tables.append(organisation_table)
 
     start = datetime.combine(period.start, datetime.min.time(), tzinfo=LONDON)
@@ -270,7 +278,7 @@ def build_report(session: Session, period: Period) -> Report:
     )
     report.tables.append(Table("waiting", "Waiting lists and interest", ["Figure", "Number"], [
         ["Got a place from a waiting list", from_waiting],
-        ["Still on a waiting list", waiting_now],
+        ["On a waiting list for a date to come", waiting_now],
         ["Asked to hear about new dates", interest],
         ["Of those, told about new dates", told],
     ]))  # fmt: skip

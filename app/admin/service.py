@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.filters import long_date
 from app.core.rules import NotFound, Refused
+from app.courses.places import lock_dates
 from app.courses.roster import rosters
 from app.courses.service import first_day_column, last_day_column, today_in_london
 from app.database import utcnow, writing
@@ -49,6 +50,7 @@ def mark_attendance(
         day = session.get(CourseDay, day_id)
         if day is None:
             raise NotFound("We could not find that day.")
+        lock_dates(session, day.course_date_id)  # two people saving the same register take turns
         opens = register_opens(day.course_date)
         if today_in_london(now) < opens:
             raise RegisterNotOpen(f"The register opens on the first day of the course, {long_date(opens)}.")

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from app.booking import messages
 from app.booking.service import REFERENCE_ALPHABET
 from app.core import audit
 from app.core.rules import Refused
@@ -48,10 +49,22 @@ def why_none(session: Session, booking: Booking) -> str | None:
         return "Certificates are for people who came to every day of the course."
     if roster(session, booking.course_date).completion(booking) != Completion.COMPLETED:
         return "Certificates are for people who came to every day of the course."
-    feedback_first = current_app.config["CERTIFICATE_AFTER_FEEDBACK"]
+    # Feedback first, while it can be given: once the team closes it, nobody waits on it any more.
+    feedback_first = current_app.config["CERTIFICATE_AFTER_FEEDBACK"] and booking.course_date.feedback_closed_at is None
     if feedback_first and session.scalar(sa.select(Feedback.id).where(Feedback.booking_id == booking.id)) is None:
         return "Tell us what you thought of the course first, then your certificate is ready."
     return None
+
+
+def still_valid(session: Session, certificate: Certificate) -> bool:
+    """Whether the register still says they came to every day: a register corrected afterwards
+    withdraws the certificate (its reference then says so)."""
+    booking = certificate.booking
+    if booking.anonymised_at is not None:
+        return True  # the register is kept; the person's details are not
+    return booking.status == BookingStatus.CONFIRMED and (
+        roster(session, booking.course_date).completion(booking) == Completion.COMPLETED
+    )
 
 
 def certificate_of(session: Session, booking_id: int) -> Certificate | None:
@@ -64,6 +77,8 @@ def issue_certificate(session: Session, booking_id: int) -> Certificate:
         booking = session.scalars(sa.select(Booking).where(Booking.id == booking_id).with_for_update(of=Booking)).one()
         existing = certificate_of(session, booking.id)
         if existing is not None:
+            if not still_valid(session, existing):
+                raise NoCertificate("The register no longer shows you came to every day. Ask the training team.")
             return existing
         if (reason := why_none(session, booking)) is not None:
             raise NoCertificate(reason)
@@ -97,3 +112,18 @@ def certificates_of_date(session: Session, date_id: int) -> list[Certificate]:
 
 def certificate_by_reference(session: Session, reference: str) -> Certificate | None:
     return session.scalar(sa.select(Certificate).where(Certificate.reference == reference.strip().upper()))
+
+
+def queue_due_certificates(session: Session, bookings: list[Booking]) -> int:
+    """Issue and email the certificate of each of these bookings that has become due and has none yet
+    (the register finished after their feedback, or feedback closed before they gave it). Once each."""
+    ids = [booking.id for booking in bookings]
+    issued = set(session.scalars(sa.select(Certificate.booking_id).where(Certificate.booking_id.in_(ids))))
+    queued = 0
+    with writing(session):
+        for booking in bookings:
+            if booking.id in issued or why_none(session, booking) is not None:
+                continue
+            issue_certificate(session, booking.id)
+            queued += messages.certificate_ready(session, booking) is not None
+    return queued

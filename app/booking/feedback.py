@@ -116,13 +116,13 @@ def save_feedback(
     return feedback, first
 
 
-def _attendees(session: Session, last_day_from, last_day_to) -> list[Booking]:
-    """Confirmed bookings on published dates whose last day is in the range and whose feedback is open,
-    who came to at least one day."""
+def _attendees(session: Session, last_day_from, last_day_to, *, include_closed: bool = False) -> list[Booking]:
+    """Confirmed bookings on published dates whose last day is in the range and whose feedback is open
+    (or closed too), who came to at least one day."""
     last_day = last_day_column()
     dates = sa.select(CourseDate.id).where(
         CourseDate.status == DateStatus.PUBLISHED,
-        CourseDate.feedback_closed_at.is_(None),
+        sa.true() if include_closed else CourseDate.feedback_closed_at.is_(None),
         last_day >= last_day_from,
         last_day <= last_day_to,
         first_day_column().is_not(None),
@@ -175,7 +175,10 @@ def queue_feedback_requests(session: Session, now: datetime, delay_days: int, re
                 continue
             if asked[booking.id] <= remind_before:  # a reminder follows the request, never comes with it
                 queued += messages.feedback_reminder(session, booking) is not None
-    return queued
+    # Certificates that became due since: the last register was taken after their feedback, say.
+    return queued + certificates.queue_due_certificates(
+        session, _attendees(session, window_start, asked_until, include_closed=True)
+    )
 
 
 @scheduled

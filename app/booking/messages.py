@@ -36,7 +36,7 @@ from app.mail.registry import (
     public_url,
     render_pair,
 )
-from app.models import ACCESS_NEEDS, Booking, Certificate, CourseDate, OutboxMessage
+from app.models import ACCESS_NEEDS, Booking, Certificate, CourseDate, Feedback, OutboxMessage
 
 booking_message("place_confirmed", check=place_still_held)
 booking_message("waiting_list", check=still_waiting)
@@ -202,14 +202,21 @@ def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     return RenderedEmail(text, html)
 
 
-booking_message("feedback_reminder")
-
-
 def _load_certificates(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
-    """The certificates of the batch's bookings, in one query."""
-    ids = {message.booking_id for message in messages if message.booking_id}
-    found = session.scalars(sa.select(Certificate).where(Certificate.booking_id.in_(sorted(ids)))) if ids else []
-    batch.extra["certificates"] = {certificate.booking_id: certificate for certificate in found}
+    """The certificates of the batch's bookings, and which of them gave feedback, in one query."""
+    ids = sorted({message.booking_id for message in messages if message.booking_id})
+    rows = (
+        session.execute(
+            sa.select(Booking.id, Certificate, Feedback.id)
+            .outerjoin(Certificate, Certificate.booking_id == Booking.id)
+            .outerjoin(Feedback, Feedback.booking_id == Booking.id)
+            .where(Booking.id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
+    batch.extra["certificates"] = {booking_id: certificate for booking_id, certificate, _ in rows if certificate}
+    batch.extra["answered"] = {booking_id for booking_id, _, feedback_id in rows if feedback_id}
 
 
 def render_with_certificate(message: OutboxMessage, batch: Batch) -> RenderedEmail:
@@ -222,8 +229,28 @@ def render_with_certificate(message: OutboxMessage, batch: Batch) -> RenderedEma
     return replace(rendered, attachments=((f"certificate-{certificate.reference}.pdf", "pdf", pdf),))
 
 
-for kind in ("feedback_request", "feedback_thanks"):
-    message_kind(kind, references=BOOKING_REFERENCES, prepare=_load_certificates)(render_with_certificate)
+def render_unless_answered(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    """A request for feedback, or its reminder: not once they have answered, or feedback has closed."""
+    if message.booking_id in batch.extra["answered"] or batch.referenced(message)["course_date"].feedback_closed_at:
+        raise NoLongerApplies("they gave their feedback, or feedback closed, before this email went")
+    return render_with_certificate(message, batch)
+
+
+message_kind("feedback_thanks", references=BOOKING_REFERENCES, prepare=_load_certificates)(render_with_certificate)
+message_kind("certificate_ready", references=BOOKING_REFERENCES, prepare=_load_certificates)(render_with_certificate)
+for kind in ("feedback_request", "feedback_reminder"):
+    message_kind(kind, references=BOOKING_REFERENCES, prepare=_load_certificates)(render_unless_answered)
+
+
+def certificate_ready(session: Session, booking: Booking) -> OutboxMessage | None:
+    """Their certificate, when it became due after the thank-you (or with no feedback asked first)."""
+    return queue_booking_email(
+        session,
+        booking,
+        "certificate_ready",
+        subject_for(booking.course_date, "Your certificate of attendance"),
+        dedupe_key=f"certificate:{booking.id}",
+    )
 
 
 def feedback_request(session: Session, booking: Booking) -> OutboxMessage | None:

@@ -274,4 +274,11 @@ def check_certificate(reference: str):
     if found is None:
         return render_template("certificates/check.html", certificate=None, reference=reference), 404
     days = days_of(found)
-    return render_template("certificates/check.html", certificate=found, days=days, reference=found.reference)
+    return render_template(
+        "certificates/check.html",
+        certificate=found,
+        days=days,
+        reference=found.reference,
+        valid=certificates.still_valid(db.session, found),
+        removed=found.booking.anonymised_at is not None,
+    )

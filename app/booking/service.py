@@ -330,6 +330,7 @@ def move_booking(
         was_confirmed = booking.status == BookingStatus.CONFIRMED
         # What was arranged for the old date (an interpreter, a room) does not carry over to the new one.
         booking.needs_status = NeedsStatus.TO_ARRANGE
+        booking.needs_note = ""
         booking.course_date_id = new_date.id
         booking.course_date = new_date
         booking.status = BookingStatus.CONFIRMED

@@ -30,6 +30,7 @@ from app.models import (
     StaffUser,
     Venue,
 )
+from app.models.date_message import NOBODY_IN
 
 
 class CapacityTooLow(Refused):
@@ -297,7 +298,7 @@ def send_date_message(
                 return sent
         recipients = message_recipients(session, date_id, audience)
         if not recipients:
-            raise Refused(f"There is nobody to send this to: {audience.label.lower()} is empty.")
+            raise Refused(NOBODY_IN[audience])
         message = DateMessage(
             course_date_id=course_date.id,
             subject=subject,

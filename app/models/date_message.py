@@ -23,6 +23,12 @@ class Audience(enum.StrEnum):
         return AUDIENCE_LABELS[self]
 
 
+NOBODY_IN = {
+    "confirmed": "Nobody has a place on this date yet.",
+    "waiting": "Nobody is on the waiting list for this date.",
+    "everyone": "Nobody has a place on this date or is waiting for one.",
+}
+
 AUDIENCE_LABELS = {
     Audience.CONFIRMED: "People with a place",
     Audience.WAITING: "People on the waiting list",
