@@ -46,11 +46,9 @@ def queue_every_kind(session, people: int) -> None:
             date_messages.late_place_open(session, session.merge(waiting), utcnow())
             booking_messages.booking_links(session, [booking])
             booking_messages.needs_changed(session, booking)
-            booking_messages.feedback_request(session, booking)
-            booking_messages.feedback_reminder(session, booking)
-            booking_messages.feedback_thanks(session, booking)
+            for kind in booking_messages.AFTER_COURSE:
+                booking_messages.after_course_email(session, booking, kind)
             booking_messages.missed_course(session, booking)
-            booking_messages.certificate_ready(session, booking)
             saved = app.config["MANAGER_EMAILS"], app.config["MANAGER_EMAILS_PER_HOUR"]
             app.config.update(MANAGER_EMAILS=True, MANAGER_EMAILS_PER_HOUR=1000)
             booking_messages.tell_manager(session, booking, "booked")

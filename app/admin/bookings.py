@@ -13,7 +13,7 @@ from app.booking import service as booking_service
 from app.booking.certificate_pdf import certificate_pdf
 from app.booking.forms import BookingForm
 from app.core.downloads import download
-from app.core.fields import choices_from
+from app.core.fields import choices_from, has_control_characters
 from app.core.filters import date_summary
 from app.core.forms import ConfirmForm
 from app.core.rules import Refused
@@ -102,7 +102,7 @@ def search():
     """Find a person across every date: by name, email, organisation or reference."""
     typed = request.args.get("q", "")
     problem, status = None, 200
-    if any(ord(c) < 32 for c in typed) or len(typed) > service.SEARCH_MAX_LENGTH:
+    if has_control_characters(typed) or len(typed) > service.SEARCH_MAX_LENGTH:
         # Nobody types these into a search box: a malformed address, answered plainly.
         problem, status, typed = f"Enter up to {service.SEARCH_MAX_LENGTH} letters, numbers or punctuation", 400, ""
     elif "q" in request.args and len(typed.strip()) < 2:

@@ -143,15 +143,6 @@ def _people_table(key: str, title: str, label: str, groups: dict[str, Counter], 
     return Table(key, title, header, rows, chart_column=1)
 
 
-def group_names(booking) -> dict[str, str]:
-    """The area of work, council area and organisation a booking (or a row of its columns) counts under."""
-    return {
-        "sector": SECTOR_LABELS.get(booking.sector, str(booking.sector)),
-        "area": COUNCIL_AREA_LABELS.get(booking.council_area, str(booking.council_area)),
-        "organisation": " ".join(booking.organisation.split()) or "Not given",
-    }
-
-
 def build_report(session: Session, period: Period) -> Report:
     """Every figure of the report for the dates whose first day is in the period."""
     # Plain rows and strings, not records: a year can hold tens of thousands of bookings and registers.

@@ -170,12 +170,6 @@ def dates_for_staff(session: Session, user: StaffUser, now: datetime, limit: int
     )
 
 
-def upcoming_for_staff(session: Session, user: StaffUser, now: datetime, limit: int = 50) -> list[DateLine]:
-    """Dates that have not finished, in progress first, as one list."""
-    found = dates_for_staff(session, user, now, limit)
-    return found.in_progress + found.upcoming
-
-
 def past_dates(
     session: Session,
     user: StaffUser,
@@ -350,6 +344,11 @@ class RecordLine:
     gave_feedback: bool
 
 
+def first_day_of(course_date: CourseDate) -> date:
+    """The first day, or the earliest date there is for a date with no days (it sorts last)."""
+    return course_date.first_day if course_date.days else date.min
+
+
 def training_record(session: Session, email_key: str) -> list[RecordLine]:
     """Everything one person (by their email address) has booked, newest date first: what happened, what
     the register says, their certificate and whether they gave feedback."""
@@ -376,5 +375,4 @@ def training_record(session: Session, email_key: str) -> list[RecordLine]:
         )
         for b in bookings
     ]
-    return sorted(lines, key=lambda line: (line.booking.course_date.days[0].day if line.booking.course_date.days
-                                           else date.min), reverse=True)  # fmt: skip
+    return sorted(lines, key=lambda line: first_day_of(line.booking.course_date), reverse=True)

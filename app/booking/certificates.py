@@ -125,5 +125,5 @@ def queue_due_certificates(session: Session, bookings: list[Booking]) -> int:
             if booking.id in issued or why_none(session, booking) is not None:
                 continue
             issue_certificate(session, booking.id)
-            queued += messages.certificate_ready(session, booking) is not None
+            queued += messages.after_course_email(session, booking, "certificate_ready") is not None
     return queued

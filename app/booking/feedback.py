@@ -112,7 +112,7 @@ def save_feedback(
         if first:
             if certificates.why_none(session, booking) is None:
                 certificates.issue_certificate(session, booking.id)  # sent with the thank-you
-            messages.feedback_thanks(session, booking)
+            messages.after_course_email(session, booking, "feedback_thanks")
     return feedback, first
 
 
@@ -142,8 +142,9 @@ def _attendees(session: Session, last_day_from, last_day_to, *, include_closed: 
     )
 
 
-def _queued(session: Session, prefix: str) -> dict[int, datetime]:
+def _queued(session: Session, kind: str) -> dict[int, datetime]:
     """The bookings that already have an email of this kind queued (sent or not), and when it was queued."""
+    prefix = messages.AFTER_COURSE[kind][1]
     rows = session.execute(
         sa.select(OutboxMessage.booking_id, OutboxMessage.created_at).where(
             OutboxMessage.dedupe_key.like(f"{prefix}:%"), OutboxMessage.booking_id.is_not(None)
@@ -162,19 +163,19 @@ def queue_feedback_requests(session: Session, now: datetime, delay_days: int, re
     queued = 0
     with writing(session):
         answered = set(session.scalars(sa.select(Feedback.booking_id)))
-        asked, reminded = _queued(session, "feedback"), _queued(session, "feedback-reminder")
+        asked, reminded = _queued(session, "feedback_request"), _queued(session, "feedback_reminder")
         for booking in _attendees(session, window_start, asked_until):
             if booking.id in answered or booking.id in asked:
                 continue
             if certificates.why_none(session, booking) is None:
                 certificates.issue_certificate(session, booking.id)  # feedback not asked first: sent now
-            queued += messages.feedback_request(session, booking) is not None
+            queued += messages.after_course_email(session, booking, "feedback_request") is not None
         remind_before = now - timedelta(days=reminder_days)
         for booking in _attendees(session, window_start, asked_until - timedelta(days=reminder_days)):
             if booking.id in answered or booking.id in reminded or booking.id not in asked:
                 continue
             if asked[booking.id] <= remind_before:  # a reminder follows the request, never comes with it
-                queued += messages.feedback_reminder(session, booking) is not None
+                queued += messages.after_course_email(session, booking, "feedback_reminder") is not None
     # Certificates that became due since: the last register was taken after their feedback, say.
     return queued + certificates.queue_due_certificates(
         session, _attendees(session, window_start, asked_until, include_closed=True)

@@ -56,16 +56,14 @@ def queue_follow_ups(session: Session, now: datetime, delay_days: int) -> int:
     )
     queued = 0
     with writing(session):
-        already = set(
-            session.scalars(sa.select(OutboxMessage.booking_id).where(OutboxMessage.dedupe_key.like("missed:%")))
-        )
+        already = sa.select(OutboxMessage.booking_id).where(OutboxMessage.dedupe_key.like("missed:%"))
         people = session.scalars(
             sa.select(Booking).where(
                 Booking.course_date_id.in_(dates),
                 Booking.status == BookingStatus.CONFIRMED,
                 Booking.anonymised_at.is_(None),
                 Booking.id.in_(_missed_a_day()),
-                Booking.id.not_in(already) if already else sa.true(),
+                Booking.id.not_in(already.where(OutboxMessage.booking_id.is_not(None))),
             )
         ).all()
         for booking in people:

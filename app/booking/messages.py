@@ -236,53 +236,25 @@ def render_unless_answered(message: OutboxMessage, batch: Batch) -> RenderedEmai
     return render_with_certificate(message, batch)
 
 
-message_kind("feedback_thanks", references=BOOKING_REFERENCES, prepare=_load_certificates)(render_with_certificate)
-message_kind("certificate_ready", references=BOOKING_REFERENCES, prepare=_load_certificates)(render_with_certificate)
-for kind in ("feedback_request", "feedback_reminder"):
-    message_kind(kind, references=BOOKING_REFERENCES, prepare=_load_certificates)(render_unless_answered)
+# The emails after the course, each sent at most once per booking: the start of its subject, the
+# prefix of its dedupe key, and whether it waits for no answer (a request or its reminder).
+AFTER_COURSE = {
+    "feedback_request": ("Tell us what you thought", "feedback", True),
+    "feedback_reminder": ("A reminder to tell us what you thought", "feedback-reminder", True),
+    "feedback_thanks": ("Thank you for your feedback", "feedback-thanks", False),
+    "certificate_ready": ("Your certificate of attendance", "certificate", False),
+}
+for kind, (_, _, unanswered_only) in AFTER_COURSE.items():
+    render = render_unless_answered if unanswered_only else render_with_certificate
+    message_kind(kind, references=BOOKING_REFERENCES, prepare=_load_certificates)(render)
 
 
-def certificate_ready(session: Session, booking: Booking) -> OutboxMessage | None:
-    """Their certificate, when it became due after the thank-you (or with no feedback asked first)."""
+def after_course_email(session: Session, booking: Booking, kind: str) -> OutboxMessage | None:
+    """One of the AFTER_COURSE emails to this booking (it carries their certificate, if they have one);
+    None if it was queued before."""
+    start, prefix, _ = AFTER_COURSE[kind]
     return queue_booking_email(
-        session,
-        booking,
-        "certificate_ready",
-        subject_for(booking.course_date, "Your certificate of attendance"),
-        dedupe_key=f"certificate:{booking.id}",
-    )
-
-
-def feedback_request(session: Session, booking: Booking) -> OutboxMessage | None:
-    """The private link to tell us what they thought of the course, once per booking."""
-    return queue_booking_email(
-        session,
-        booking,
-        "feedback_request",
-        subject_for(booking.course_date, "Tell us what you thought"),
-        dedupe_key=f"feedback:{booking.id}",
-    )
-
-
-def feedback_reminder(session: Session, booking: Booking) -> OutboxMessage | None:
-    """One reminder, for someone asked who has not answered."""
-    return queue_booking_email(
-        session,
-        booking,
-        "feedback_reminder",
-        subject_for(booking.course_date, "A reminder to tell us what you thought"),
-        dedupe_key=f"feedback-reminder:{booking.id}",
-    )
-
-
-def feedback_thanks(session: Session, booking: Booking) -> OutboxMessage | None:
-    """Thank you, after their first feedback."""
-    return queue_booking_email(
-        session,
-        booking,
-        "feedback_thanks",
-        subject_for(booking.course_date, "Thank you for your feedback"),
-        dedupe_key=f"feedback-thanks:{booking.id}",
+        session, booking, kind, subject_for(booking.course_date, start), dedupe_key=f"{prefix}:{booking.id}"
     )
 
 
