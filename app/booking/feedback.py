@@ -50,15 +50,14 @@ class FeedbackAnswers:
     quote_with_name: bool
 
 
+def came_to_a_day():
+    """The bookings the register shows at a day of their course, all of it or part."""
+    return sa.select(Attendance.booking_id).where(Attendance.mark != AttendanceMark.ABSENT)
+
+
 def came(session: Session, booking: Booking) -> bool:
     """Whether the register says they came to at least one day (all of it, or part)."""
-    return bool(
-        session.scalar(
-            sa.select(sa.func.count(Attendance.id)).where(
-                Attendance.booking_id == booking.id, Attendance.mark != AttendanceMark.ABSENT
-            )
-        )
-    )
+    return session.scalar(came_to_a_day().where(Attendance.booking_id == booking.id).limit(1)) is not None
 
 
 def why_not(session: Session, booking: Booking, now: datetime) -> str | None:
@@ -127,7 +126,6 @@ def _attendees(session: Session, last_day_from, last_day_to, *, include_closed: 
         last_day <= last_day_to,
         first_day_column().is_not(None),
     )
-    came_to_a_day = sa.select(Attendance.booking_id).where(Attendance.mark != AttendanceMark.ABSENT)
     return list(
         session.scalars(
             sa.select(Booking)
@@ -135,7 +133,7 @@ def _attendees(session: Session, last_day_from, last_day_to, *, include_closed: 
                 Booking.course_date_id.in_(dates),
                 Booking.status == BookingStatus.CONFIRMED,
                 Booking.anonymised_at.is_(None),
-                Booking.id.in_(came_to_a_day),
+                Booking.id.in_(came_to_a_day()),
             )
             .order_by(Booking.id)
         )
@@ -190,9 +188,8 @@ def queue_due_feedback(session: Session, now: datetime, config) -> int:
 
 def feedback_counts(session: Session, date_id: int) -> tuple[int, int]:
     """(responses, people who came) for a date."""
-    came_to_a_day = sa.select(Attendance.booking_id).where(Attendance.mark != AttendanceMark.ABSENT)
     people = sa.select(Booking.id).where(
-        Booking.course_date_id == date_id, Booking.status == BookingStatus.CONFIRMED, Booking.id.in_(came_to_a_day)
+        Booking.course_date_id == date_id, Booking.status == BookingStatus.CONFIRMED, Booking.id.in_(came_to_a_day())
     )
     total = session.scalar(sa.select(sa.func.count()).select_from(people.subquery())) or 0
     given = session.scalar(sa.select(sa.func.count(Feedback.id)).where(Feedback.booking_id.in_(people))) or 0
