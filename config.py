@@ -67,7 +67,6 @@ class Config:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Signs of Safety training <SignsOfSafety@cumbria.gov.uk>"
-    MAIL_SUPPRESS_SEND = False
     # Seconds to wait for the mail server before giving up on an attempt.
     MAIL_TIMEOUT = 10
     # A CA certificate file to trust for the mail server's TLS, instead of the system's CA store.

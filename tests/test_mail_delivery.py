@@ -333,3 +333,13 @@ def test_an_address_that_needs_smtputf8_stored_before_the_forms_refused_it_fails
     assert stuck.attempts == 1
     assert "letters our mail server cannot send to" in stuck.last_error
     assert [m["To"] for m in mail_server.messages] == ["fine@example.org"]
+
+
+def test_flask_mails_suppress_switch_cannot_silently_stop_delivery(app, session, mail_server, monkeypatch):
+    # Flask-Mail suppresses sending when MAIL_SUPPRESS_SEND (or TESTING) is set, leaving the connection
+    # empty: every worker pass would then fail and no email would ever be marked failed. We always send.
+    monkeypatch.setattr(app.extensions["mail"], "suppress", True)
+    book_place(session, make_date(session).id, details(email="sam@example.org"))
+    report = send_due(session)
+    assert (report.sent, report.failed) == (1, 0)
+    assert [m["To"] for m in mail_server.messages] == ["sam@example.org"]

@@ -63,7 +63,6 @@ __all__ = [
     "COMPLETION_LABELS",
     "Completion",
     "completion_from_counts",
-    "completion_from_counts",
     "completion_of",
     "Attendance",
     "AttendanceMark",

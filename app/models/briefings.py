@@ -29,10 +29,6 @@ class MediaKind(enum.StrEnum):
         return MEDIA_KIND_LABELS[self]
 
     @property
-    def is_video(self) -> bool:
-        return self in VIDEO_KINDS
-
-    @property
     def described(self) -> "MediaKind":
         """The audio-described kind of a video kind."""
         return {
@@ -51,12 +47,6 @@ MEDIA_KIND_LABELS = {
     MediaKind.DESCRIBED_WEBM_VIDEO: "Video with audio description (WebM)",
     MediaKind.DESCRIBED_MP4_VIDEO: "Video with audio description (MP4)",
 }
-VIDEO_KINDS = (
-    MediaKind.WEBM_VIDEO,
-    MediaKind.MP4_VIDEO,
-    MediaKind.DESCRIBED_WEBM_VIDEO,
-    MediaKind.DESCRIBED_MP4_VIDEO,
-)
 
 
 class Briefing(db.Model):

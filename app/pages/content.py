@@ -13,7 +13,6 @@ from flask import current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-PAGES = ("privacy", "accessibility", "cookies")
 MAX_BYTES = 200_000
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
