@@ -1,10 +1,9 @@
 """The Signs of Safety training service: the app factory."""
 
 from flask import Flask
-from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import web
 from config import (
     BASE_DIR,
     INSTANCE_DIR,
@@ -38,11 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    register_templates(app)
     register_extensions(app)
-    register_blueprints(app)
-    register_messages()
-    register_errorhandlers(app)
+    web.register(app)
+    register_emails(app)
     register_commands(app)
     warn_about_settings(app)
     return app
@@ -59,30 +56,6 @@ def warn_about_settings(app: Flask) -> None:
             "RATELIMIT_STORAGE_URI is memory://: each worker process counts sign-in and form limits on its own. "
             "With more than one worker set RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 (or your Redis)."
         )
-
-
-def register_templates(app: Flask) -> None:
-    """Find the GOV.UK Frontend macros beside our own templates."""
-    app.jinja_loader = ChoiceLoader(
-        [
-            app.jinja_loader,
-            PrefixLoader(
-                {
-                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
-                }
-            ),
-        ]
-    )
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
-    WTFormsHelpers(app)
-    from app.core.fields import error_summary
-
-    app.add_template_global(error_summary)
-    from app.core import filters
-
-    filters.register(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -112,50 +85,23 @@ def register_extensions(app: Flask) -> None:
         app.extensions["sqlite_writers"] = writers
 
 
-def register_blueprints(app: Flask) -> None:
-    """Attach each part of the product."""
-    from app.admin import bp as admin_bp
-    from app.booking.routes import bp as booking_bp
-    from app.briefings.admin import bp as briefings_admin_bp
-    from app.briefings.routes import bp as briefings_bp
-    from app.core import converters
-    from app.core.routes import bp as core_bp
-    from app.courses.routes import bp as courses_bp
-    from app.pages.routes import bp as pages_bp
-
-    converters.register(app)
-    app.register_blueprint(core_bp)
-    app.register_blueprint(courses_bp)
-    app.register_blueprint(booking_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(briefings_bp)
-    app.register_blueprint(briefings_admin_bp)
-    app.register_blueprint(pages_bp)
-
-
-def register_messages() -> None:
-    """Each part registers the emails it owns, and the worker's scheduled jobs, when it is imported."""
-    import app.booking.messages
+def register_emails(app: Flask) -> None:
+    """Each domain package installs the emails it sends and the jobs the email worker runs for it."""
+    import app.after_course.emails
     import app.briefings.messages
-    import app.courses.messages
-    import app.courses.reminders
-    import app.mail.invites  # noqa: F401
-
-
-def register_errorhandlers(app: Flask) -> None:
-    """Plain-language pages for every error a person might meet."""
-    from app.core import errors, security
-
-    errors.register(app)
-    security.register(app)
+    import app.enrolment.booking_emails
+    import app.enrolment.date_emails
+    import app.enrolment.invites
+    import app.enrolment.reminders  # noqa: F401
 
 
 def register_commands(app: Flask) -> None:
     """Commands for newcomers and operators: `flask --app wsgi demo load`."""
-    from app.admin.commands import admin_cli, data_cli
     from app.briefings.commands import briefings_cli
     from app.demo.commands import demo_cli
     from app.mail.commands import mail_cli
+    from app.personal_data.commands import data_cli
+    from app.staff.commands import admin_cli
 
     app.cli.add_command(admin_cli)
     app.cli.add_command(briefings_cli)

@@ -68,7 +68,7 @@ PAST_YEAR = datetime.now(UTC).year
 
 def bench_reference(n: int) -> str:
     """A reference in the service's own form (SOS- and five of its letters and digits), different for each n."""
-    from app.booking.service import REFERENCE_ALPHABET, REFERENCE_LENGTH
+    from app.enrolment.bookings import REFERENCE_ALPHABET, REFERENCE_LENGTH
 
     digits = []
     for _ in range(REFERENCE_LENGTH):
@@ -116,7 +116,6 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
     """
     import sqlalchemy as sa
 
-    from app.core.staff import hash_password
     from app.database import begin_write
     from app.extensions import db
     from app.models import (
@@ -140,6 +139,7 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
         StaffUser,
         Venue,
     )
+    from app.staff.guard import hash_password
 
     started = time.perf_counter()
     now = datetime.now(UTC)
@@ -550,7 +550,7 @@ def run_data_set(database_url: str, dates: int, per_date: int, args) -> tuple[Lo
 def time_certificate() -> float:
     """Median milliseconds to make one certificate's PDF with WeasyPrint (the first, which loads the fonts,
     left out)."""
-    from app.booking.certificate_pdf import certificate_pdf
+    from app.after_course.certificate_pdf import certificate_pdf
     from app.models import Certificate
 
     app = make_app("sqlite://")

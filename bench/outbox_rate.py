@@ -2,7 +2,7 @@
 
 Makes a fresh database (SQLite unless --database-url names a PostgreSQL one), runs the migrations,
 adds one published two-day course date with enough places and books N people onto it (1000 by
-default) through app.booking.service.book_place, so each booking queues a "place_confirmed"
+default) through app.enrolment.bookings.book_place, so each booking queues a "place_confirmed"
 outbox row the real way (rendered with its calendar invite only when it is sent). Queueing is
 timed on its own and is not part of the rate.
 
@@ -120,7 +120,7 @@ def queue_confirmations(app, count: int) -> tuple[float, Counter]:
     """Book `count` people onto one new date. Returns (seconds, outbox rows by kind)."""
     import sqlalchemy as sa
 
-    from app.booking.service import book_place
+    from app.enrolment.bookings import book_place
     from app.extensions import db
     from tests.factories import details, make_date
 

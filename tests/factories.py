@@ -4,10 +4,9 @@ import itertools
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-from app.booking.service import BookingDetails
 from app.briefings import service as briefings
-from app.core.staff import hash_password
 from app.database import writing
+from app.enrolment.bookings import BookingDetails
 from app.models import (
     LONDON,
     Briefing,
@@ -21,6 +20,7 @@ from app.models import (
     StaffUser,
     Venue,
 )
+from app.staff.guard import hash_password
 
 _numbers = itertools.count(1)
 STAFF_PASSWORD = "a long enough password"

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from app.booking.service import book_place
 from app.database import utcnow, writing
+from app.enrolment.bookings import book_place
 from app.models import Role, StaffSession
 from tests.factories import STAFF_PASSWORD, details, make_date, make_staff
 

@@ -7,11 +7,11 @@ from datetime import UTC, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.booking.service import book_place
 from app.core.exports import safe_cell
-from app.courses.reminders import queue_access_summaries
-from app.courses.roster import roster
 from app.database import writing
+from app.enrolment.bookings import book_place
+from app.enrolment.reminders import queue_access_summaries
+from app.enrolment.roster import roster
 from app.mail.outbox import send_due
 from app.models import Attendance, AuditEvent, Booking, BookingStatus, Role
 from tests.factories import begin_course, booking_form, details, make_date, make_staff

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.booking.service import book_place
 from app.core.rules import Refused
-from app.courses import dates as service
-from app.courses.service import register_interest
+from app.enrolment import dates as service
+from app.enrolment.availability import register_interest
+from app.enrolment.bookings import book_place
 from app.extensions import db
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage

@@ -5,11 +5,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.booking.service import book_place
+from app.catalogue import service as catalogue
 from app.core.rules import Refused
-from app.courses import catalogue
-from app.courses import dates as lifecycle
-from app.courses.dates import DayTimes
+from app.enrolment import dates as lifecycle
+from app.enrolment.bookings import book_place
+from app.enrolment.dates import DayTimes
 from app.models import LONDON, AuditEvent, Briefing, Course, CourseDate, Venue
 from tests.factories import details, make_briefing, make_course, make_date, make_staff, make_venue
 

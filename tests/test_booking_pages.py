@@ -5,7 +5,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.booking.service import book_place
+from app.enrolment.bookings import book_place
 from app.models import Booking, BookingStatus
 from tests.factories import booking_form, details, make_course, make_date
 

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.booking import service
-from app.booking.service import book_place, cancel_booking, move_booking
-from app.courses.service import register_interest
 from app.database import writing
+from app.enrolment import bookings as service
+from app.enrolment.availability import register_interest
+from app.enrolment.bookings import book_place, cancel_booking, move_booking
 from app.models import Booking, BookingStatus, CourseDate, DateStatus
 from tests.factories import details, make_course, make_date
 

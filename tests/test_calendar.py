@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 from dateutil.rrule import rrulestr
 
-from app.booking.service import book_place, cancel_booking
-from app.courses.dates import DayTimes, change_date
 from app.database import writing
+from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.dates import DayTimes, change_date
 from app.mail import calendar
 from app.models import CourseDay, DateStatus
 from tests.factories import details, make_date, make_venue

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from app.booking.service import book_place, cancel_booking, move_booking
 from app.core.rules import Refused
-from app.courses.dates import DayTimes, cancel_date, change_date, set_capacity
+from app.enrolment.bookings import book_place, cancel_booking, move_booking
+from app.enrolment.dates import DayTimes, cancel_date, change_date, set_capacity
 from app.extensions import db
 from app.mail.calendar import london_timezone
 from app.mail.outbox import send_due

@@ -4,9 +4,9 @@ import html
 import re
 from datetime import date
 
-from app.admin.service import calendar_month
-from app.booking.service import book_place
 from app.database import writing
+from app.enrolment.bookings import book_place
+from app.enrolment.overview import calendar_month
 from app.models import DateStatus, Role
 from tests.factories import details, make_course, make_date, make_staff, sign_in
 

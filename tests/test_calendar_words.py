@@ -6,9 +6,9 @@ from datetime import date, time
 import pytest
 import vobject
 
-from app.booking.service import book_place, cancel_booking, move_booking
 from app.core.filters import short_days
-from app.courses.dates import DayTimes, cancel_date, change_date
+from app.enrolment.bookings import book_place, cancel_booking, move_booking
+from app.enrolment.dates import DayTimes, cancel_date, change_date
 from app.mail.outbox import send_due
 from app.models import Booking, BookingStatus
 from tests.factories import details, make_course, make_date
@@ -157,7 +157,7 @@ def test_a_date_the_team_cancels_cancels_its_bookings_and_the_page_offers_other_
 def test_a_reminder_counts_days_from_the_real_start(session, mail_server):
     from datetime import UTC, datetime, timedelta
 
-    from app.courses.reminders import queue_reminders
+    from app.enrolment.reminders import queue_reminders
 
     course_date = make_date(session, days_from_now=1, closes_days_before=0)
     book_place(session, course_date.id, details(), now=datetime.now(UTC) - timedelta(days=30))

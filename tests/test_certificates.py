@@ -9,14 +9,14 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app.admin.retention import purge
-from app.admin.service import mark_attendance
-from app.booking.certificates import NoCertificate, issue_certificate
-from app.booking.feedback import FeedbackAnswers, queue_feedback_requests, save_feedback
-from app.booking.service import book_place
+from app.after_course.certificates import NoCertificate, issue_certificate
+from app.after_course.feedback import FeedbackAnswers, queue_feedback_requests, save_feedback
 from app.database import utcnow, writing
+from app.enrolment.bookings import book_place
+from app.enrolment.overview import mark_attendance
 from app.mail.outbox import send_due
 from app.models import AttendanceMark, Certificate, Role
+from app.personal_data.retention import purge
 from tests.factories import begin_course, details, make_date, make_staff, sign_in
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
@@ -183,7 +183,7 @@ def test_a_certificate_that_becomes_due_later_is_issued_and_emailed_once(session
 
 
 def test_when_feedback_closes_people_who_came_every_day_get_their_certificate_anyway(session, mail_server, course):
-    from app.courses.dates import close_feedback
+    from app.enrolment.dates import close_feedback
 
     course_date, sian, _ = course
     with pytest.raises(NoCertificate):

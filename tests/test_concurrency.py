@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
-from app.booking.service import book_place, cancel_booking
+from app.enrolment.bookings import book_place, cancel_booking
 from app.extensions import db
 from app.models import Booking, BookingStatus, CourseDate
 from tests.factories import details, make_date

@@ -6,10 +6,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.booking.service import book_place, cancel_booking
 from app.core.rules import Refused
-from app.courses.dates import message_recipients, send_date_message
 from app.database import writing
+from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.dates import message_recipients, send_date_message
 from app.mail.outbox import send_due
 from app.models import Audience, AuditEvent, DateMessage, Role
 from tests.factories import details, make_date, make_staff, sign_in

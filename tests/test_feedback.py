@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.admin.retention import purge
-from app.admin.service import mark_attendance
-from app.booking.feedback import CannotGiveFeedback, FeedbackAnswers, queue_feedback_requests, save_feedback
-from app.booking.service import book_place
-from app.courses.dates import close_feedback
+from app.after_course.feedback import CannotGiveFeedback, FeedbackAnswers, queue_feedback_requests, save_feedback
+from app.enrolment.bookings import book_place
+from app.enrolment.dates import close_feedback
+from app.enrolment.overview import mark_attendance
 from app.mail.outbox import send_due
 from app.models import AttendanceMark, Feedback
+from app.personal_data.retention import purge
 from tests.factories import begin_course, details, make_date, make_staff, sign_in
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT

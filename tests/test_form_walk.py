@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing import AnyConverter
 
-from app.booking.service import book_place
+from app.enrolment.bookings import book_place
 from app.models import (
     Attendance,
     AuditEvent,

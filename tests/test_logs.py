@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app.booking import service
 from app.core.access_log import redact
+from app.enrolment import bookings as service
 from app.mail.outbox import send_due
 from tests.factories import booking_form, make_date
 

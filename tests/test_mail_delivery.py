@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 import trustme
 
-from app.booking.service import book_place
-from app.courses import messages
 from app.database import utcnow, writing
+from app.enrolment import date_emails as messages
+from app.enrolment.bookings import book_place
 from app.extensions import db
 from app.mail.outbox import claim_due, outbox_summary, retry_failed, send_due
 from app.models import Interest, OutboxMessage, OutboxStatus
@@ -253,7 +253,7 @@ def test_a_message_that_can_no_longer_be_written_is_retried_not_crashed_on(sessi
 
 
 def test_messages_are_marked_automatic_keep_plain_headers_plain_and_stay_within_smtp_line_limits(session, mail_server):
-    from app.courses.reminders import queue_access_summaries
+    from app.enrolment.reminders import queue_access_summaries
     from tests.factories import make_staff
 
     course_date = make_date(session, days_from_now=4)

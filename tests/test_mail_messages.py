@@ -6,13 +6,13 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
-from app.booking.service import book_place, cancel_booking, move_booking
 from app.core.rules import Refused
-from app.courses.dates import DayTimes, cancel_date, change_date, publish_date
-from app.courses.reminders import queue_reminders
-from app.courses.service import register_interest
 from app.database import writing
-from app.mail.invites import subject_for
+from app.enrolment.availability import register_interest
+from app.enrolment.bookings import book_place, cancel_booking, move_booking
+from app.enrolment.dates import DayTimes, cancel_date, change_date, publish_date
+from app.enrolment.invites import subject_for
+from app.enrolment.reminders import queue_reminders
 from app.mail.outbox import send_due
 from app.models import DateStatus, OutboxMessage
 from tests.factories import details, make_course, make_date, make_venue

@@ -5,11 +5,12 @@ from datetime import time
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from app.booking import messages as booking_messages
-from app.booking.service import book_place
+from app.after_course import emails as after_course_emails
 from app.briefings import service as briefings
-from app.courses import messages as date_messages
 from app.database import utcnow, writing
+from app.enrolment import booking_emails as booking_messages
+from app.enrolment import date_emails as date_messages
+from app.enrolment.bookings import book_place
 from app.extensions import db
 from app.mail.registry import KINDS, RenderedEmail, render_batch
 from app.models import Audience, CouncilArea, CourseDate, DateMessage, Interest, OutboxMessage, Sector
@@ -46,9 +47,9 @@ def queue_every_kind(session, people: int) -> None:
             date_messages.late_place_open(session, session.merge(waiting), utcnow())
             booking_messages.booking_links(session, [booking])
             booking_messages.needs_changed(session, booking)
-            for kind in booking_messages.AFTER_COURSE:
-                booking_messages.after_course_email(session, booking, kind)
-            booking_messages.missed_course(session, booking)
+            for kind in after_course_emails.AFTER_COURSE:
+                after_course_emails.after_course_email(session, booking, kind)
+            after_course_emails.missed_course(session, booking)
             saved = app.config["MANAGER_EMAILS"], app.config["MANAGER_EMAILS_PER_HOUR"]
             app.config.update(MANAGER_EMAILS=True, MANAGER_EMAILS_PER_HOUR=1000)
             booking_messages.tell_manager(session, booking, "booked")

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from app.booking.service import book_place, cancel_booking, move_booking
+from app.enrolment.bookings import book_place, cancel_booking, move_booking
 from app.mail.outbox import send_due
 from app.models import Booking, OutboxMessage
 from config import Config

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from app.booking.service import CannotChange, book_place, cancel_booking, change_needs
+from app.enrolment.bookings import CannotChange, book_place, cancel_booking, change_needs
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking
 from tests.factories import booking_form, details, make_date

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.admin.retention import purge
-from app.booking.service import (
+from app.database import utcnow, writing
+from app.enrolment.bookings import (
     CannotChange,
     NeedsChanged,
     book_place,
@@ -18,11 +18,11 @@ from app.booking.service import (
     needs_fingerprint,
     record_needs_outcome,
 )
-from app.courses.reminders import queue_access_summaries
-from app.courses.roster import needs_urgent, roster
-from app.database import utcnow, writing
+from app.enrolment.reminders import queue_access_summaries
+from app.enrolment.roster import needs_urgent, roster
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking, NeedsStatus, Role
+from app.personal_data.retention import purge
 from tests.factories import details, make_date, make_staff, sign_in
 
 

@@ -4,7 +4,7 @@ import re
 
 import sqlalchemy as sa
 
-from app.booking.service import book_place, cancel_booking, send_booking_links
+from app.enrolment.bookings import book_place, cancel_booking, send_booking_links
 from app.mail.outbox import send_due
 from app.models import OutboxMessage
 from tests.factories import STAFF_PASSWORD, booking_form, details, make_date, make_staff

@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 
 from app import create_app
-from app.booking.service import book_place
 from app.database import writing
+from app.enrolment.bookings import book_place
 from app.models import DateStatus, Interest
 from tests.factories import details, make_course, make_date, make_venue
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.admin.service import RegisterNotOpen, mark_attendance, register_last_saved
-from app.booking.service import book_place
+from app.enrolment.bookings import book_place
+from app.enrolment.overview import RegisterNotOpen, mark_attendance, register_last_saved
 from app.models import Attendance, AttendanceMark, AuditEvent
 from tests.factories import begin_course, details, make_date, make_staff, sign_in
 
@@ -87,7 +87,7 @@ def test_an_unknown_mark_is_ignored_and_changes_nothing(client, session):
 
 
 def test_the_sign_in_sheet_is_sorted_by_surname_then_first_name(client, session):
-    from app.courses.roster import surname_key
+    from app.enrolment.roster import surname_key
 
     course_date = make_date(session)
     for name in ("Zoë Adams", "Dafydd Ó Briain", "Amy Zhang", "Ben Adams", "Cher"):

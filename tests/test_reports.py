@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 
-from app.admin.reports import Period, bar_chart, build_report, financial_year, financial_year_of
-from app.admin.service import mark_attendance
-from app.booking.feedback import FeedbackAnswers, save_feedback
-from app.booking.service import book_place, cancel_booking
+from app.after_course.feedback import FeedbackAnswers, save_feedback
 from app.briefings import service as briefings
-from app.courses.service import register_interest
+from app.enrolment.availability import register_interest
+from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.overview import mark_attendance
 from app.models import AttendanceMark, CouncilArea, Sector
+from app.reports.report import Period, bar_chart, build_report, financial_year, financial_year_of
 from tests.factories import begin_course, details, make_briefing, make_course, make_date, make_staff, sign_in
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
@@ -151,7 +151,7 @@ def test_the_reports_page_and_its_csv_downloads(client, session, data):
 
 
 def test_a_date_the_team_cancelled_is_counted_on_its_own_not_as_people_cancelling(session, data):
-    from app.courses.dates import cancel_date
+    from app.enrolment.dates import cancel_date
 
     before = rows(build_report(session, WIDE), "summary")
     cancelled = make_date(session, days_from_now=90)

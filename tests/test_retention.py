@@ -5,13 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.admin.retention import months_before, purge
-from app.booking.service import book_place, booking_by_token
-from app.courses.dates import publish_date
-from app.courses.service import register_interest
 from app.database import writing
+from app.enrolment.availability import register_interest
+from app.enrolment.bookings import book_place, booking_by_token
+from app.enrolment.dates import publish_date
 from app.mail.outbox import send_due
 from app.models import Attendance, Booking, BookingStatus, CouncilArea, DateStatus, Interest, OutboxMessage, Sector
+from app.personal_data.retention import months_before, purge
 from tests.factories import details, make_course, make_date
 
 

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from app.admin.service import find_people
-from app.booking.service import book_place, cancel_booking
 from app.database import writing
+from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.overview import find_people
 from app.models import Role
 from tests.factories import details, make_date, make_staff, sign_in
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.admin.service import dates_for_staff, past_dates, past_years
 from app.database import writing
+from app.enrolment.overview import dates_for_staff, past_dates, past_years
 from app.models import Role
 from tests.factories import make_course, make_date, make_staff, make_venue, sign_in
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.booking.service import DateFull, book_place, cancel_booking, take_freed_place
-from app.courses.dates import DayTimes, change_date, set_capacity
+from app.enrolment.bookings import DateFull, book_place, cancel_booking, take_freed_place
+from app.enrolment.dates import DayTimes, change_date, set_capacity
 from app.mail.outbox import send_due
 from app.models import LONDON, Booking, BookingStatus, CourseDate
 from tests.factories import details, make_date

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from app.briefings import checks, media, messages
 from app.briefings.checks import MediaRefused
+from app.catalogue.slugs import slug_problem
 from app.core import audit
 from app.core.exports import csv_text
 from app.core.rules import NotFound, Refused
-from app.core.slugs import slug_problem
 from app.database import utcnow, writing
 from app.models import (
     COUNCIL_AREA_LABELS,

@@ -1,10 +1,8 @@
-"""Template filters that write dates, times and counts the way GOV.UK style asks."""
+"""How the service writes dates, times and counts, the way GOV.UK style asks: in pages, emails and the audit log."""
 
 from datetime import date, datetime, time
 
-from flask import Flask
-
-from app.models import ACCESS_NEEDS, LONDON
+from app.models import LONDON
 
 
 def long_date(value: date | datetime) -> str:
@@ -75,26 +73,3 @@ def these_days(course_date) -> str:
 def date_summary(course_date) -> str:
     """The days and the town, in one line."""
     return f"{day_range(course_date)}, {course_date.venue.name}, {course_date.venue.town}"
-
-
-def access_need_labels() -> dict[str, str]:
-    """The words for each access need, for the training team's pages."""
-    return ACCESS_NEEDS
-
-
-def register(app: Flask) -> None:
-    """Make the filters available to every template."""
-    app.add_template_global(access_need_labels)
-    for function in (
-        long_date,
-        short_time,
-        date_and_time,
-        places,
-        ordinal,
-        day_range,
-        date_summary,
-        all_days,
-        these_days,
-        short_days,
-    ):
-        app.add_template_filter(function)

@@ -5,12 +5,12 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.admin.service import mark_attendance
-from app.booking.feedback import FeedbackAnswers, save_feedback
-from app.booking.service import BookingDetails, book_place
+from app.after_course.feedback import FeedbackAnswers, save_feedback
 from app.briefings import service as briefings
-from app.courses.service import first_day_column, today_in_london
 from app.database import writing
+from app.enrolment.availability import first_day_column, today_in_london
+from app.enrolment.bookings import BookingDetails, book_place
+from app.enrolment.overview import mark_attendance
 from app.models import (
     LONDON,
     AttendanceMark,

@@ -167,7 +167,7 @@ class CourseDate(db.Model):
     course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("course.id"), index=True)
     venue_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("venue.id"), index=True)
     capacity: so.Mapped[int]
-    # Confirmed places, kept in step by app.booking.service; the CHECK above is the backstop.
+    # Confirmed places, kept in step by app.enrolment.bookings; the CHECK above is the backstop.
     places_taken: so.Mapped[int] = so.mapped_column(default=0)
     status: so.Mapped[DateStatus] = so.mapped_column(
         enum_column(DateStatus, "date_status"), default=DateStatus.DRAFT, index=True

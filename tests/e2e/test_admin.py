@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from app.booking.service import book_place
 from app.core.filters import day_range
 from app.database import begin_write, writing
+from app.enrolment.bookings import book_place
 from app.models import (
     LONDON,
     Attendance,

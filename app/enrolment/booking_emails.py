@@ -1,0 +1,197 @@
+"""The emails a person gets when they book, join the waiting list, cancel or move: each kind the outbox sends.
+
+Every change that can alter what the person's calendar should hold passes `calendar_changes=True`, so the
+stored calendar entries are brought up to date in the same transaction (app.mail.entries)."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from app.core.filters import short_days
+from app.database import utcnow
+from app.enrolment.invites import (
+    booking_message,
+    manage_url,
+    place_still_held,
+    queue_booking_email,
+    starts_in,
+    still_waiting,
+    subject_for,
+)
+from app.enrolment.roster import needs_urgent_today
+from app.mail.outbox import queue_message
+from app.mail.registry import (
+    Batch,
+    NoLongerApplies,
+    Reference,
+    RenderedEmail,
+    message_kind,
+    public_url,
+    render_pair,
+)
+from app.models import ACCESS_NEEDS, Booking, CourseDate, OutboxMessage
+
+booking_message("place_confirmed", check=place_still_held)
+booking_message("waiting_list", check=still_waiting)
+booking_message("booking_cancelled")
+booking_message("booking_moved", references=(Reference("old_date_id", CourseDate),), check=place_still_held)
+booking_message("booking_link")
+
+
+def place_confirmed(session: Session, booking: Booking) -> None:
+    subject = subject_for(booking.course_date, "Booked")
+    queue_booking_email(session, booking, "place_confirmed", subject, calendar_changes=True)
+
+
+def added_to_waiting_list(session: Session, booking: Booking, position: int) -> None:
+    subject = subject_for(booking.course_date, "Waiting list")
+    queue_booking_email(session, booking, "waiting_list", subject, position=position)
+
+
+def booking_cancelled(session: Session, booking: Booking, *, had_place: bool) -> None:
+    subject = subject_for(booking.course_date, "Cancelled")
+    queue_booking_email(session, booking, "booking_cancelled", subject, calendar_changes=True, had_place=had_place)
+
+
+def booking_moved(session: Session, booking: Booking, old_date: CourseDate, *, had_place: bool) -> None:
+    """One change: the new date's entries are added and, if the person had a place, the old ones removed."""
+    subject = subject_for(booking.course_date, "Moved")
+    queue_booking_email(
+        session, booking, "booking_moved", subject, calendar_changes=True, old_date_id=old_date.id, had_place=had_place
+    )
+
+
+def booking_link(session: Session, booking: Booking) -> None:
+    """The link to a booking, to its own address, when someone tries to book again with it. At most once an hour."""
+    queue_booking_email(
+        session,
+        booking,
+        "booking_link",
+        subject_for(booking.course_date, "Your booking"),
+        dedupe_key=f"booking-link:{booking.id}:{utcnow():%Y-%m-%dT%H}",
+    )
+
+
+def booking_links(session: Session, bookings: list[Booking]) -> None:
+    """The links to each of someone's bookings, in one email to the address they booked with."""
+    queue_message(
+        session,
+        kind="booking_links",
+        to=bookings[0].email,
+        subject="Your Signs of Safety training bookings",
+        context={"booking_ids": [booking.id for booking in bookings]},
+    )
+
+
+def _load_bookings(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
+    ids = {i for m in messages for i in (m.context or {}).get("booking_ids", []) if isinstance(i, int)}
+    found = session.scalars(sa.select(Booking).where(Booking.id.in_(sorted(ids)))) if ids else []
+    batch.records.setdefault(Booking, {}).update({booking.id: booking for booking in found})
+
+
+@message_kind("booking_links", prepare=_load_bookings)
+def render_booking_links(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    """Skipped if every booking it names has been cancelled (or removed) since it was asked for."""
+    held = batch.records.get(Booking, {})
+    bookings = [held[i] for i in message.context.get("booking_ids", []) if i in held and held[i].is_active]
+    if not bookings:
+        raise NoLongerApplies("none of the bookings is still active")
+    links = [(booking, manage_url(booking)) for booking in bookings]
+    text, html = render_pair("booking_links", full_name=bookings[0].full_name, links=links)
+    return RenderedEmail(text, html)
+
+
+MANAGER_NEWS = {
+    "booked": "has booked a place on",
+    "waiting": "has joined the waiting list for",
+    "moved": "has moved their booking to",
+    "cancelled": "has cancelled their booking for",
+    "missed": "did not come to all of",
+}
+
+
+def tell_manager(session: Session, booking: Booking, what: str) -> None:
+    """A short note to the person's line manager, if they gave one: what happened, and no access needs.
+
+    One manager may have a whole team booking at once, so their address never stops a booking; instead
+    it gets at most MANAGER_EMAILS_PER_HOUR notes an hour, whoever books."""
+    config = current_app.config
+    if not config["MANAGER_EMAILS"] or not booking.manager_email:
+        return
+    recent = session.scalar(
+        sa.select(sa.func.count(OutboxMessage.id)).where(
+            OutboxMessage.kind == "manager_notice",
+            OutboxMessage.to_address == booking.manager_email,
+            OutboxMessage.created_at >= utcnow() - timedelta(hours=1),
+        )
+    )
+    if recent >= config["MANAGER_EMAILS_PER_HOUR"]:
+        return
+    queue_message(
+        session,
+        kind="manager_notice",
+        to=booking.manager_email,
+        subject=subject_for(booking.course_date, "Your colleague's training"),
+        context={"course_date_id": booking.course_date_id, "what": what},
+        booking=booking,
+    )
+
+
+@message_kind("manager_notice", references=(Reference("booking", Booking), Reference("course_date_id", CourseDate)))
+def render_manager_notice(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    records = batch.referenced(message)
+    news = MANAGER_NEWS.get(message.context.get("what"), "has changed their booking for")
+    text, html = render_pair("manager_notice", news=news, what=message.context.get("what"), **records)
+    return RenderedEmail(text, html)
+
+
+# Why the training team hears about someone's needs: the heading, and what the person did.
+NEEDS_NEWS = {
+    "new": ("Access or dietary needs given", "has booked, and told us what they need to take part in,"),
+    "changed": ("Access or dietary needs changed", "has changed what they need to take part in"),
+    "moved": ("Someone with access or dietary needs has moved", "has moved their place, and needs these things for"),
+}
+
+
+def needs_changed(session: Session, booking: Booking, *, reason: str = "changed") -> None:
+    """Tell the training team's mailbox at once what someone needs to take part: when they book with needs,
+    change them, or move to another date. Marked urgent when the course is fewer than
+    ACCESS_NEEDS_LEAD_DAYS away."""
+    config = current_app.config
+    if not config["NEEDS_EMAILS"]:
+        return
+    course_date = booking.course_date
+    urgent = needs_urgent_today(course_date)
+    heading = NEEDS_NEWS[reason][0]
+    queue_message(
+        session,
+        kind="needs_changed",
+        to=config["TRAINING_TEAM_EMAIL"],
+        subject=f"{'Urgent: ' if urgent else ''}{heading}: {booking.reference}, "
+        f"{short_days([day.day for day in course_date.days])}",
+        context={"course_date_id": booking.course_date_id, "reason": reason, "urgent": urgent},
+        booking=booking,
+    )
+
+
+@message_kind("needs_changed", references=(Reference("booking", Booking), Reference("course_date_id", CourseDate)))
+def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    records = batch.referenced(message)
+    date_url = public_url(f"/admin/dates/{records['course_date'].id}/access")
+    starts = starts_in(records["course_date"])
+    # Messages queued before the reason was kept say only whether the booking was new.
+    reason = message.context.get("reason") or ("new" if message.context.get("new") else "changed")
+    heading, news = NEEDS_NEWS.get(reason, NEEDS_NEWS["changed"])
+    text, html = render_pair(
+        "needs_changed",
+        labels=ACCESS_NEEDS,
+        date_url=date_url,
+        starts_in=starts,
+        heading=heading,
+        news=news,
+        urgent=bool(message.context.get("urgent")),
+        **records,
+    )
+    return RenderedEmail(text, html)

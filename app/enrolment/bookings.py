@@ -1,0 +1,505 @@
+"""The booking rules: a place is never given twice, and the waiting list is first come, first served.
+
+Every function here owns its transaction (`writing`): it locks the course date's row first
+(app.enrolment.places.lock_dates), checks, writes the booking, its emails and, when staff act for
+someone, the audit entry, and commits once. A refused change writes nothing.
+"""
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.core import audit
+from app.core.filters import day_range
+from app.core.rules import Refused
+from app.database import utcnow, writing
+from app.enrolment import booking_emails as messages
+from app.enrolment.availability import email_key, today_in_london, upcoming_dates
+from app.enrolment.places import (
+    BookingClosed,
+    DateNotFound,
+    closed_reason,
+    fill_from_waiting_list,
+    give_back_place,
+    lock_dates,
+    take_late_place,
+    take_place,
+    waiting_position,
+)
+from app.models import (
+    Booking,
+    BookingStatus,
+    CouncilArea,
+    CourseDate,
+    DateStatus,
+    NeedsStatus,
+    Sector,
+    StaffUser,
+)
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 5
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+class BookingError(Refused):
+    """A booking rule said no; `booking` is the person's existing booking when that is the reason."""
+
+    def __init__(self, message: str, booking: Booking | None = None):
+        super().__init__(message)
+        self.booking = booking
+
+
+class AlreadyBooked(BookingError):
+    """The person already has an active booking on this date."""
+
+
+class BookedOnAnotherDate(BookingError):
+    """The person already has an active booking on another date of the same course."""
+
+
+class DateFull(BookingError):
+    pass
+
+
+class CannotChange(BookingError):
+    """The booking can no longer be cancelled or moved."""
+
+
+@dataclass
+class BookingDetails:
+    """What a person tells us when they book."""
+
+    full_name: str
+    email: str
+    job_title: str
+    organisation: str
+    sector: Sector
+    council_area: CouncilArea
+    manager_name: str
+    manager_email: str
+    manager_agrees: bool
+    phone: str = ""
+    access_needs: list[str] = field(default_factory=list)
+    access_details: str = ""
+    dietary_needs: str = ""
+
+
+@dataclass
+class BookingResult:
+    booking: Booking
+    created: bool
+    waiting_position: int | None = None
+    # Read before the commit expires the booking, so showing it needs no further query.
+    manage_token: str = ""
+
+
+@dataclass
+class ChangeResult:
+    """What a cancellation or move did, including who got a place from the waiting list."""
+
+    booking: Booking
+    promoted: list[Booking] = field(default_factory=list)
+    changed: bool = True
+
+
+def new_reference() -> str:
+    """A short reference people can read out on the phone, like SOS-7KX2Q.
+
+    Its uniqueness is left to the unique constraint: book_place tries again on the rare clash.
+    """
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"SOS-{code}"
+
+
+def new_manage_token() -> str:
+    """An unguessable key for the manage link: 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
+def booking_by_token(session: Session, token: str, *, lock: bool = False) -> Booking | None:
+    """The booking this manage link belongs to, if the link is well formed and known."""
+    if not TOKEN_PATTERN.match(token or ""):
+        return None
+    query = sa.select(Booking).where(Booking.manage_token == token)
+    return session.scalar(query.with_for_update(of=Booking) if lock else query)
+
+
+def active_booking_for_course(session: Session, course_id: int, key: str, now: datetime) -> Booking | None:
+    """This person's booking on a date of this course that has not yet finished."""
+    # A plain column query keeps this cheap on the hot path; people rarely have more than one row.
+    booking_ids = session.scalars(
+        sa.select(Booking.id)
+        .join(CourseDate, Booking.course_date_id == CourseDate.id)
+        .where(
+            Booking.email_key == key,
+            Booking.status != BookingStatus.CANCELLED,
+            CourseDate.course_id == course_id,
+            CourseDate.status != DateStatus.CANCELLED,
+        )
+    ).all()
+    today = today_in_london(now)
+    for booking_id in booking_ids:
+        booking = session.get(Booking, booking_id)
+        if booking.course_date.days and booking.course_date.first_day >= today:
+            return booking
+    return None
+
+
+def book_place(
+    session: Session,
+    course_date_id: int,
+    details: BookingDetails,
+    *,
+    submission_key: str | None = None,
+    now: datetime | None = None,
+    actor: StaffUser | None = None,
+) -> BookingResult:
+    """Give the person a place, or a place on the waiting list when the date is full.
+
+    `actor` is the member of staff booking for someone; their booking is audited.
+    """
+    for _attempt in range(5):
+        reference = new_reference()
+        try:
+            return _book_place_once(session, course_date_id, details, reference, submission_key, now, actor)
+        except IntegrityError:
+            if session.scalar(sa.select(Booking.id).where(Booking.reference == reference)) is None:
+                # Only reachable if the locks were bypassed; the unique indexes still held.
+                raise AlreadyBooked("You have already booked this date.") from None
+    raise RuntimeError("No free booking reference after five tries")
+
+
+def _book_place_once(
+    session: Session,
+    course_date_id: int,
+    details: BookingDetails,
+    reference: str,
+    submission_key: str | None,
+    now: datetime | None,
+    actor: StaffUser | None,
+) -> BookingResult:
+    clock_given = now is not None
+    now = now or utcnow()
+    with writing(session):
+        course_date = lock_dates(session, course_date_id).get(course_date_id)
+        # Checked with the lock held, so a double click waits for the first click's booking.
+        if submission_key:
+            earlier_id = session.scalar(sa.select(Booking.id).where(Booking.submission_key == submission_key))
+            if earlier_id is not None:
+                earlier = session.get(Booking, earlier_id)
+                position = waiting_position(session, earlier)
+                return BookingResult(
+                    earlier, created=False, waiting_position=position, manage_token=earlier.manage_token
+                )
+        if course_date is None:
+            raise DateNotFound("We could not find that date.")
+        reason = closed_reason(course_date, now)
+        if reason:
+            raise BookingClosed(reason)
+        key = email_key(details.email)
+        existing = active_booking_for_course(session, course_date.course_id, key, now)
+        if existing is not None:
+            if existing.course_date_id == course_date_id:
+                raise AlreadyBooked("You have already booked this date.", existing)
+            raise BookedOnAnotherDate("You already have a booking for another date of this course.", existing)
+
+        confirmed = take_place(session, course_date)
+        # Read the clock again now that the lock is held, so queue order is the order of arrival.
+        queued_at = now if clock_given else utcnow()
+        booking = Booking(
+            reference=reference,
+            manage_token=new_manage_token(),
+            submission_key=submission_key or None,
+            course_date=course_date,
+            status=BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITING,
+            full_name=details.full_name,
+            email=details.email.strip(),
+            email_key=key,
+            phone=details.phone,
+            job_title=details.job_title,
+            organisation=details.organisation,
+            sector=details.sector,
+            council_area=details.council_area,
+            manager_name=details.manager_name,
+            manager_email=details.manager_email.strip(),
+            manager_agrees=details.manager_agrees,
+            access_needs=list(details.access_needs),
+            access_details=details.access_details,
+            dietary_needs=details.dietary_needs,
+            queued_at=queued_at,
+            confirmed_at=queued_at if confirmed else None,
+            calendar_entries=[],  # known to be empty, so the calendar sync need not look
+        )
+        session.add(booking)
+        if confirmed:
+            messages.place_confirmed(session, booking)  # inserted with the booking by the flush below
+        session.flush()
+        position = None
+        if not confirmed:
+            position = waiting_position(session, booking)
+            messages.added_to_waiting_list(session, booking, position)
+        messages.tell_manager(session, booking, "booked" if confirmed else "waiting")
+        if booking.access_needs or booking.access_details.strip():
+            messages.needs_changed(session, booking, reason="new")
+        if actor is not None:
+            where = "a place" if confirmed else f"number {position} on the waiting list"
+            audit.record(
+                session,
+                actor,
+                "booking added",
+                booking,
+                f"Booked {booking.reference} ({where}) on {day_range(course_date)}",
+            )
+        return BookingResult(booking, created=True, waiting_position=position, manage_token=booking.manage_token)
+
+
+def send_booking_link(session: Session, booking_id: int) -> None:
+    """Email a booking's link to its own address (and to no one else): for someone who tried to book again."""
+    with writing(session):
+        booking = session.get(Booking, booking_id)
+        if booking is not None and booking.is_active:
+            messages.booking_link(session, booking)
+
+
+def _lock_booking(session: Session, token: str, *other_date_ids: int) -> tuple[Booking, dict]:
+    """Find a booking by its manage link and lock its date (and any others named). Call inside `writing`."""
+    booking = booking_by_token(session, token)
+    if booking is None:
+        raise DateNotFound("We could not find that booking.")
+    dates = lock_dates(session, booking.course_date_id, *other_date_ids)
+    session.refresh(booking)
+    return booking, dates
+
+
+def cancel_booking(
+    session: Session, token: str, *, now: datetime | None = None, actor: StaffUser | None = None
+) -> ChangeResult:
+    """Cancel a booking; its place goes to the first person on the waiting list."""
+    now = now or utcnow()
+    with writing(session):
+        booking, dates = _lock_booking(session, token)
+        course_date = dates[booking.course_date_id]
+        if booking.status == BookingStatus.CANCELLED:
+            return ChangeResult(booking, changed=False)
+        if course_date.days and now >= course_date.starts_at:
+            raise CannotChange("This course has already started, so the booking cannot be cancelled.")
+        was_confirmed = booking.status == BookingStatus.CONFIRMED
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        promoted: list[Booking] = []
+        if was_confirmed:
+            give_back_place(session, course_date)
+            promoted = fill_from_waiting_list(session, course_date, now)
+        messages.booking_cancelled(session, booking, had_place=was_confirmed)
+        messages.tell_manager(session, booking, "cancelled")
+        if actor is not None:
+            audit.record(session, actor, "booking cancelled", booking, f"Cancelled booking {booking.reference}")
+    return ChangeResult(booking, promoted)
+
+
+def take_freed_place(session: Session, token: str, *, now: datetime | None = None) -> ChangeResult:
+    """Someone on the waiting list takes a place that came free after the cut-off, first come first served."""
+    now = now or utcnow()
+    with writing(session):
+        booking, dates = _lock_booking(session, token)
+        if not take_late_place(session, booking, dates[booking.course_date_id], now):
+            raise DateFull("Sorry, someone else has taken the free place. You are still on the waiting list.")
+    return ChangeResult(booking)
+
+
+def move_booking(
+    session: Session, token: str, new_date_id: int, *, now: datetime | None = None, actor: StaffUser | None = None
+) -> ChangeResult:
+    """Move a booking to another date of the same course that has a place free."""
+    now = now or utcnow()
+    with writing(session):
+        booking, dates = _lock_booking(session, token, new_date_id)
+        old_date = dates[booking.course_date_id]
+        new_date = dates.get(new_date_id)
+        _check_move(booking, old_date, new_date, now)
+        if not take_place(session, new_date):
+            raise DateFull("That date is now full. Choose another date.")
+        was_confirmed = booking.status == BookingStatus.CONFIRMED
+        # What was arranged for the old date (an interpreter, a room) does not carry over to the new one.
+        booking.needs_status = NeedsStatus.TO_ARRANGE
+        booking.needs_note = ""
+        booking.course_date_id = new_date.id
+        booking.course_date = new_date
+        booking.status = BookingStatus.CONFIRMED
+        booking.queued_at = now
+        booking.confirmed_at = now
+        promoted: list[Booking] = []
+        if was_confirmed:
+            give_back_place(session, old_date)
+            promoted = fill_from_waiting_list(session, old_date, now)
+        messages.booking_moved(session, booking, old_date, had_place=was_confirmed)
+        messages.tell_manager(session, booking, "moved")
+        if booking.has_needs:
+            messages.needs_changed(session, booking, reason="moved")
+        if actor is not None:
+            summary = f"Moved booking {booking.reference} from {day_range(old_date)} to {day_range(new_date)}"
+            audit.record(session, actor, "booking moved", booking, summary)
+    return ChangeResult(booking, promoted)
+
+
+def _check_move(booking: Booking, old_date: CourseDate, new_date: CourseDate | None, now: datetime) -> None:
+    """Refuse a move the rules do not allow, with a reason the person can act on."""
+    if booking.status == BookingStatus.CANCELLED:
+        raise CannotChange("This booking has been cancelled, so it cannot be moved.")
+    if old_date.days and now >= old_date.starts_at:
+        raise CannotChange("This course has already started, so the booking cannot be moved.")
+    if new_date is None or new_date.course_id != old_date.course_id:
+        raise DateNotFound("Choose one of the dates shown.")
+    if new_date.id == old_date.id:
+        raise CannotChange("Your booking is already for this date. Choose a different date.")
+    reason = closed_reason(new_date, now)
+    if reason:
+        raise BookingClosed(reason)
+
+
+def dates_to_move_to(session: Session, booking: Booking, now: datetime) -> list[CourseDate]:
+    """Other open dates of the same course that have a place free."""
+    return [
+        course_date
+        for course_date in upcoming_dates(session, now, course_id=booking.course_date.course_id)
+        if course_date.id != booking.course_date_id
+        and not course_date.is_full
+        and closed_reason(course_date, now) is None
+    ]
+
+
+def send_booking_links(session: Session, email: str, now: datetime | None = None) -> int:
+    """Email the links to every booking still to come for this address, to that address only, in one email.
+
+    Returns how many bookings it named; the page says the same whatever the answer, so that nobody learns
+    from it who has booked."""
+    now = now or utcnow()
+    today = today_in_london(now)
+    with writing(session):
+        found = [
+            booking
+            for booking in session.scalars(
+                sa.select(Booking)
+                .where(Booking.email_key == email_key(email), Booking.status != BookingStatus.CANCELLED)
+                .order_by(Booking.id)
+            )
+            if booking.course_date.days and booking.course_date.last_day >= today
+        ]
+        if found:
+            messages.booking_links(session, found)
+        return len(found)
+
+
+def change_needs(
+    session: Session,
+    token: str,
+    *,
+    access_needs: list[str],
+    access_details: str,
+    dietary_needs: str,
+    now: datetime | None = None,
+    actor: StaffUser | None = None,
+) -> bool:
+    """Change what someone needs to take part and their dietary needs, from their booking link (or staff for
+    them). The change is audited and the training team is told at once. False when nothing changed."""
+    now = now or utcnow()
+    with writing(session):
+        booking = booking_by_token(session, token, lock=True)
+        if booking is None:
+            raise DateNotFound("We could not find that booking.")
+        if not booking.is_active:
+            raise CannotChange("This booking has been cancelled.")
+        if booking.course_date.days and now >= booking.course_date.starts_at:
+            raise CannotChange("This course has already started. Tell the trainer on the day.")
+        new = (sorted(access_needs), access_details.strip(), dietary_needs.strip())
+        if new == (sorted(booking.access_needs or []), booking.access_details, booking.dietary_needs):
+            return False
+        booking.access_needs, booking.access_details, booking.dietary_needs = list(access_needs), new[1], new[2]
+        booking.needs_status = NeedsStatus.TO_ARRANGE
+        audit.record(
+            session,
+            actor,
+            "needs changed",
+            booking,
+            f"Access or dietary needs changed for {booking.reference}",
+            by=None if actor is not None else audit.PERSON_BOOKED,
+        )
+        messages.needs_changed(session, booking)
+        return True
+
+
+NEEDS_NOTE_MAX = 1000
+
+
+class NeedsChanged(BookingError):
+    """The person changed their needs after the member of staff opened the page."""
+
+
+def needs_fingerprint(booking: Booking) -> str:
+    """A short digest of someone's needs and the date they are for, to tell whether they changed."""
+    parts = [sorted(booking.access_needs or []), booking.access_details, booking.dietary_needs, booking.course_date_id]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def record_needs_outcome(
+    session: Session,
+    booking_id: int,
+    status: NeedsStatus,
+    note: str,
+    *,
+    actor: StaffUser,
+    seen: str | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """The training team says what it has done about someone's needs: arranged, not possible (with a note
+    saying why and what was offered), or back to still to arrange. Audited without the note, which may
+    say something about the person's health.
+
+    `seen` is the needs_fingerprint of the needs the member of staff was looking at: if the person has
+    changed their needs since, nothing is saved, so "arranged" never covers needs nobody read."""
+    now = now or utcnow()
+    note = note.strip()
+    with writing(session):
+        query = sa.select(Booking).where(Booking.id == booking_id).with_for_update(of=Booking)
+        booking = session.scalars(query).first()
+        if booking is None:
+            raise DateNotFound("We could not find that booking.")
+        if seen is not None and seen != needs_fingerprint(booking):
+            raise NeedsChanged("Their needs changed while you were looking. Read them again before you save.")
+        if not booking.is_active:
+            raise CannotChange("This booking has been cancelled.")
+        if not booking.has_needs:
+            raise CannotChange("This person has not told us about any access or dietary needs.")
+        if status == NeedsStatus.NOT_POSSIBLE and not note:
+            raise CannotChange("Say why it is not possible, and what you have offered instead.")
+        if len(note) > NEEDS_NOTE_MAX:
+            raise CannotChange(f"The note must be {NEEDS_NOTE_MAX} characters or fewer.")
+        booking.needs_status = status
+        booking.needs_note = note
+        booking.needs_checked_at = now
+        booking.needs_checked_by_id = actor.id
+        summary = f"Needs for {booking.reference} marked: {status.label.lower()}"
+        audit.record(session, actor, "needs checked", booking, summary)
+    return booking
+
+
+# What a venue must have for a need someone ticked, and how to say that it does not.
+VENUE_LACKS = {
+    "step_free": ("step_free_access", "has no step-free access"),
+    "hearing_loop": ("hearing_loop", "has no hearing loop"),
+    "parking": ("parking", "has no parking close to the entrance"),
+}
+
+
+def venue_gaps(venue, needs: list[str]) -> list[str]:
+    """What this venue lacks of what the person asked for, in plain words ("Kendal Town Hall has no hearing loop")."""
+    return [f"{venue.name} {words}" for need, (attribute, words) in VENUE_LACKS.items()
+            if need in (needs or []) and not getattr(venue, attribute)]  # fmt: skip

@@ -1,0 +1,334 @@
+"""A course date's whole life: added as a draft, changed, published, its places and trainers, cancelled.
+
+Each operation takes the session and the member of staff acting, locks the date through
+places.locked_date, checks, writes, adds its own audit entry and its own emails, and commits
+once (`writing`). A refused change raises Refused and writes nothing at all.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.core import audit
+from app.core.filters import date_and_time, day_range, long_date, short_time
+from app.core.rules import NotFound, Refused
+from app.database import utcnow, writing
+from app.enrolment import date_emails as messages
+from app.enrolment.places import active_bookings, fill_from_waiting_list, give_back_place, locked_date
+from app.models import (
+    Audience,
+    Booking,
+    BookingStatus,
+    Course,
+    CourseDate,
+    CourseDay,
+    DateMessage,
+    DateStatus,
+    Interest,
+    StaffUser,
+    Venue,
+)
+from app.models.date_message import NOBODY_IN
+
+
+class CapacityTooLow(Refused):
+    """Fewer places than people already booked."""
+
+
+@dataclass(frozen=True)
+class DayTimes:
+    """One day of a course date as the training team enters it."""
+
+    day: date
+    start_time: time
+    end_time: time
+
+
+def _day_line(day) -> str:
+    return f"{long_date(day.day)}, {short_time(day.start_time)} to {short_time(day.end_time)}"
+
+
+def describe_day_changes(old: list[CourseDay], new: list[DayTimes]) -> list[str]:
+    """What changed about the days, in words people understand."""
+    old_lines, new_lines = [_day_line(d) for d in old], [_day_line(d) for d in new]
+    if old_lines == new_lines:
+        return []
+    changes = []
+    for number, (before, after) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
+        if before != after:
+            changes.append(f"Day {number} was {before}. It is now {after}.")
+    for number, after in enumerate(new_lines[len(old_lines) :], start=len(old_lines) + 1):
+        changes.append(f"Day {number} is new: {after}.")
+    for number in range(len(new_lines) + 1, len(old_lines) + 1):
+        changes.append(f"Day {number} ({old_lines[number - 1]}) has been removed.")
+    return changes
+
+
+def _venue(session: Session, venue_id: int) -> Venue:
+    venue = session.get(Venue, venue_id)
+    if venue is None:
+        raise NotFound("We could not find that venue.")
+    return venue
+
+
+def create_date(
+    session: Session,
+    *,
+    course_id: int,
+    venue_id: int,
+    capacity: int,
+    closes_at: datetime,
+    days: list[DayTimes],
+    actor: StaffUser | None,
+) -> CourseDate:
+    """Add a date, in draft until it is published."""
+    with writing(session):
+        if session.get(Course, course_id) is None:
+            raise NotFound("We could not find that course.")
+        course_date = CourseDate(
+            course_id=course_id,
+            venue=_venue(session, venue_id),
+            capacity=capacity,
+            booking_closes_at=closes_at,
+            status=DateStatus.DRAFT,
+            days=[CourseDay(day=d.day, start_time=d.start_time, end_time=d.end_time) for d in days],
+        )
+        session.add(course_date)
+        session.flush()
+        audit.record(session, actor, "date added", course_date, f"Added a draft date: {day_range(course_date)}")
+    return course_date
+
+
+def change_date(
+    session: Session,
+    date_id: int,
+    *,
+    days: list[DayTimes] | None = None,
+    venue_id: int | None = None,
+    closes_at: datetime | None = None,
+    actor: StaffUser | None,
+) -> list[str]:
+    """Change the days, times, venue and closing time in one go (None keeps each as it is). People
+    booked or waiting are told what changed about their days and venue. Returns those changes;
+    nothing is written if nothing changed."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        before = day_range(course_date)
+        changes = describe_day_changes(course_date.days, days) if days is not None else []
+        if changes:
+            course_date.days.clear()
+            session.flush()
+            course_date.days.extend(CourseDay(day=d.day, start_time=d.start_time, end_time=d.end_time) for d in days)
+        if venue_id is not None and venue_id != course_date.venue_id:
+            venue = _venue(session, venue_id)
+            changes.append(f"The venue was {course_date.venue.full_address}. It is now {venue.full_address}.")
+            course_date.venue = venue
+        noted = list(changes)
+        if closes_at is not None and closes_at != course_date.booking_closes_at:
+            noted.append(f"Booking now closes at {date_and_time(closes_at)}.")
+            course_date.booking_closes_at = closes_at
+        if not noted:
+            return []
+        course_date.updated_at = utcnow()
+        if changes:
+            course_date.feed_sequence += 1  # subscribed calendars replace the date's entry
+        session.flush()
+        session.refresh(course_date, ["days"])
+        if changes and course_date.status == DateStatus.PUBLISHED:
+            for booking in active_bookings(session, date_id):
+                messages.date_changed(session, booking, changes)
+        audit.record(session, actor, "date changed", course_date, f"Changed {before}: {' '.join(noted)}")
+    return changes
+
+
+def _waiting_to_hear(course_id: int):
+    """The people who asked to hear about new dates of a course and have not yet been told."""
+    return sa.select(Interest).where(Interest.course_id == course_id, Interest.notified_at.is_(None))
+
+
+def people_to_tell(session: Session, course_date: CourseDate) -> int:
+    """How many people publishing this date will email: those who asked to hear about the course."""
+    count = sa.select(sa.func.count()).select_from(_waiting_to_hear(course_date.course_id).subquery())
+    return session.scalar(count) or 0
+
+
+def publish_date(session: Session, date_id: int, *, actor: StaffUser | None) -> int:
+    """Open a draft date for booking and tell everyone who asked to hear about new dates. Returns how many."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        if course_date.status != DateStatus.DRAFT:
+            raise Refused("Only a date in draft can be published.")
+        course_date.status = DateStatus.PUBLISHED
+        course_date.updated_at = utcnow()
+        interested = session.scalars(_waiting_to_hear(course_date.course_id)).all()
+        now = utcnow()
+        for interest in interested:
+            messages.dates_published(session, interest, course_date)
+            interest.notified_at = now
+        audit.record(session, actor, "date published", course_date, f"Published {day_range(course_date)}")
+        return len(interested)
+
+
+def unpublish_date(session: Session, date_id: int, *, actor: StaffUser | None) -> None:
+    """Take a date back to draft. Only possible while nobody is booked or waiting."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        if course_date.status != DateStatus.PUBLISHED:
+            raise Refused("Only a published date can go back to draft.")
+        active = session.scalar(
+            sa.select(sa.func.count(Booking.id)).where(
+                Booking.course_date_id == date_id, Booking.status != BookingStatus.CANCELLED
+            )
+        )
+        if active:
+            raise Refused(
+                f"{active} people are booked or waiting, so the date cannot go back to draft. Cancel the date instead."
+            )
+        course_date.status = DateStatus.DRAFT
+        course_date.updated_at = utcnow()
+        audit.record(session, actor, "date unpublished", course_date, f"Took {day_range(course_date)} back to draft")
+
+
+def cancel_date(session: Session, date_id: int, reason: str, *, actor: StaffUser | None) -> int:
+    """Cancel a date and, with it, every booking and waiting-list place on it; tell each person, with the
+    reason, and remove the date from their calendar. Returns how many were told."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        if course_date.status == DateStatus.CANCELLED:
+            raise Refused("This date is already cancelled.")
+        was_published = course_date.status == DateStatus.PUBLISHED
+        course_date.status = DateStatus.CANCELLED
+        course_date.cancellation_reason = reason
+        course_date.updated_at = utcnow()
+        told = 0
+        now = utcnow()
+        if was_published:
+            # Each booking is cancelled with the date, so its page says so and its calendar entries go.
+            for booking in active_bookings(session, date_id):
+                had_place = booking.status == BookingStatus.CONFIRMED
+                booking.status = BookingStatus.CANCELLED
+                booking.cancelled_at = now
+                if had_place:
+                    give_back_place(session, course_date)
+                messages.date_cancelled(session, booking, reason, had_place=had_place)
+                told += 1
+        audit.record(session, actor, "date cancelled", course_date, f"Cancelled {day_range(course_date)}: {reason}")
+        return told
+
+
+def set_capacity(session: Session, date_id: int, capacity: int, *, actor: StaffUser | None) -> list[Booking]:
+    """Change the number of places. New places go to the waiting list in order; a cut below the
+    number booked is refused, safely even against a booking arriving at the same moment."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        if capacity == course_date.capacity:
+            return []
+        changed = session.execute(
+            sa.update(CourseDate)
+            .where(CourseDate.id == date_id, CourseDate.places_taken <= capacity)
+            .values(capacity=capacity, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:
+            taken = course_date.places_taken
+            raise CapacityTooLow(
+                f"{taken} people already have a place, so there must be at least {taken} places. "
+                "Cancel or move bookings first."
+            )
+        session.expire(course_date, ["capacity", "places_taken", "updated_at"])
+        promoted = fill_from_waiting_list(session, course_date, utcnow())
+        summary = f"Places on {day_range(course_date)} set to {capacity}"
+        if promoted:
+            summary += f"; {len(promoted)} from the waiting list got a place"
+        audit.record(session, actor, "capacity changed", course_date, summary)
+        return promoted
+
+
+def assign_trainers(session: Session, date_id: int, trainer_ids: list[int], *, actor: StaffUser | None) -> None:
+    """Choose which trainers see this date and take its register."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        trainers = list(session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(trainer_ids))))
+        course_date.trainers = trainers
+        names = ", ".join(user.label for user in trainers) or "nobody"
+        audit.record(
+            session, actor, "trainers assigned", course_date, f"Trainers for {day_range(course_date)}: {names}"
+        )
+
+
+MESSAGE_SUBJECT_MAX = 150
+MESSAGE_BODY_MAX = 5000
+
+
+def message_recipients(session: Session, date_id: int, audience: Audience) -> list[Booking]:
+    """The people on a date a message to this audience goes to, in the order they came."""
+    wanted = {
+        Audience.CONFIRMED: {BookingStatus.CONFIRMED},
+        Audience.WAITING: {BookingStatus.WAITING},
+        Audience.EVERYONE: {BookingStatus.CONFIRMED, BookingStatus.WAITING},
+    }[audience]
+    return [b for b in active_bookings(session, date_id) if b.status in wanted and b.anonymised_at is None]
+
+
+def send_date_message(
+    session: Session,
+    date_id: int,
+    *,
+    subject: str,
+    body: str,
+    audience: Audience,
+    actor: StaffUser,
+    submission_key: str | None = None,
+) -> DateMessage:
+    """Email the training team's message to the people on a date with a place, on its waiting list, or
+    both: one email each through the outbox, the message kept for the date page, and audited. Sending
+    the same form twice sends once."""
+    subject, body = " ".join(subject.split()), body.strip()
+    if not subject or len(subject) > MESSAGE_SUBJECT_MAX:
+        raise Refused(f"Enter a subject of {MESSAGE_SUBJECT_MAX} characters or fewer.")
+    if not body or len(body) > MESSAGE_BODY_MAX:
+        raise Refused(f"Enter a message of {MESSAGE_BODY_MAX} characters or fewer.")
+    with writing(session):
+        course_date = locked_date(session, date_id)  # one sender at a time per date
+        if submission_key:
+            sent = session.scalar(sa.select(DateMessage).where(DateMessage.submission_key == submission_key))
+            if sent is not None:
+                return sent
+        recipients = message_recipients(session, date_id, audience)
+        if not recipients:
+            raise Refused(NOBODY_IN[audience])
+        message = DateMessage(
+            course_date_id=course_date.id,
+            subject=subject,
+            body=body,
+            audience=audience,
+            recipients=len(recipients),
+            sent_by_id=actor.id,
+            sent_by=actor.name or actor.email,
+            submission_key=submission_key,
+        )
+        session.add(message)
+        session.flush()
+        for booking in recipients:
+            messages.date_message(session, booking, message)
+        summary = f"Emailed {len(recipients)} ({audience.label.lower()}) on {day_range(course_date)}: '{subject}'"
+        audit.record(session, actor, "date message sent", course_date, summary)
+    return message
+
+
+def date_messages(session: Session, date_id: int) -> list[DateMessage]:
+    """The messages sent to a date, newest first."""
+    query = sa.select(DateMessage).where(DateMessage.course_date_id == date_id).order_by(DateMessage.id.desc())
+    return list(session.scalars(query))
+
+
+def close_feedback(session: Session, date_id: int, *, actor: StaffUser | None) -> None:
+    """Stop taking and changing feedback for a date: its answers are final for the reports."""
+    with writing(session):
+        course_date = locked_date(session, date_id)
+        if course_date.feedback_closed_at is not None:
+            raise Refused("Feedback for this date is already closed.")
+        course_date.feedback_closed_at = utcnow()
+        audit.record(session, actor, "feedback closed", course_date, f"Closed feedback for {day_range(course_date)}")

@@ -1,0 +1,378 @@
+"""What the training team's pages show, and the register. Changes to dates live in app.enrolment.dates."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.core import audit
+from app.core.filters import long_date
+from app.core.rules import NotFound, Refused
+from app.database import utcnow, writing
+from app.enrolment.availability import first_day_column, last_day_column, today_in_london
+from app.enrolment.places import lock_dates
+from app.enrolment.roster import rosters
+from app.models import (
+    Attendance,
+    AttendanceMark,
+    Booking,
+    BookingStatus,
+    Certificate,
+    Completion,
+    Course,
+    CourseDate,
+    CourseDay,
+    Feedback,
+    Interest,
+    StaffUser,
+    Venue,
+)
+
+
+class RegisterNotOpen(Refused):
+    """The register of a day cannot be taken before the course begins."""
+
+
+def register_opens(course_date: CourseDate) -> date:
+    """The register opens on the first day of the course, for every day of it."""
+    return course_date.first_day
+
+
+def mark_attendance(
+    session: Session, day_id: int, marks: dict[int, AttendanceMark], *, actor: StaffUser, now: datetime | None = None
+) -> int:
+    """Record who came on one day: attended, left early or absent. Only confirmed bookings on that date
+    can be marked, and only from the first day of the course (a register saved weeks before is a mistake)."""
+    now = now or utcnow()
+    with writing(session):
+        day = session.get(CourseDay, day_id)
+        if day is None:
+            raise NotFound("We could not find that day.")
+        lock_dates(session, day.course_date_id)  # two people saving the same register take turns
+        opens = register_opens(day.course_date)
+        if today_in_london(now) < opens:
+            raise RegisterNotOpen(f"The register opens on the first day of the course, {long_date(opens)}.")
+        allowed = set(
+            session.scalars(
+                sa.select(Booking.id).where(
+                    Booking.course_date_id == day.course_date_id, Booking.status == BookingStatus.CONFIRMED
+                )
+            )
+        )
+        existing = {
+            a.booking_id: a for a in session.scalars(sa.select(Attendance).where(Attendance.course_day_id == day.id))
+        }
+        count = changed = 0
+        for booking_id, mark in marks.items():
+            if booking_id not in allowed:
+                continue
+            record = existing.get(booking_id)
+            if record is None:
+                session.add(Attendance(booking_id=booking_id, course_day_id=day.id, mark=mark, marked_by_id=actor.id))
+                changed += 1
+            elif record.mark != mark:
+                record.mark = mark
+                record.marked_by_id = actor.id
+                changed += 1
+            count += 1
+        if changed:
+            summary = f"Took the register for {day.day:%d %B %Y}: {changed} marked"
+            audit.record(session, actor, "register taken", day, summary)
+    return count
+
+
+@dataclass
+class LastSaved:
+    at: datetime
+    by: str
+
+
+def register_last_saved(session: Session, day_id: int) -> LastSaved | None:
+    """When the register of a day was last changed, and by whom."""
+    row = session.execute(
+        sa.select(Attendance.marked_at, StaffUser.name, StaffUser.email)
+        .outerjoin(StaffUser, Attendance.marked_by_id == StaffUser.id)
+        .where(Attendance.course_day_id == day_id)
+        .order_by(Attendance.marked_at.desc(), Attendance.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return LastSaved(row.marked_at, row.name or row.email or "someone whose account has been removed")
+
+
+@dataclass
+class DateLine:
+    course_date: CourseDate
+    waiting: int
+    # Which day of the course today is (1 for the first day), for a date in progress.
+    day_today: int | None = None
+
+
+@dataclass
+class StaffDates:
+    """The dates a member of staff works with now: those in progress, then those to come."""
+
+    in_progress: list[DateLine]
+    upcoming: list[DateLine]
+
+
+@dataclass
+class PastDates:
+    """One page of finished dates, newest first."""
+
+    lines: list[DateLine]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _visible_to(query, user: StaffUser):
+    """Admins see every date; trainers the dates they are assigned to."""
+    return query if user.is_admin else query.where(CourseDate.trainers.any(StaffUser.id == user.id))
+
+
+def _lines(session: Session, dates: list[CourseDate], today: date | None = None) -> list[DateLine]:
+    """Each date with its waiting-list length (one query for them all) and, in progress, today's day."""
+    waiting = dict(
+        session.execute(
+            sa.select(Booking.course_date_id, sa.func.count(Booking.id))
+            .where(Booking.course_date_id.in_([d.id for d in dates]), Booking.status == BookingStatus.WAITING)
+            .group_by(Booking.course_date_id)
+        ).all()
+    )
+    lines = []
+    for course_date in dates:
+        day_today = None
+        if today is not None:
+            day_today = next((n for n, day in enumerate(course_date.days, start=1) if day.day == today), None)
+        lines.append(DateLine(course_date, waiting.get(course_date.id, 0), day_today))
+    return lines
+
+
+def dates_for_staff(session: Session, user: StaffUser, now: datetime, limit: int = 50) -> StaffDates:
+    """Dates that have not finished (every status) that this person may see: those that have begun
+    (a two-day course on its second day, say) first, then the soonest to come."""
+    today = today_in_london(now)
+    first_day, last_day = first_day_column(), last_day_column()
+    query = sa.select(CourseDate).where(last_day >= today).order_by(first_day, CourseDate.id).limit(limit)
+    dates = list(session.scalars(_visible_to(query, user)).unique())
+    lines = _lines(session, dates, today)
+    return StaffDates(
+        in_progress=[line for line in lines if line.course_date.days and line.course_date.first_day <= today],
+        upcoming=[line for line in lines if not line.course_date.days or line.course_date.first_day > today],
+    )
+
+
+def past_dates(
+    session: Session,
+    user: StaffUser,
+    now: datetime,
+    *,
+    course_id: int | None = None,
+    venue_id: int | None = None,
+    year: int | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> PastDates:
+    """Finished dates this person may see, newest first, a page at a time, by course, venue and the
+    year of their first day."""
+    first_day, last_day = first_day_column(), last_day_column()
+    where = [last_day < today_in_london(now)]
+    if course_id is not None:
+        where.append(CourseDate.course_id == course_id)
+    if venue_id is not None:
+        where.append(CourseDate.venue_id == venue_id)
+    if year is not None:
+        where += [first_day >= date(year, 1, 1), first_day <= date(year, 12, 31)]
+    count = _visible_to(sa.select(sa.func.count(CourseDate.id)).where(*where), user)
+    total = session.scalar(count) or 0
+    query = (
+        sa.select(CourseDate)
+        .where(*where)
+        .order_by(first_day.desc(), CourseDate.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    dates = list(session.scalars(_visible_to(query, user)).unique())
+    return PastDates(_lines(session, dates), total, page, per_page)
+
+
+def past_years(session: Session, user: StaffUser, now: datetime) -> list[int]:
+    """The years from the first finished date to the last, newest first, for the filter."""
+    finished = sa.select(first_day_column().label("first")).select_from(CourseDate)
+    finished = finished.where(last_day_column() < today_in_london(now))
+    finished = _visible_to(finished, user).subquery()
+    earliest, latest = session.execute(sa.select(sa.func.min(finished.c.first), sa.func.max(finished.c.first))).one()
+    return list(range(latest.year, earliest.year - 1, -1)) if earliest and latest else []
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    in_month: bool
+    # Each date with a day on this day, and which day of the course it is.
+    lines: list[tuple[DateLine, int]]
+
+
+@dataclass
+class CalendarMonth:
+    first: date
+    weeks: list[list[CalendarDay]]
+
+    @property
+    def busy_days(self) -> list[CalendarDay]:
+        """The days of the month that have a course on them, for the list shown on small screens."""
+        return [day for week in self.weeks for day in week if day.in_month and day.lines]
+
+    @property
+    def previous(self) -> date:
+        return (self.first - timedelta(days=1)).replace(day=1)
+
+    @property
+    def next(self) -> date:
+        return (self.first + timedelta(days=32)).replace(day=1)
+
+
+def calendar_month(session: Session, user: StaffUser, year: int, month: int) -> CalendarMonth:
+    """The weeks (Monday to Sunday) of a month, each day with the dates that have a day on it, every
+    status, with places taken and waiting; trainers see their own dates."""
+    first = date(year, month, 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    start, end = first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+    in_range = sa.select(CourseDay.course_date_id).where(CourseDay.day >= start, CourseDay.day <= end)
+    query = sa.select(CourseDate).where(CourseDate.id.in_(in_range)).order_by(first_day_column(), CourseDate.id)
+    lines = _lines(session, list(session.scalars(_visible_to(query, user)).unique()))
+    by_day: dict[date, list[tuple[DateLine, int]]] = {}
+    for line in lines:
+        for number, day in enumerate(line.course_date.days, start=1):
+            by_day.setdefault(day.day, []).append((line, number))
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    weeks = [
+        [CalendarDay(day, day.month == month, by_day.get(day, [])) for day in days[i : i + 7]]
+        for i in range(0, len(days), 7)
+    ]
+    return CalendarMonth(first, weeks)
+
+
+SEARCH_LIMIT = 50
+SEARCH_MAX_LENGTH = 100
+REFERENCE_TYPED = re.compile(r"^(?:SOS)?[-\s]?([2-9A-HJ-NP-Z]{5})$", re.IGNORECASE)
+
+
+@dataclass
+class SearchResult:
+    """The bookings found for what was typed, newest date first, and how many there are in all."""
+
+    bookings: list[Booking]
+    total: int
+
+
+def find_people(session: Session, user: StaffUser, typed: str, limit: int = SEARCH_LIMIT) -> SearchResult:
+    """Bookings on any date whose name, email, organisation or reference contains what was typed (any
+    case), across every date this person may see, including cancelled ones. Anonymised bookings have no
+    one to find. A reference typed with its SOS- is looked up by its index alone."""
+    typed = " ".join(typed.split())[:SEARCH_MAX_LENGTH]
+    if len(typed) < 2:
+        return SearchResult([], 0)
+    reference = REFERENCE_TYPED.match(typed)
+    exact = Booking.reference == f"SOS-{reference[1].upper()}" if reference else None
+    if reference and typed.upper().startswith("SOS"):
+        matches = [exact]
+    else:
+        # SQLite's LIKE already ignores the case of a to z, and lower() on every row would double the
+        # cost of the scan; PostgreSQL needs ILIKE.
+        postgres = session.get_bind().dialect.name == "postgresql"
+
+        def contains(column, text):
+            pattern = "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+            return column.ilike(pattern, escape="/") if postgres else column.like(pattern, escape="/")
+
+        matches = [contains(Booking.full_name, typed), contains(Booking.email_key, typed.lower()),
+                   contains(Booking.organisation, typed)]  # fmt: skip
+        if exact is not None:
+            matches.append(exact)
+    where = [sa.or_(*matches), Booking.anonymised_at.is_(None)]
+    if not user.is_admin:
+        where.append(Booking.course_date.has(CourseDate.trainers.any(StaffUser.id == user.id)))
+    total = session.scalar(sa.select(sa.func.count(Booking.id)).where(*where)) or 0
+    first_days = (
+        sa.select(CourseDay.course_date_id, sa.func.min(CourseDay.day).label("first_day"))
+        .group_by(CourseDay.course_date_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Booking)
+        .join(first_days, first_days.c.course_date_id == Booking.course_date_id)
+        .where(*where)
+        .order_by(first_days.c.first_day.desc(), Booking.full_name, Booking.id)
+        .limit(limit)
+    )
+    return SearchResult(list(session.scalars(query).unique()), total)
+
+
+def interest_counts(session: Session) -> list[tuple[Course, int]]:
+    """How many people are waiting to hear about new dates, per course."""
+    rows = session.execute(
+        sa.select(Course, sa.func.count(Interest.id))
+        .outerjoin(Interest, sa.and_(Interest.course_id == Course.id, Interest.notified_at.is_(None)))
+        .group_by(Course.id)
+        .order_by(Course.title)
+    )
+    return [(course, count) for course, count in rows]
+
+
+def venues(session: Session) -> list[Venue]:
+    return list(session.scalars(sa.select(Venue).order_by(Venue.town, Venue.name)))
+
+
+def trainers(session: Session) -> list[StaffUser]:
+    return list(session.scalars(sa.select(StaffUser).where(StaffUser.active).order_by(StaffUser.name, StaffUser.email)))
+
+
+@dataclass
+class RecordLine:
+    booking: Booking
+    completion: Completion | None
+    certificate: Certificate | None
+    gave_feedback: bool
+
+
+def first_day_of(course_date: CourseDate) -> date:
+    """The first day, or the earliest date there is for a date with no days (it sorts last)."""
+    return course_date.first_day if course_date.days else date.min
+
+
+def training_record(session: Session, email_key: str) -> list[RecordLine]:
+    """Everything one person (by their email address) has booked, newest date first: what happened, what
+    the register says, their certificate and whether they gave feedback."""
+    bookings = list(
+        session.scalars(
+            sa.select(Booking)
+            .where(Booking.email_key == email_key, Booking.anonymised_at.is_(None))
+            .order_by(Booking.id.desc())
+        )
+    )
+    dates = list({b.course_date_id: b.course_date for b in bookings}.values())
+    found = rosters(session, dates)
+    ids = [b.id for b in bookings]
+    certificates = {
+        c.booking_id: c for c in session.scalars(sa.select(Certificate).where(Certificate.booking_id.in_(ids)))
+    }
+    feedback = set(session.scalars(sa.select(Feedback.booking_id).where(Feedback.booking_id.in_(ids))))
+    lines = [
+        RecordLine(
+            b,
+            found[b.course_date_id].completion(b) if b.status == BookingStatus.CONFIRMED else None,
+            certificates.get(b.id),
+            b.id in feedback,
+        )
+        for b in bookings
+    ]
+    return sorted(lines, key=lambda line: first_day_of(line.booking.course_date), reverse=True)

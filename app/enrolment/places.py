@@ -1,0 +1,170 @@
+"""A date's places: locking the date, taking and giving back a place, and the waiting list.
+
+Whoever changes a date's places (a booking, a cancellation, a move, a change of capacity) locks
+the date's row first through `lock_dates`, inside a write transaction: SELECT ... FOR UPDATE on
+PostgreSQL; on SQLite the write transaction already holds the single write lock. A place is
+taken by a conditional UPDATE checked by its row count, and the CHECK constraint on
+places_taken is the last line of defence.
+"""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from app.core.rules import NotFound, Refused
+from app.enrolment import date_emails as messages
+from app.models import Booking, BookingStatus, CourseDate, DateStatus
+
+
+class DateNotFound(NotFound):
+    """There is no such date."""
+
+
+class BookingClosed(Refused):
+    """The date cannot be booked now."""
+
+
+def lock_dates(session: Session, *date_ids: int) -> dict[int, CourseDate]:
+    """Load and lock course dates, always in id order so that two movers cannot deadlock."""
+    ids = sorted(set(date_ids))
+    rows = session.scalars(
+        sa.select(CourseDate)
+        .where(CourseDate.id.in_(ids))
+        .order_by(CourseDate.id)
+        # Course and venue are not needed to decide; they load later if asked, outside the hot path.
+        .options(so.lazyload(CourseDate.course), so.lazyload(CourseDate.venue), so.joinedload(CourseDate.days))
+        .with_for_update(of=CourseDate)
+        .execution_options(populate_existing=True)
+    ).unique()
+    return {course_date.id: course_date for course_date in rows}
+
+
+def locked_date(session: Session, date_id: int) -> CourseDate:
+    """One date, locked for the rest of the transaction; DateNotFound if there is none."""
+    course_date = lock_dates(session, date_id).get(date_id)
+    if course_date is None:
+        raise DateNotFound("We could not find that date.")
+    return course_date
+
+
+def take_place(session: Session, course_date: CourseDate) -> bool:
+    """Take one place if there is one left. Holds under concurrency on every database."""
+    result = session.execute(
+        sa.update(CourseDate)
+        .where(CourseDate.id == course_date.id, CourseDate.places_taken < CourseDate.capacity)
+        .values(places_taken=CourseDate.places_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(course_date, ["places_taken"])
+    return result.rowcount == 1
+
+
+def give_back_place(session: Session, course_date: CourseDate) -> None:
+    """Hand one confirmed place back to the date."""
+    session.execute(
+        sa.update(CourseDate)
+        .where(CourseDate.id == course_date.id)
+        .values(places_taken=CourseDate.places_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(course_date, ["places_taken"])
+
+
+def active_bookings(session: Session, course_date_id: int) -> list[Booking]:
+    """Everyone booked or waiting on a date, in the order they came."""
+    return list(
+        session.scalars(
+            sa.select(Booking)
+            .where(Booking.course_date_id == course_date_id, Booking.status != BookingStatus.CANCELLED)
+            .order_by(Booking.id)
+        )
+    )
+
+
+def waiting_list(session: Session, course_date_id: int) -> list[Booking]:
+    """The people waiting for a place on a date, first come first."""
+    return list(
+        session.scalars(
+            sa.select(Booking)
+            .where(Booking.course_date_id == course_date_id, Booking.status == BookingStatus.WAITING)
+            .order_by(Booking.queued_at, Booking.id)
+        )
+    )
+
+
+def waiting_position(session: Session, booking: Booking) -> int | None:
+    """Where a waiting booking stands in the queue, counting from 1."""
+    if booking.status != BookingStatus.WAITING:
+        return None
+    ahead = session.scalar(
+        sa.select(sa.func.count(Booking.id)).where(
+            Booking.course_date_id == booking.course_date_id,
+            Booking.status == BookingStatus.WAITING,
+            sa.or_(
+                Booking.queued_at < booking.queued_at,
+                sa.and_(Booking.queued_at == booking.queued_at, Booking.id < booking.id),
+            ),
+        )
+    )
+    return (ahead or 0) + 1
+
+
+def waiting_list_cutoff() -> timedelta:
+    """How long before the start the waiting list stops getting places by itself."""
+    return timedelta(hours=current_app.config["WAITING_LIST_CUTOFF_HOURS"])
+
+
+def late(course_date: CourseDate, now: datetime) -> bool:
+    """Within the cut-off: a freed place is no longer given out by itself but left for whoever books first."""
+    return bool(course_date.days) and course_date.starts_at - waiting_list_cutoff() <= now < course_date.starts_at
+
+
+def fill_from_waiting_list(session: Session, course_date: CourseDate, now: datetime) -> list[Booking]:
+    """Give free places to the waiting list in order, and tell each person. The caller holds the lock.
+
+    Within WAITING_LIST_CUTOFF_HOURS of the start, someone given a place might not see the email in time,
+    so nobody is given one: the people still waiting are told a place is free, first come first served."""
+    promoted: list[Booking] = []
+    if course_date.status != DateStatus.PUBLISHED or not course_date.days or now >= course_date.starts_at:
+        return promoted
+    if late(course_date, now):
+        if course_date.places_left > 0:
+            for booking in waiting_list(session, course_date.id):
+                messages.late_place_open(session, booking, now)
+        return promoted
+    for booking in waiting_list(session, course_date.id):
+        if not take_place(session, course_date):
+            break
+        booking.status = BookingStatus.CONFIRMED
+        booking.confirmed_at = now
+        messages.place_offered(session, booking)
+        promoted.append(booking)
+    return promoted
+
+
+def take_late_place(session: Session, booking: Booking, course_date: CourseDate, now: datetime) -> bool:
+    """Someone on the waiting list takes a place freed after the cut-off. The caller holds the lock."""
+    if booking.status != BookingStatus.WAITING or not late(course_date, now):
+        return False
+    if course_date.status != DateStatus.PUBLISHED or not take_place(session, course_date):
+        return False
+    booking.status = BookingStatus.CONFIRMED
+    booking.confirmed_at = now
+    messages.place_confirmed_late(session, booking)
+    return True
+
+
+def closed_reason(course_date: CourseDate, now: datetime) -> str | None:
+    """Why this date cannot be booked at `now`, in plain words; None when it can."""
+    if course_date.status == DateStatus.CANCELLED:
+        return "This date has been cancelled."
+    if course_date.status != DateStatus.PUBLISHED or not course_date.days:
+        return "This date is not open for booking."
+    if now >= course_date.starts_at:
+        return "This course has already started."
+    if now >= course_date.booking_closes_at:
+        return "Booking for this date has closed."
+    return None

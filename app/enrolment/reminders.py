@@ -1,0 +1,84 @@
+"""What the email worker queues as days pass: reminders before a course, and the access summary for staff."""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.database import writing
+from app.enrolment import date_emails as messages
+from app.enrolment.availability import first_day_column, today_in_london
+from app.mail.registry import scheduled
+from app.models import Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage, Role, StaffUser
+
+
+def queue_reminders(session: Session, now: datetime, days_before: list[int]) -> int:
+    """Queue the nearest reminder that is due for each place. Each goes once, and only to places booked
+    before it was due; one that a nearer reminder has overtaken is never sent."""
+    with writing(session):
+        horizon = today_in_london(now) + timedelta(days=max(days_before, default=0) + 1)
+        first_day = first_day_column()
+        bookings = session.scalars(
+            sa.select(Booking)
+            .join(Booking.course_date)
+            .where(
+                CourseDate.status == DateStatus.PUBLISHED,
+                Booking.status == BookingStatus.CONFIRMED,
+                first_day >= today_in_london(now),
+                first_day <= horizon,
+            )
+        ).all()
+        due = []
+        for booking in bookings:
+            starts_at = booking.course_date.starts_at
+            # Only the nearest reminder that is due: after a worker outage, one email, not two.
+            nearest = [
+                days
+                for days in days_before
+                if starts_at - timedelta(days=days) <= now < starts_at
+                and booking.confirmed_at
+                and booking.confirmed_at <= starts_at - timedelta(days=days)
+            ]
+            if nearest:
+                due.append((booking, min(nearest)))
+        # One query for the reminders already queued, rather than one per place.
+        keys = [messages.reminder_key(booking, days) for booking, days in due]
+        sent = set(session.scalars(sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
+        queued = 0
+        for booking, days in due:
+            if messages.reminder_key(booking, days) not in sent:
+                queued += messages.reminder(session, booking, days) is not None
+        return queued
+
+
+def queue_access_summaries(session: Session, now: datetime, days_before: int) -> int:
+    """Send each admin and each trainer of a date the summary of access needs, once, before it starts."""
+    with writing(session):
+        first_day = first_day_column()
+        dates = session.scalars(
+            sa.select(CourseDate).where(
+                CourseDate.status == DateStatus.PUBLISHED,
+                first_day >= today_in_london(now),
+                first_day <= today_in_london(now) + timedelta(days=days_before),
+            )
+        ).unique()
+        admins = list(session.scalars(sa.select(StaffUser).where(StaffUser.active, StaffUser.role == Role.ADMIN)))
+        queued = 0
+        for course_date in dates:
+            if not course_date.starts_at - timedelta(days=days_before) <= now < course_date.starts_at:
+                continue
+            recipients = {user.id: user for user in admins + [t for t in course_date.trainers if t.active]}
+            for user in recipients.values():
+                queued += messages.access_summary(session, user, course_date) is not None
+        return queued
+
+
+def reminder_days(config) -> list[int]:
+    return [int(part) for part in str(config["REMINDER_DAYS"]).split(",") if part.strip()]
+
+
+@scheduled
+def queue_due_reminders(session: Session, now: datetime, config) -> int:
+    """The worker's job before each pass: queue the reminders and summaries that have become due."""
+    queued = queue_reminders(session, now, reminder_days(config))
+    return queued + queue_access_summaries(session, now, config["ACCESS_SUMMARY_DAYS"])

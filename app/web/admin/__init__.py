@@ -1,0 +1,13 @@
+"""The training team's pages, under /admin, all behind a sign-in."""
+
+from app.web.admin import (  # noqa: F401  (attach the views)
+    audit_log,
+    bookings,
+    catalogue,
+    dates,
+    reports,
+    sign_in,
+)
+from app.web.admin.blueprint import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,283 @@
+"""Forms for the training team's pages."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect
+from wtforms import HiddenField, PasswordField, SelectField
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.models import AUDIENCE_LABELS, NEEDS_STATUS_LABELS, NeedsStatus
+from app.web.fields import (
+    AgreeField,
+    ChecklistField,
+    ChoiceField,
+    ClockTimeField,
+    DayMonthYearField,
+    LongTextField,
+    TextField,
+    WholeNumberField,
+    choices_from,
+    required_text,
+    work_email,
+)
+from app.web.forms import SubmissionKeyField
+
+
+class SignInForm(FlaskForm):
+    email = TextField("Email address", validators=work_email("Enter your email address"))
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
+    )
+
+
+class SignOutForm(FlaskForm):
+    """Signing out is a POST with the security token."""
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your current password")]
+    )
+    new_password = PasswordField("New password", widget=GovPasswordInput())
+    confirm_password = PasswordField("Type the new password again", widget=GovPasswordInput())
+
+    def __init__(self, *args, min_length: int = 12, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new_password.validators = [
+            InputRequired(message="Enter a new password"),
+            Length(min=min_length, max=200, message=f"Your new password must be at least {min_length} characters"),
+        ]
+        self.new_password.description = f"At least {min_length} characters. A few unrelated words work well."
+        self.confirm_password.validators = [
+            InputRequired(message="Type the new password again"),
+            EqualTo("new_password", message="The two new passwords do not match"),
+        ]
+
+
+class CourseForm(FlaskForm):
+    title = required_text("Title", "Enter the course title", 200)
+    slug = TextField(
+        "Web address name",
+        validators=[InputRequired(message="Enter a web address name"), Length(max=80)],
+        description="Lower-case letters, numbers and hyphens, for example signs-of-safety-introduction.",
+    )
+    summary = LongTextField(
+        "Summary",
+        validators=[
+            InputRequired(message="Enter a summary"),
+            Length(max=500, message="Summary must be 500 characters or fewer"),
+        ],
+    )
+    description = LongTextField(
+        "What the course covers",
+        validators=[
+            InputRequired(message="Enter what the course covers"),
+            Length(max=5000, message="What the course covers must be 5000 characters or fewer"),
+        ],
+    )
+    audience = LongTextField(
+        "Who should come",
+        validators=[
+            InputRequired(message="Enter who should come"),
+            Length(max=2000, message="Who should come must be 2000 characters or fewer"),
+        ],
+    )
+    in_person = AgreeField("Delivered in person only")
+
+
+class VenueForm(FlaskForm):
+    name = required_text("Name", "Enter the venue's name", 200)
+    address = required_text("Street address", "Enter the street address", 500)
+    town = required_text("Town", "Enter the town", 100)
+    postcode = required_text("Postcode", "Enter the postcode", 10)
+    step_free_access = AgreeField("Step-free access")
+    hearing_loop = AgreeField("Hearing loop")
+    accessible_toilets = AgreeField("Accessible toilets")
+    parking = TextField("Parking", validators=[Optional(), Length(max=500)])
+    access_notes = LongTextField("Anything else about access", validators=[Optional(), Length(max=2000)])
+
+
+class PickField(SelectField):
+    """A drop-down list that starts with no choice made ("Choose a course"), unless there is only one
+    choice. Its value is the chosen id, or None."""
+
+    widget = GovSelect()
+
+    def __init__(self, label=None, validators=None, *, prompt: str, required_message: str, **kwargs):
+        super().__init__(label, validators, coerce=self._number, **kwargs)
+        self.prompt, self.required_message = prompt, required_message
+
+    @staticmethod
+    def _number(value):
+        return int(value) if value not in (None, "") else None
+
+    def offer(self, options: list[tuple[int, str]]) -> None:
+        """The choices, with the empty first one when there is more than one to choose from."""
+        shown = {"": self.prompt} | dict(options) if len(options) != 1 else dict(options)
+        self.choices = choices_from(shown)
+        if len(options) == 1 and self.data is None and not self.raw_data:  # shown, not sent
+            self.data = options[0][0]
+
+    def pre_validate(self, form):
+        if self.data is None:
+            raise ValidationError(self.required_message)
+        if str(self.data) not in {choice.value for choice in self.choices if choice.value != ""}:
+            raise ValidationError(self.required_message)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+
+
+class DateForm(FlaskForm):
+    course_id = PickField("Course", prompt="Choose a course", required_message="Select a course")
+    venue_id = PickField("Venue", prompt="Choose a venue", required_message="Select a venue")
+    capacity = WholeNumberField(
+        "Places",
+        validators=[
+            InputRequired(message="Enter the number of places"),
+            NumberRange(min=1, max=500, message="Places must be between 1 and 500"),
+        ],
+        invalid_message="Enter the number of places as a whole number, like 16",
+    )
+    day1 = DayMonthYearField("Day 1", validators=[InputRequired(message="Enter the date of day 1")])
+    day1_start = ClockTimeField("Day 1 starts at", validators=[InputRequired(message="Enter when day 1 starts")])
+    day1_end = ClockTimeField("Day 1 ends at", validators=[InputRequired(message="Enter when day 1 ends")])
+    day2 = DayMonthYearField("Day 2", validators=[Optional()])
+    day2_start = ClockTimeField("Day 2 starts at", validators=[Optional()])
+    day2_end = ClockTimeField("Day 2 ends at", validators=[Optional()])
+    day3 = DayMonthYearField("Day 3 (if there is one)", validators=[Optional()])
+    day3_start = ClockTimeField("Day 3 starts at", validators=[Optional()])
+    day3_end = ClockTimeField("Day 3 ends at", validators=[Optional()])
+    closes_on = DayMonthYearField(
+        "Booking closes on", validators=[InputRequired(message="Enter the day booking closes")]
+    )
+    closes_at = ClockTimeField(
+        "Booking closes at",
+        validators=[InputRequired(message="Enter the time booking closes")],
+        description="For example, 5pm or 17:00",
+    )
+
+
+class CapacityForm(FlaskForm):
+    capacity = WholeNumberField(
+        "Places",
+        validators=[
+            InputRequired(message="Enter the number of places"),
+            NumberRange(min=0, max=500, message="Places must be between 0 and 500"),
+        ],
+        invalid_message="Enter the number of places as a whole number, like 16",
+    )
+
+
+class CancelDateForm(FlaskForm):
+    reason = LongTextField(
+        "Why is the date cancelled?",
+        validators=[InputRequired(message="Enter why the date is cancelled"), Length(max=1000)],
+        description="Everyone booked or waiting gets this in their email. Use plain words.",
+    )
+
+
+class TrainersForm(FlaskForm):
+    trainers = ChecklistField("Trainers for this date", coerce=int)
+
+
+class MoveBookingForm(FlaskForm):
+    new_date = ChoiceField(
+        "Move to which date?",
+        choices=[],
+        validators=[InputRequired(message="Select the date to move to")],
+        invalid_message="Select one of the dates shown",
+    )
+
+
+class NeedsOutcomeForm(FlaskForm):
+    """What the training team has done about one person's needs."""
+
+    status = ChoiceField(
+        "What have you done about these needs?",
+        choices=choices_from(NEEDS_STATUS_LABELS),
+        validators=[InputRequired(message="Select arranged, not possible or still to arrange")],
+        invalid_message="Select arranged, not possible or still to arrange",
+    )
+    note = LongTextField(
+        "Note for the team (optional)",
+        validators=[Length(max=1000, message="The note must be 1000 characters or fewer")],
+        description="For example, who is coming to interpret and when. "
+        "If it is not possible, say why and what you have offered instead. Only the training team sees this.",
+    )
+    # The needs the page showed, so a change made meanwhile is not marked as arranged unread.
+    seen = HiddenField()
+
+    def validate_note(self, field):
+        if self.status.data == NeedsStatus.NOT_POSSIBLE and not (field.data or "").strip():
+            raise ValidationError("Say why it is not possible, and what you have offered instead")
+
+
+class FilterField(SelectField):
+    """A drop-down list to narrow a list down; its first choice ("All ...") is no filter."""
+
+    widget = GovSelect()
+
+    def __init__(self, label=None, validators=None, invalid_message="Select one of the options shown", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+
+    def pre_validate(self, form):
+        if self.data and self.data not in {str(choice.value) for choice in self.choices}:
+            raise ValidationError(self.invalid_message)
+
+
+class PastDatesForm(FlaskForm):
+    """The filters of the past dates list, sent in the address (a GET form: no security token)."""
+
+    class Meta:
+        csrf = False
+
+    course = FilterField("Course", validators=[Optional()], invalid_message="Select one of the courses shown")
+    venue = FilterField("Venue", validators=[Optional()], invalid_message="Select one of the venues shown")
+    year = FilterField("Year", validators=[Optional()], invalid_message="Select one of the years shown")
+
+    def number(self, field) -> int | None:
+        return int(field.data) if field.data else None
+
+
+class DateMessageForm(FlaskForm):
+    """A message from the training team to the people on a date."""
+
+    audience = ChoiceField(
+        "Who is it for?",
+        choices=choices_from(AUDIENCE_LABELS),
+        validators=[InputRequired(message="Select who the message is for")],
+        invalid_message="Select who the message is for",
+    )
+    subject = TextField(
+        "Subject",
+        validators=[
+            InputRequired(message="Enter a subject"),
+            Length(max=150, message="The subject must be 150 characters or fewer"),
+        ],
+        description="For example, Change of room for day 2. We add the course days after it.",
+    )
+    body = LongTextField(
+        "Message",
+        validators=[
+            InputRequired(message="Enter the message"),
+            Length(max=5000, message="The message must be 5000 characters or fewer"),
+        ],
+        description="Use plain words. We start it with the person's name and end it with your name, "
+        "the course details and their booking link.",
+    )
+    submission_key = SubmissionKeyField()
+
+
+class ReportPeriodForm(FlaskForm):
+    """The period of a report: a financial year, or any two dates (sent in the address)."""
+
+    class Meta:
+        csrf = False
+
+    year = FilterField("Financial year (April to March)", invalid_message="Select one of the years shown")
+    start = DayMonthYearField("From", validators=[Optional()], description="For example, 1 4 2026")
+    end = DayMonthYearField("To", validators=[Optional()], description="For example, 31 3 2027")

@@ -1,0 +1,121 @@
+"""Signing in and out, changing your password, and which dates each member of staff may see."""
+
+import hashlib
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from app.core.rules import Refused
+from app.extensions import db
+from app.models import Role
+from app.staff import accounts
+from app.staff.guard import SESSION_TOKEN, acting_staff, roles
+from app.web import limits
+from app.web.admin.blueprint import bp
+from app.web.admin.forms import ChangePasswordForm, SignInForm, SignOutForm
+
+KNOWN_BROWSER = "sos_known_browser"
+KNOWN_BROWSER_DAYS = 180
+
+
+def account_key(email: str) -> str:
+    """A short fixed name for an account, so neither counts nor cookies hold the address itself."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
+
+
+def known_accounts() -> list[str]:
+    """The accounts that have signed in on this browser before, from its signed cookie."""
+    signer = URLSafeTimedSerializer(current_app.secret_key, salt="known-browser")
+    try:
+        accounts_seen = signer.loads(request.cookies.get(KNOWN_BROWSER, ""), max_age=KNOWN_BROWSER_DAYS * 86400)
+    except BadData:
+        return []
+    return [str(key) for key in accounts_seen] if isinstance(accounts_seen, list) else []
+
+
+def remember_browser(response, account: str) -> None:
+    """After a sign-in, mark this browser as one the account uses (kept across signing out)."""
+    seen = [key for key in known_accounts() if key != account][-4:] + [account]
+    signer = URLSafeTimedSerializer(current_app.secret_key, salt="known-browser")
+    response.set_cookie(
+        KNOWN_BROWSER,
+        signer.dumps(seen),
+        max_age=KNOWN_BROWSER_DAYS * 86400,
+        path=url_for("admin.sign_in"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def sign_in_checks(email: str) -> list[limits.Check]:
+    """Failures count per account and address together, per address, and, from browsers the account has
+    not used before, per account. So a stranger's guesses never stop the real person on their own browser,
+    and at worst make them wait a few minutes on a new one."""
+    account = account_key(email)
+    checks = [
+        limits.Check("SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "sign-in", f"{account}:{limits.client_address()}"),
+        limits.by_address("SIGN_IN_LIMIT_PER_ADDRESS", "sign-in"),
+    ]
+    if account not in known_accounts():
+        checks.append(limits.Check("SIGN_IN_LIMIT_PER_ACCOUNT", "sign-in", account))
+    return checks
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """Sign in with an email address and password. Only failed attempts count towards the limits."""
+    if current_user.is_authenticated:
+        return redirect(url_for("admin.dashboard"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        checks = sign_in_checks(form.email.data)
+        if not limits.allowed(*checks):
+            form.email.errors.append(limits.wait_message(checks))
+            return render_template("admin/sign_in.html", form=form), 429
+        lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+        signed_in = accounts.sign_in(db.session, form.email.data, form.password.data, lifetime_seconds=lifetime)
+        if signed_in is not None:
+            user, token = signed_in
+            session.clear()
+            session.permanent = True
+            session[SESSION_TOKEN] = token
+            login_user(user)
+            response = redirect(url_for("admin.dashboard"))
+            remember_browser(response, account_key(form.email.data))
+            return response
+        limits.count(*checks)
+        form.email.errors.append("Enter a correct email address and password")
+    return render_template("admin/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+@roles(Role.ADMIN, Role.TRAINER)
+def sign_out():
+    """Sign out and forget this session."""
+    SignOutForm().validate_on_submit() or abort(400)
+    accounts.sign_out(db.session, session.get(SESSION_TOKEN))
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("admin.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles(Role.ADMIN, Role.TRAINER)
+def change_password():
+    """Change your own password. Other sessions on this account are signed out."""
+    form = ChangePasswordForm(min_length=current_app.config["MIN_PASSWORD_LENGTH"])
+    if form.validate_on_submit():
+        try:
+            user = accounts.change_password(
+                db.session, acting_staff(), form.current_password.data, form.new_password.data
+            )
+        except Refused as refused:
+            form.current_password.errors.append(refused.message)
+        else:
+            login_user(user)  # this session carries on with the new key
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("admin.dashboard"))
+    return render_template("admin/change_password.html", form=form)

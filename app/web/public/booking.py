@@ -1,0 +1,285 @@
+"""Booking a place and managing it through the link only the booker has."""
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+
+from app.after_course import certificates
+from app.after_course import feedback as feedback_rules
+from app.after_course.certificate_pdf import certificate_pdf, days_of
+from app.core.filters import date_summary
+from app.core.rules import NotFound, Refused
+from app.database import utcnow
+from app.enrolment import bookings as service
+from app.enrolment.availability import published_date
+from app.enrolment.invites import organiser_email
+from app.enrolment.places import closed_reason, late, waiting_position
+from app.enrolment.roster import roster
+from app.extensions import db
+from app.mail import calendar
+from app.models import BookingStatus, DateStatus
+from app.web import limits
+from app.web.downloads import download
+from app.web.fields import choices_from
+from app.web.forms import ConfirmForm
+from app.web.public.forms import BookingForm, CancelForm, FeedbackForm, FindBookingsForm, MoveForm, NeedsForm
+
+bp = Blueprint("booking", __name__)
+
+REMEMBERED = "my_bookings"
+
+
+def remember(token: str) -> None:
+    """Let this browser find its own recent bookings again, for double submits."""
+    tokens = [t for t in session.get(REMEMBERED, []) if t != token][-9:]
+    session[REMEMBERED] = [*tokens, token]
+
+
+@bp.route("/dates/<id:date_id>/book", methods=["GET", "POST"])
+def book(date_id: int):
+    """Show the booking form; on a valid answer, book a place or a waiting-list place."""
+    form = BookingForm()
+    reason = None
+    course_date = published_date(db.session, date_id) or abort(404)
+    gaps = service.venue_gaps(course_date.venue, form.access_needs.data) if form.is_submitted() else []
+    warn_first = bool(gaps) and form.venue_warned.data != "y"  # say so before they confirm, once
+    if (
+        form.validate_on_submit()
+        and not warn_first
+        and limits.take_for(
+            form.email,
+            limits.by_address("BOOKING_LIMIT_PER_ADDRESS", "booking"),
+            limits.by_recipient(form.email.data),
+        )
+    ):
+        try:
+            result = service.book_place(db.session, date_id, form.details(), submission_key=form.submission_key.data)
+        except NotFound:
+            abort(404)
+        except (service.AlreadyBooked, service.BookedOnAnotherDate) as refused:
+            if refused.booking and refused.booking.manage_token in session.get(REMEMBERED, []):
+                flash("You have already booked this course. Here is your booking.", "info")
+                return redirect(url_for("booking.manage", token=refused.booking.manage_token))
+            if refused.booking is not None:
+                service.send_booking_link(db.session, refused.booking.id)
+            # Nothing about the booking itself: the address may not be the person's own.
+            form.email.errors.append(
+                "This email address already has a booking for this course. We have emailed the link to it "
+                "to this address. Use that link to see, move or cancel the booking."
+            )
+        except Refused as refused:
+            reason = refused.message
+        else:
+            remember(result.manage_token)
+            return redirect(url_for("booking.confirmation", token=result.manage_token))
+    reason = reason or closed_reason(course_date, utcnow())
+    warning = gaps if warn_first and not form.errors else []
+    page = render_template("booking/book.html", course_date=course_date, form=form, reason=reason, gaps=warning)
+    return page, limits.status_for(form)
+
+
+@bp.route("/bookings/find", methods=["GET", "POST"])
+def find():
+    """Email someone the links to their bookings again. The answer is the same whether or not there are any."""
+    form = FindBookingsForm()
+    if form.validate_on_submit() and limits.take_for(
+        form.email, limits.by_address("FIND_LIMIT_PER_ADDRESS", "find"), limits.by_recipient(form.email.data)
+    ):
+        service.send_booking_links(db.session, form.email.data)
+        return redirect(url_for("booking.find_sent"))
+    return render_template("booking/find.html", form=form), limits.status_for(form)
+
+
+@bp.get("/bookings/find/sent")
+def find_sent():
+    return render_template("booking/find_sent.html")
+
+
+def booking_or_404(token: str):
+    """The booking behind a manage link, or a 404 for any link we do not know."""
+    return service.booking_by_token(db.session, token) or abort(404)
+
+
+@bp.get("/bookings/<token>/confirmation")
+def confirmation(token: str):
+    """Confirm the booking: the reference, what happens next and the manage link."""
+    booking = booking_or_404(token)
+    position = waiting_position(db.session, booking)
+    return render_template("booking/confirmation.html", booking=booking, position=position)
+
+
+@bp.get("/bookings/<token>")
+def manage(token: str):
+    """Show a booking, with ways to cancel or move it."""
+    booking = booking_or_404(token)
+    now = utcnow()
+    return render_template(
+        "booking/manage.html",
+        booking=booking,
+        position=waiting_position(db.session, booking),
+        can_change=booking.is_active and now < booking.course_date.starts_at,
+        late_place=booking.status == BookingStatus.WAITING
+        and late(booking.course_date, now)
+        and booking.course_date.places_left > 0,
+        take_form=ConfirmForm(),
+        feedback_open=feedback_rules.why_not(db.session, booking, now) is None,
+        feedback_given=feedback_rules.feedback_for(db.session, booking) is not None,
+        certificate_ready=certificates.certificate_of(db.session, booking.id) is not None
+        or certificates.why_none(db.session, booking) is None,
+        completion=roster(db.session, booking.course_date).completion(booking)
+        if booking.status == BookingStatus.CONFIRMED
+        else None,
+        other_dates=service.dates_to_move_to(db.session, booking, now)
+        if booking.is_active or booking.course_date.status == DateStatus.CANCELLED
+        else [],
+    )
+
+
+@bp.post("/bookings/<token>/take-place")
+def take_place(token: str):
+    """Take a place freed close to the start, from the waiting list: the first to ask has it."""
+    booking_or_404(token)
+    ConfirmForm().validate_on_submit() or abort(400)
+    try:
+        service.take_freed_place(db.session, token)
+    except Refused as refused:
+        flash(refused.message, "error")
+    else:
+        flash("You have the place. We have emailed you a calendar invite.", "success")
+    return redirect(url_for("booking.manage", token=token))
+
+
+@bp.route("/bookings/<token>/needs", methods=["GET", "POST"])
+def change_needs(token: str):
+    """Change what you need to take part, and your dietary needs. The training team is told."""
+    booking = booking_or_404(token)
+    if not booking.is_active:
+        return redirect(url_for("booking.manage", token=token))
+    form = NeedsForm(obj=booking)  # what they said before, until they send the form
+    if form.validate_on_submit():
+        try:
+            changed = service.change_needs(
+                db.session,
+                token,
+                access_needs=form.access_needs.data or [],
+                access_details=form.access_details.data or "",
+                dietary_needs=form.dietary_needs.data or "",
+            )
+        except Refused as refused:
+            flash(refused.message, "error")
+        else:
+            if changed:
+                flash("Thank you. We have told the training team what you need now.", "success")
+        return redirect(url_for("booking.manage", token=token))
+    return render_template("booking/needs.html", booking=booking, form=form)
+
+
+@bp.route("/bookings/<token>/feedback", methods=["GET", "POST"])
+def feedback(token: str):
+    """Tell us what you thought of the course; change it until the team closes feedback for the date."""
+    booking = booking_or_404(token)
+    reason = feedback_rules.why_not(db.session, booking, utcnow())
+    given = feedback_rules.feedback_for(db.session, booking)
+    form = FeedbackForm()
+    if request.method == "GET" and given is not None:
+        form.show(given)
+    if reason is None and form.validate_on_submit():
+        try:
+            _, first = feedback_rules.save_feedback(db.session, booking.id, form.answers())
+        except Refused as refused:
+            flash(refused.message, "error")
+        else:
+            flash("Thank you. We have your feedback." if first else "Thank you. Your feedback is changed.", "success")
+            return redirect(url_for("booking.manage", token=token))
+    status = 200 if reason is None or request.method == "GET" else 409
+    return render_template("booking/feedback.html", booking=booking, form=form, reason=reason, given=given), status
+
+
+@bp.route("/bookings/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    """Ask the person to confirm, then cancel the booking."""
+    booking = booking_or_404(token)
+    if booking.status == BookingStatus.CANCELLED:
+        return redirect(url_for("booking.manage", token=token))
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel_booking(db.session, token)
+        except Refused as refused:
+            flash(refused.message, "error")
+        else:
+            flash("Your booking has been cancelled.", "success")
+        return redirect(url_for("booking.manage", token=token))
+    return render_template("booking/cancel.html", booking=booking, form=form)
+
+
+@bp.route("/bookings/<token>/move", methods=["GET", "POST"])
+def move(token: str):
+    """Let the person choose another date of the same course with places free."""
+    booking = booking_or_404(token)
+    if not booking.is_active:
+        return redirect(url_for("booking.manage", token=token))
+    choices = service.dates_to_move_to(db.session, booking, utcnow())
+    form = MoveForm()
+    form.new_date.choices = choices_from({d.id: move_choice(d, booking.access_needs) for d in choices})
+    if choices and form.validate_on_submit() and limits.take_for(form.new_date, limits.by_recipient(booking.email)):
+        try:
+            service.move_booking(db.session, token, int(form.new_date.data))
+        except Refused as refused:
+            form.new_date.errors.append(refused.message)
+        else:
+            flash("Your booking has been moved.", "success")
+            return redirect(url_for("booking.manage", token=token))
+    page = render_template("booking/move.html", booking=booking, form=form, choices=choices)
+    return page, limits.status_for(form)
+
+
+def move_choice(course_date, needs: list[str]) -> str:
+    """A date to move to, and anything its venue lacks that the person asked for."""
+    gaps = service.venue_gaps(course_date.venue, needs)
+    return date_summary(course_date) + (f". Please note: {'; '.join(gaps)}." if gaps else "")
+
+
+@bp.get("/bookings/<token>/calendar.ics")
+def booking_calendar(token: str):
+    """Add your place to a calendar by hand: the entries we last sent, with their SEQUENCE."""
+    booking = booking_or_404(token)
+    held = [entry for entry in booking.calendar_entries if entry.is_active]
+    if not held:
+        abort(404)
+    text = calendar.booking_download(booking, held, organiser=organiser_email(), now=utcnow())
+    return download(text, "text/calendar", f"{booking.reference}.ics", private=True)
+
+
+@bp.get("/bookings/<token>/certificate.pdf")
+def certificate(token: str):
+    """Download your certificate of attendance (made the first time, if the rules allow it)."""
+    booking = booking_or_404(token)
+    try:
+        issued = certificates.issue_certificate(db.session, booking.id)
+    except certificates.NoCertificate as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("booking.manage", token=token))
+    return download(certificate_pdf([issued]), "application/pdf", f"certificate-{issued.reference}.pdf", private=True)
+
+
+CERTIFICATE_REFERENCE = re.compile(r"^CERT-[2-9A-HJ-NP-Z]{8}$", re.IGNORECASE)
+
+
+@bp.get("/certificates/<reference>")
+def check_certificate(reference: str):
+    """Anyone can check that a certificate is genuine: its name, course and days, and nothing more."""
+    found = None
+    if CERTIFICATE_REFERENCE.match(reference):
+        found = certificates.certificate_by_reference(db.session, reference)
+    if found is None:
+        return render_template("certificates/check.html", certificate=None, reference=reference), 404
+    days = days_of(found)
+    return render_template(
+        "certificates/check.html",
+        certificate=found,
+        days=days,
+        reference=found.reference,
+        valid=certificates.still_valid(db.session, found),
+        removed=found.booking.anonymised_at is not None,
+    )

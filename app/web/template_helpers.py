@@ -1,0 +1,31 @@
+"""What every template can use: the words for dates and times, the access needs' labels, the error summary."""
+
+from flask import Flask
+
+from app.core import filters
+from app.models import ACCESS_NEEDS
+from app.web.fields import error_summary
+
+
+def access_need_labels() -> dict[str, str]:
+    """The words for each access need, for the training team's pages."""
+    return ACCESS_NEEDS
+
+
+def register(app: Flask) -> None:
+    """Make the filters and helpers available to every template."""
+    app.add_template_global(access_need_labels)
+    app.add_template_global(error_summary)
+    for function in (
+        filters.long_date,
+        filters.short_time,
+        filters.date_and_time,
+        filters.places,
+        filters.ordinal,
+        filters.day_range,
+        filters.date_summary,
+        filters.all_days,
+        filters.these_days,
+        filters.short_days,
+    ):
+        app.add_template_filter(function)
