@@ -87,12 +87,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_emails(app: Flask) -> None:
     """Each domain package installs the emails it sends and the jobs the email worker runs for it."""
-    import app.after_course.emails
-    import app.briefings.messages
-    import app.enrolment.booking_emails
-    import app.enrolment.date_emails
-    import app.enrolment.invites
-    import app.enrolment.reminders  # noqa: F401
+    from app import after_course, briefings, enrolment
+    from app.mail import registry
+
+    registry.install(app, enrolment.install, after_course.install, briefings.install)
 
 
 def register_commands(app: Flask) -> None:

@@ -9,11 +9,12 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app.after_course.certificates import NoCertificate, issue_certificate
+from app.after_course.certificates import NoCertificate, certificates_job, issue_certificate
 from app.after_course.feedback import FeedbackAnswers, queue_feedback_requests, save_feedback
+from app.after_course.register import mark_attendance
+from app.core import audit
 from app.database import utcnow, writing
 from app.enrolment.bookings import book_place
-from app.enrolment.overview import mark_attendance
 from app.mail.outbox import send_due
 from app.models import AttendanceMark, Certificate, Role
 from app.personal_data.retention import purge
@@ -63,7 +64,7 @@ def assert_accessible_pdf(reader: PdfReader, *texts: str) -> None:
 def test_the_certificate_comes_with_the_thank_you_after_feedback_and_is_a_tagged_pdf(session, mail_server, course):
     course_date, sian, liam = course
     with pytest.raises(NoCertificate, match="Tell us what you thought"):
-        issue_certificate(session, sian.id)
+        issue_certificate(session, sian.id, by=audit.WORKER)
     send_due(session)
     mail_server.messages.clear()
     save_feedback(session, sian.id, ANSWERS)
@@ -82,7 +83,7 @@ def test_only_people_who_came_to_every_day_get_one(session, course):
     course_date, sian, liam = course
     save_feedback(session, liam.id, ANSWERS)  # partly attended: feedback yes, certificate no
     with pytest.raises(NoCertificate, match="came to every day"):
-        issue_certificate(session, liam.id)
+        issue_certificate(session, liam.id, by=audit.WORKER)
     assert session.scalars(sa.select(Certificate)).all() == []
 
 
@@ -167,15 +168,15 @@ def test_a_persons_training_record_has_every_booking_attendance_and_certificate(
     assert client.get(f"/admin/people/{other.id}").status_code == 200
 
 
-def test_a_certificate_that_becomes_due_later_is_issued_and_emailed_once(session, mail_server, course):
+def test_a_certificate_that_becomes_due_later_is_issued_and_emailed_once(app, session, mail_server, course):
     course_date, sian, liam = course
     # Liam gives feedback while his register says he left early; then it is corrected to attended.
     save_feedback(session, liam.id, ANSWERS)
     send_due(session)
     mail_server.messages.clear()
     mark_attendance(session, course_date.days[1].id, {liam.id: A}, actor=make_staff(session))
-    queue_feedback_requests(session, utcnow(), delay_days=1, reminder_days=7)
-    queue_feedback_requests(session, utcnow(), delay_days=1, reminder_days=7)
+    assert certificates_job(session, utcnow(), app.config) == 1
+    assert certificates_job(session, utcnow(), app.config) == 0
     send_due(session)
     ready = [m for m in mail_server.inbox.to(liam.email) if m["Subject"].startswith("Your certificate of attendance")]
     assert len(ready) == 1
@@ -187,9 +188,9 @@ def test_when_feedback_closes_people_who_came_every_day_get_their_certificate_an
 
     course_date, sian, _ = course
     with pytest.raises(NoCertificate):
-        issue_certificate(session, sian.id)
+        issue_certificate(session, sian.id, by=audit.WORKER)
     close_feedback(session, course_date.id, actor=make_staff(session))
-    assert issue_certificate(session, sian.id).full_name == "Siân Evans"
+    assert issue_certificate(session, sian.id, by=audit.WORKER).full_name == "Siân Evans"
 
 
 def test_a_corrected_register_withdraws_the_certificate(client, session, course):

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from app.after_course.register import mark_attendance
 from app.enrolment.bookings import book_place
-from app.enrolment.overview import mark_attendance
 from app.enrolment.roster import roster
 from app.models import AttendanceMark, Completion, completion_of
 from tests.factories import begin_course, details, make_date, make_staff, sign_in

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.after_course.feedback import CannotGiveFeedback, FeedbackAnswers, queue_feedback_requests, save_feedback
+from app.after_course.register import mark_attendance
 from app.enrolment.bookings import book_place
 from app.enrolment.dates import close_feedback
-from app.enrolment.overview import mark_attendance
 from app.mail.outbox import send_due
 from app.models import AttendanceMark, Feedback
 from app.personal_data.retention import purge

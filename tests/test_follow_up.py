@@ -6,9 +6,9 @@ import re
 import pytest
 
 from app.after_course.follow_up import queue_follow_ups, repeat_absences
+from app.after_course.register import mark_attendance
 from app.database import utcnow
 from app.enrolment.bookings import book_place
-from app.enrolment.overview import mark_attendance
 from app.mail.outbox import send_due
 from app.models import AttendanceMark
 from tests.factories import begin_course, details, make_date, make_staff, sign_in

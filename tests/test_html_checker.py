@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from app.after_course.register import mark_attendance
 from app.enrolment.bookings import book_place
-from app.enrolment.overview import mark_attendance
 from app.models import AttendanceMark, DateStatus
 from tests.factories import (
     begin_course,

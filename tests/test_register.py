@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.after_course.register import RegisterNotOpen, mark_attendance, register_last_saved
 from app.enrolment.bookings import book_place
-from app.enrolment.overview import RegisterNotOpen, mark_attendance, register_last_saved
 from app.models import Attendance, AttendanceMark, AuditEvent
 from tests.factories import begin_course, details, make_date, make_staff, sign_in
 

@@ -8,14 +8,16 @@ read it in order (app.after_course.certificate_pdf). Anyone can check a certific
 """
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.after_course import emails as messages
+from app.after_course import register
 from app.core import audit
+from app.core.clock import today_in_london
 from app.core.rules import Refused
 from app.database import writing
 from app.enrolment.bookings import REFERENCE_ALPHABET
@@ -71,8 +73,27 @@ def certificate_of(session: Session, booking_id: int) -> Certificate | None:
     return session.scalar(sa.select(Certificate).where(Certificate.booking_id == booking_id))
 
 
-def issue_certificate(session: Session, booking_id: int) -> Certificate:
-    """This booking's certificate: the one already issued, or a new one if the rules allow it."""
+class CertificateOnItsWay(NoCertificate):
+    """The rules give them a certificate and the email worker is about to issue it."""
+
+
+def certificate_to_download(session: Session, booking: Booking) -> Certificate:
+    """The certificate issued to this booking, while the register still shows they came to every day;
+    NoCertificate with the reason, in words for them, otherwise. It only reads: downloading never issues."""
+    issued = certificate_of(session, booking.id)
+    if issued is None:
+        if (reason := why_none(session, booking)) is not None:
+            raise NoCertificate(reason)
+        raise CertificateOnItsWay("Your certificate of attendance is being made. We will email it to you soon.")
+    if not still_valid(session, issued):
+        raise NoCertificate("The register no longer shows you came to every day. Ask the training team.")
+    return issued
+
+
+def issue_certificate(session: Session, booking_id: int, *, by: str) -> Certificate:
+    """This booking's certificate: the one already issued, or a new one if the rules allow it. Only the
+    feedback path (`by` the person) and the worker's jobs (`by` audit.WORKER) issue certificates: a download
+    reads one that exists and never makes one."""
     with writing(session):
         booking = session.scalars(sa.select(Booking).where(Booking.id == booking_id).with_for_update(of=Booking)).one()
         existing = certificate_of(session, booking.id)
@@ -95,7 +116,7 @@ def issue_certificate(session: Session, booking_id: int) -> Certificate:
         )
         session.add(certificate)
         session.flush()
-        audit.record(session, None, "certificate issued", booking, f"Certificate {certificate.reference} issued")
+        audit.record(session, None, "certificate issued", booking, f"Certificate {certificate.reference} issued", by=by)
     return certificate
 
 
@@ -124,6 +145,19 @@ def queue_due_certificates(session: Session, bookings: list[Booking]) -> int:
         for booking in bookings:
             if booking.id in issued or why_none(session, booking) is not None:
                 continue
-            issue_certificate(session, booking.id)
+            issue_certificate(session, booking.id, by=audit.WORKER)
             queued += messages.after_course_email(session, booking, "certificate_ready") is not None
     return queued
+
+
+def certificates_job(session: Session, now: datetime, config) -> int:
+    """The worker's job before each pass: the certificates that became due since the feedback requests (the
+    last register was taken after someone's feedback, say, or feedback closed before they gave it)."""
+    today = today_in_london(now)
+    bookings = register.attendees(
+        session,
+        today - timedelta(days=register.WINDOW_DAYS),
+        today - timedelta(days=config["FEEDBACK_DELAY_DAYS"]),
+        include_closed=True,
+    )
+    return queue_due_certificates(session, bookings)

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 from app.after_course.certificate_pdf import certificate_pdf
 from app.database import utcnow
 from app.enrolment.availability import upcoming_dates
-from app.enrolment.invites import BOOKING_REFERENCES, queue_booking_email, render_booking_email, subject_for
+from app.enrolment.invites import queue_booking_email, render_booking_email, subject_for
 from app.mail.outbox import queue_message
-from app.mail.registry import Batch, NoLongerApplies, RenderedEmail, message_kind, public_url, render_pair
+from app.mail.registry import Batch, NoLongerApplies, RenderedEmail, public_url, render_pair
 from app.models import Booking, Certificate, CourseDate, Feedback, OutboxMessage
 
 
-def _load_certificates(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
+def load_certificates(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
     """The certificates of the batch's bookings, and which of them gave feedback, in one query."""
     ids = sorted({message.booking_id for message in messages if message.booking_id})
     rows = (
@@ -50,29 +50,26 @@ def render_unless_answered(message: OutboxMessage, batch: Batch) -> RenderedEmai
     return render_with_certificate(message, batch)
 
 
-# The emails after the course, each sent at most once per booking: the start of its subject, the
-# prefix of its dedupe key, and whether it waits for no answer (a request or its reminder).
+# The emails after the course, each sent at most once per booking: the start of its subject, and the
+# prefix of its dedupe key.
 AFTER_COURSE = {
-    "feedback_request": ("Tell us what you thought", "feedback", True),
-    "feedback_reminder": ("A reminder to tell us what you thought", "feedback-reminder", True),
-    "feedback_thanks": ("Thank you for your feedback", "feedback-thanks", False),
-    "certificate_ready": ("Your certificate of attendance", "certificate", False),
+    "feedback_request": ("Tell us what you thought", "feedback"),
+    "feedback_reminder": ("A reminder to tell us what you thought", "feedback-reminder"),
+    "feedback_thanks": ("Thank you for your feedback", "feedback-thanks"),
+    "certificate_ready": ("Your certificate of attendance", "certificate"),
 }
-for kind, (_, _, unanswered_only) in AFTER_COURSE.items():
-    render = render_unless_answered if unanswered_only else render_with_certificate
-    message_kind(kind, references=BOOKING_REFERENCES, prepare=_load_certificates)(render)
 
 
 def after_course_email(session: Session, booking: Booking, kind: str) -> OutboxMessage | None:
     """One of the AFTER_COURSE emails to this booking (it carries their certificate, if they have one);
     None if it was queued before."""
-    start, prefix, _ = AFTER_COURSE[kind]
+    start, prefix = AFTER_COURSE[kind]
     return queue_booking_email(
         session, booking, kind, subject_for(booking.course_date, start), dedupe_key=f"{prefix}:{booking.id}"
     )
 
 
-def _load_next_dates(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
+def load_next_dates(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
     """The next published dates with places, of each course the batch's follow-ups are about, in one query."""
     dates = batch.records.get(CourseDate, {})
     course_ids = sorted({dates[m.context["course_date_id"]].course_id for m in messages
@@ -85,7 +82,6 @@ def _load_next_dates(session: Session, batch: Batch, messages: list[OutboxMessag
     }
 
 
-@message_kind("missed_course", references=BOOKING_REFERENCES, prepare=_load_next_dates)
 def render_missed_course(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     records = batch.referenced(message)
     course_date = records["course_date"]

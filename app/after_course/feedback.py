@@ -12,27 +12,19 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.after_course import certificates
+from app.after_course import certificates, register
 from app.after_course import emails as messages
 from app.core import audit
+from app.core.clock import today_in_london
 from app.core.rules import Refused
 from app.database import utcnow, writing
-from app.enrolment.availability import first_day_column, last_day_column, today_in_london
-from app.mail.registry import scheduled
 from app.models import (
-    Attendance,
-    AttendanceMark,
     Booking,
     BookingStatus,
-    CourseDate,
-    DateStatus,
     Feedback,
     OutboxMessage,
 )
 
-# Feedback emails are queued for courses that ended at most this many days ago, so a worker that was
-# stopped for a while catches up, and an old course never starts sending.
-FEEDBACK_WINDOW_DAYS = 60
 TEXT_MAX = 3000
 
 
@@ -51,16 +43,6 @@ class FeedbackAnswers:
     quote_with_name: bool
 
 
-def came_to_a_day():
-    """The bookings the register shows at a day of their course, all of it or part."""
-    return sa.select(Attendance.booking_id).where(Attendance.mark != AttendanceMark.ABSENT)
-
-
-def came(session: Session, booking: Booking) -> bool:
-    """Whether the register says they came to at least one day (all of it, or part)."""
-    return session.scalar(came_to_a_day().where(Attendance.booking_id == booking.id).limit(1)) is not None
-
-
 def why_not(session: Session, booking: Booking, now: datetime) -> str | None:
     """Why this booking cannot give or change feedback now, in words for them; None when it can."""
     course_date = booking.course_date
@@ -68,7 +50,7 @@ def why_not(session: Session, booking: Booking, now: datetime) -> str | None:
         return "Feedback is for people who came to the course."
     if today_in_london(now) < course_date.last_day:
         return "You can tell us what you thought on the last day of the course, or after it."
-    if not came(session, booking):
+    if not register.came(session, booking):
         return "The register says you did not come to the course, so there is nothing to give feedback on."
     if course_date.feedback_closed_at is not None:
         return "Feedback for this date has closed. Thank you to everyone who took part."
@@ -111,34 +93,9 @@ def save_feedback(
         audit.record(session, None, "feedback", booking, f"{what} for {booking.reference}", by=audit.PERSON_BOOKED)
         if first:
             if certificates.why_none(session, booking) is None:
-                certificates.issue_certificate(session, booking.id)  # sent with the thank-you
+                certificates.issue_certificate(session, booking.id, by=audit.PERSON_BOOKED)  # with the thank-you
             messages.after_course_email(session, booking, "feedback_thanks")
     return feedback, first
-
-
-def _attendees(session: Session, last_day_from, last_day_to, *, include_closed: bool = False) -> list[Booking]:
-    """Confirmed bookings on published dates whose last day is in the range and whose feedback is open
-    (or closed too), who came to at least one day."""
-    last_day = last_day_column()
-    dates = sa.select(CourseDate.id).where(
-        CourseDate.status == DateStatus.PUBLISHED,
-        sa.true() if include_closed else CourseDate.feedback_closed_at.is_(None),
-        last_day >= last_day_from,
-        last_day <= last_day_to,
-        first_day_column().is_not(None),
-    )
-    return list(
-        session.scalars(
-            sa.select(Booking)
-            .where(
-                Booking.course_date_id.in_(dates),
-                Booking.status == BookingStatus.CONFIRMED,
-                Booking.anonymised_at.is_(None),
-                Booking.id.in_(came_to_a_day()),
-            )
-            .order_by(Booking.id)
-        )
-    )
 
 
 def _queued(session: Session, kind: str) -> dict[int, datetime]:
@@ -158,31 +115,27 @@ def queue_feedback_requests(session: Session, now: datetime, delay_days: int, re
     costs the same few queries however many people were asked before."""
     today = today_in_london(now)
     asked_until = today - timedelta(days=delay_days)
-    window_start = today - timedelta(days=FEEDBACK_WINDOW_DAYS)
+    window_start = today - timedelta(days=register.WINDOW_DAYS)
     queued = 0
     with writing(session):
         answered = set(session.scalars(sa.select(Feedback.booking_id)))
         asked, reminded = _queued(session, "feedback_request"), _queued(session, "feedback_reminder")
-        for booking in _attendees(session, window_start, asked_until):
+        for booking in register.attendees(session, window_start, asked_until):
             if booking.id in answered or booking.id in asked:
                 continue
-            if certificates.why_none(session, booking) is None:
-                certificates.issue_certificate(session, booking.id)  # feedback not asked first: sent now
+            if certificates.why_none(session, booking) is None:  # feedback not asked first: sent now
+                certificates.issue_certificate(session, booking.id, by=audit.WORKER)
             queued += messages.after_course_email(session, booking, "feedback_request") is not None
         remind_before = now - timedelta(days=reminder_days)
-        for booking in _attendees(session, window_start, asked_until - timedelta(days=reminder_days)):
+        for booking in register.attendees(session, window_start, asked_until - timedelta(days=reminder_days)):
             if booking.id in answered or booking.id in reminded or booking.id not in asked:
                 continue
             if asked[booking.id] <= remind_before:  # a reminder follows the request, never comes with it
                 queued += messages.after_course_email(session, booking, "feedback_reminder") is not None
-    # Certificates that became due since: the last register was taken after their feedback, say.
-    return queued + certificates.queue_due_certificates(
-        session, _attendees(session, window_start, asked_until, include_closed=True)
-    )
+    return queued
 
 
-@scheduled
-def queue_due_feedback(session: Session, now: datetime, config) -> int:
+def feedback_job(session: Session, now: datetime, config) -> int:
     """The worker's job before each pass: feedback requests and reminders that have become due."""
     return queue_feedback_requests(session, now, config["FEEDBACK_DELAY_DAYS"], config["FEEDBACK_REMINDER_DAYS"])
 
@@ -190,7 +143,9 @@ def queue_due_feedback(session: Session, now: datetime, config) -> int:
 def feedback_counts(session: Session, date_id: int) -> tuple[int, int]:
     """(responses, people who came) for a date."""
     people = sa.select(Booking.id).where(
-        Booking.course_date_id == date_id, Booking.status == BookingStatus.CONFIRMED, Booking.id.in_(came_to_a_day())
+        Booking.course_date_id == date_id,
+        Booking.status == BookingStatus.CONFIRMED,
+        Booking.id.in_(register.came_to_a_day()),
     )
     total = session.scalar(sa.select(sa.func.count()).select_from(people.subquery())) or 0
     given = session.scalar(sa.select(sa.func.count(Feedback.id)).where(Feedback.booking_id.in_(people))) or 0

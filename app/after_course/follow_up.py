@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.after_course import emails as messages
-from app.after_course.feedback import FEEDBACK_WINDOW_DAYS
+from app.after_course.register import WINDOW_DAYS
+from app.core.clock import today_in_london
 from app.database import writing
-from app.enrolment.availability import last_day_column, today_in_london
+from app.enrolment.availability import last_day_column
 from app.enrolment.booking_emails import tell_manager
-from app.mail.registry import scheduled
 from app.models import (
     Attendance,
     AttendanceMark,
@@ -47,13 +47,13 @@ def missed(session: Session, date_id: int) -> list[Booking]:
 
 def queue_follow_ups(session: Session, now: datetime, delay_days: int) -> int:
     """Email each person absent on any day of a course that ended delay_days ago (or up to
-    FEEDBACK_WINDOW_DAYS ago), once, with the next dates; and tell their manager. Returns how many."""
+    WINDOW_DAYS ago), once, with the next dates; and tell their manager. Returns how many."""
     today = today_in_london(now)
     last_day = last_day_column()
     dates = sa.select(CourseDate.id).where(
         CourseDate.status == DateStatus.PUBLISHED,
         last_day <= today - timedelta(days=delay_days),
-        last_day >= today - timedelta(days=FEEDBACK_WINDOW_DAYS),
+        last_day >= today - timedelta(days=WINDOW_DAYS),
     )
     queued = 0
     with writing(session):
@@ -74,8 +74,7 @@ def queue_follow_ups(session: Session, now: datetime, delay_days: int) -> int:
     return queued
 
 
-@scheduled
-def queue_due_follow_ups(session: Session, now: datetime, config) -> int:
+def follow_up_job(session: Session, now: datetime, config) -> int:
     """The worker's job before each pass: follow-ups for people who missed a day, once they are due."""
     return queue_follow_ups(session, now, config["FEEDBACK_DELAY_DAYS"])
 

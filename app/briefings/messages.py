@@ -1,13 +1,10 @@
-"""The record of learning emailed to someone who watched a briefing: its kind, registered with the outbox."""
+"""The record of learning emailed to someone who watched a briefing."""
 
-import sqlalchemy.orm as so
 from sqlalchemy.orm import Session
 
 from app.mail.outbox import queue_message
-from app.mail.registry import Batch, Reference, RenderedEmail, load_with, message_kind, public_url, render_pair
+from app.mail.registry import Batch, RenderedEmail, public_url, render_pair
 from app.models import Briefing, OutboxMessage, WatchedRecord
-
-load_with(WatchedRecord, so.joinedload(WatchedRecord.briefing))
 
 
 def record_of_learning(session: Session, record: WatchedRecord, briefing: Briefing) -> None:
@@ -20,7 +17,6 @@ def record_of_learning(session: Session, record: WatchedRecord, briefing: Briefi
     )
 
 
-@message_kind("watched_record", references=(Reference("watched_record_id", WatchedRecord),))
 def render_record_of_learning(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     record = batch.referenced(message)["watched_record"]
     text, html = render_pair(

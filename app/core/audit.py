@@ -13,6 +13,7 @@ COMMAND_LINE = "command line"
 
 
 PERSON_BOOKED = "the person booked, by their booking link"
+WORKER = "the email worker, on schedule"
 
 
 def record(
@@ -21,7 +22,7 @@ def record(
     """Add an entry naming the record changed by its id. `subject` is a saved record or a (type, id) pair.
 
     A new record must be flushed first, so that it has its id. `actor` None means an operator
-    at the command line (or the system), unless `by` names who it was (PERSON_BOOKED).
+    at the command line, unless `by` names who it was (PERSON_BOOKED, WORKER).
     """
     if isinstance(subject, tuple):
         subject_type, subject_id = subject

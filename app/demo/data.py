@@ -6,11 +6,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.after_course.feedback import FeedbackAnswers, save_feedback
+from app.after_course.register import mark_attendance
 from app.briefings import service as briefings
+from app.core.clock import today_in_london
 from app.database import writing
-from app.enrolment.availability import first_day_column, today_in_london
+from app.enrolment.availability import first_day_column
 from app.enrolment.bookings import BookingDetails, book_place
-from app.enrolment.overview import mark_attendance
 from app.models import (
     LONDON,
     AttendanceMark,

@@ -1,18 +1,15 @@
 """Finding courses and the dates people can see, and asking to hear about new dates."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.core.addresses import email_key
+from app.core.clock import today_in_london
 from app.database import writing
-from app.models import LONDON, Course, CourseDate, CourseDay, DateStatus, Interest, Venue
-
-
-def today_in_london(now: datetime) -> date:
-    """The calendar date in the UK at `now`."""
-    return now.astimezone(LONDON).date()
+from app.models import Course, CourseDate, CourseDay, DateStatus, Interest, Venue
 
 
 def first_day_column():
@@ -83,11 +80,6 @@ def listing_version(session: Session, now: datetime) -> tuple:
         )
     ).one()
     return (today_in_london(now).isoformat(), *(str(value) for value in row))
-
-
-def email_key(email: str) -> str:
-    """The form of an email address used to tell people apart: trimmed, lower case."""
-    return email.strip().lower()
 
 
 def register_interest(

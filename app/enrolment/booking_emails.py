@@ -12,12 +12,9 @@ from sqlalchemy.orm import Session
 from app.core.filters import short_days
 from app.database import utcnow
 from app.enrolment.invites import (
-    booking_message,
     manage_url,
-    place_still_held,
     queue_booking_email,
     starts_in,
-    still_waiting,
     subject_for,
 )
 from app.enrolment.roster import needs_urgent_today
@@ -25,19 +22,11 @@ from app.mail.outbox import queue_message
 from app.mail.registry import (
     Batch,
     NoLongerApplies,
-    Reference,
     RenderedEmail,
-    message_kind,
     public_url,
     render_pair,
 )
 from app.models import ACCESS_NEEDS, Booking, CourseDate, OutboxMessage
-
-booking_message("place_confirmed", check=place_still_held)
-booking_message("waiting_list", check=still_waiting)
-booking_message("booking_cancelled")
-booking_message("booking_moved", references=(Reference("old_date_id", CourseDate),), check=place_still_held)
-booking_message("booking_link")
 
 
 def place_confirmed(session: Session, booking: Booking) -> None:
@@ -85,13 +74,12 @@ def booking_links(session: Session, bookings: list[Booking]) -> None:
     )
 
 
-def _load_bookings(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
+def load_bookings(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
     ids = {i for m in messages for i in (m.context or {}).get("booking_ids", []) if isinstance(i, int)}
     found = session.scalars(sa.select(Booking).where(Booking.id.in_(sorted(ids)))) if ids else []
     batch.records.setdefault(Booking, {}).update({booking.id: booking for booking in found})
 
 
-@message_kind("booking_links", prepare=_load_bookings)
 def render_booking_links(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     """Skipped if every booking it names has been cancelled (or removed) since it was asked for."""
     held = batch.records.get(Booking, {})
@@ -139,7 +127,6 @@ def tell_manager(session: Session, booking: Booking, what: str) -> None:
     )
 
 
-@message_kind("manager_notice", references=(Reference("booking", Booking), Reference("course_date_id", CourseDate)))
 def render_manager_notice(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     records = batch.referenced(message)
     news = MANAGER_NEWS.get(message.context.get("what"), "has changed their booking for")
@@ -176,7 +163,6 @@ def needs_changed(session: Session, booking: Booking, *, reason: str = "changed"
     )
 
 
-@message_kind("needs_changed", references=(Reference("booking", Booking), Reference("course_date_id", CourseDate)))
 def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     records = batch.referenced(message)
     date_url = public_url(f"/admin/dates/{records['course_date'].id}/access")

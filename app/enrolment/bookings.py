@@ -17,11 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core import audit
+from app.core.addresses import email_key
+from app.core.clock import today_in_london
 from app.core.filters import day_range
 from app.core.rules import Refused
 from app.database import utcnow, writing
 from app.enrolment import booking_emails as messages
-from app.enrolment.availability import email_key, today_in_london, upcoming_dates
+from app.enrolment.availability import upcoming_dates
 from app.enrolment.places import (
     BookingClosed,
     DateNotFound,

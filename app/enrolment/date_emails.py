@@ -8,16 +8,14 @@ from sqlalchemy.orm import Session
 
 from app.core.filters import short_days
 from app.enrolment.invites import (
-    booking_message,
     place_still_held,
     queue_booking_email,
     starts_in,
-    still_waiting,
     subject_for,
 )
 from app.enrolment.roster import needs_urgent_today, rosters
 from app.mail.outbox import queue_message
-from app.mail.registry import Batch, NoLongerApplies, Reference, RenderedEmail, message_kind, public_url, render_pair
+from app.mail.registry import Batch, NoLongerApplies, RenderedEmail, public_url, render_pair
 from app.models import (
     ACCESS_NEEDS,
     Booking,
@@ -30,16 +28,11 @@ from app.models import (
     StaffUser,
 )
 
-booking_message("place_offered", check=place_still_held)
-
 
 def still_on_the_date(booking: Booking, course_date: CourseDate) -> None:
     """A message to a date's people is not sent to someone who has since cancelled or moved."""
     if not booking.is_active or booking.course_date_id != course_date.id:
         raise NoLongerApplies("they cancelled or moved before the message went")
-
-
-booking_message("date_message", references=(Reference("date_message_id", DateMessage),), check=still_on_the_date)
 
 
 def date_message(session: Session, booking: Booking, message: DateMessage) -> OutboxMessage | None:
@@ -53,13 +46,6 @@ def date_message(session: Session, booking: Booking, message: DateMessage) -> Ou
         booking=booking,
         dedupe_key=f"date-message:{message.id}:booking:{booking.id}",
     )
-
-
-booking_message("date_changed")
-
-
-booking_message("late_place", check=still_waiting)
-booking_message("late_place_taken", check=place_still_held)
 
 
 def late_place_open(session: Session, booking: Booking, now) -> None:
@@ -77,9 +63,6 @@ def place_confirmed_late(session: Session, booking: Booking) -> None:
     """Someone on the waiting list took a late place."""
     subject = subject_for(booking.course_date, "Booked")
     queue_booking_email(session, booking, "late_place_taken", subject, calendar_changes=True)
-
-
-booking_message("date_cancelled")
 
 
 def place_offered(session: Session, booking: Booking) -> None:
@@ -111,9 +94,6 @@ def reminder_still_applies(booking: Booking, course_date: CourseDate) -> None:
         raise NoLongerApplies("the date was cancelled")
 
 
-booking_message("reminder", check=reminder_still_applies)
-
-
 def reminder_key(booking: Booking, days_before: int) -> str:
     """What makes a reminder unique: it goes once per place, date and number of days."""
     return f"reminder:{days_before}:booking:{booking.id}:date:{booking.course_date_id}"
@@ -141,9 +121,6 @@ def dates_published(session: Session, interest: Interest, course_date: CourseDat
     )
 
 
-@message_kind(
-    "dates_published", references=(Reference("interest_id", Interest), Reference("course_date_id", CourseDate))
-)
 def render_dates_published(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     records = batch.referenced(message)
     course_date = records["course_date"]
@@ -168,7 +145,7 @@ def access_summary(session: Session, user: StaffUser, course_date: CourseDate) -
     )
 
 
-def _load_needs(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
+def load_needs(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
     """Everyone with needs on each date the batch's summaries are about, in one go."""
     dates = batch.records.get(CourseDate, {})
     wanted = [dates[m.context["course_date_id"]] for m in messages if m.context.get("course_date_id") in dates]
@@ -179,7 +156,6 @@ def _load_needs(session: Session, batch: Batch, messages: list[OutboxMessage]) -
     }
 
 
-@message_kind("access_summary", references=(Reference("course_date_id", CourseDate),), prepare=_load_needs)
 def render_access_summary(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     course_date = batch.referenced(message)["course_date"]
     needs = batch.extra["needs"][course_date.id]

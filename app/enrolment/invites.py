@@ -1,10 +1,10 @@
 """Emails about one person's booking, with the calendar invites that keep their calendar right.
 
-Every such email is queued with `queue_booking_email` and written by `render_booking_email`; the
-parts that own each kind register it with `booking_message`. With `calendar=True` the change first
-brings the booking's stored calendar entries up to date (app.mail.entries.sync): the first change
-rides on the main email and each further one gets a short email of its own ("calendar_update"),
-because Outlook reads one invite per email.
+Every such email is queued with `queue_booking_email` and written by `render_booking_email`; each kind
+is installed with `booking_kind` by the install function of the package that sends it. With
+`calendar_changes=True` the change first brings the booking's stored calendar entries up to date
+(app.mail.entries.sync): the first change rides on the main email and each further one gets a short
+email of its own ("calendar_update"), because Outlook reads one invite per email.
 
 At send time an invite that a later change has overtaken (its SEQUENCE is below the entry's, or the
 entry is no longer wanted) is left out: a calendar-only email is then skipped, and a main email goes
@@ -27,8 +27,8 @@ from app.mail.registry import (
     Batch,
     NoLongerApplies,
     Reference,
+    Registry,
     RenderedEmail,
-    message_kind,
     public_url,
     render_pair,
 )
@@ -129,7 +129,7 @@ def queue_booking_email(
     return message
 
 
-def _load_entries(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
+def load_entries(session: Session, batch: Batch, messages: list[OutboxMessage]) -> None:
     """The calendar entries a batch's invites are for, in one query."""
     ids = {m.context.get("entry_id") for m in messages if isinstance((m.context or {}).get("entry_id"), int)}
     found = session.scalars(sa.select(CalendarEntry).where(CalendarEntry.id.in_(sorted(ids)))) if ids else []
@@ -187,8 +187,9 @@ def still_waiting(booking: Booking, course_date: CourseDate) -> None:
         raise NoLongerApplies("the person is no longer on this waiting list")
 
 
-def booking_message(name: str, *, references=(), check: Callable | None = None) -> None:
-    """Register a kind of email about one booking. `check(booking, course_date)` may raise NoLongerApplies."""
+def booking_kind(mail: Registry, name: str, *, references=(), check: Callable | None = None) -> None:
+    """Install a kind of email about one booking, written from its template email/<name> with its invite if
+    still current. `check(booking, course_date)` may raise NoLongerApplies."""
 
     def render(message: OutboxMessage, batch: Batch) -> RenderedEmail:
         if check is not None:
@@ -196,10 +197,9 @@ def booking_message(name: str, *, references=(), check: Callable | None = None) 
             check(records["booking"], records["course_date"])
         return render_booking_email(message, batch)
 
-    message_kind(name, references=BOOKING_REFERENCES + tuple(references), prepare=_load_entries)(render)
+    mail.email(name, render, references=BOOKING_REFERENCES + tuple(references), prepare=load_entries)
 
 
-@message_kind("calendar_update", references=BOOKING_REFERENCES, prepare=_load_entries)
 def render_calendar_update(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     """The short email that carries one further calendar change; skipped once a later change overtakes it."""
     records = batch.referenced(message)

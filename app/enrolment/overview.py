@@ -7,100 +7,18 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.core import audit
-from app.core.filters import long_date
-from app.core.rules import NotFound, Refused
-from app.database import utcnow, writing
-from app.enrolment.availability import first_day_column, last_day_column, today_in_london
-from app.enrolment.places import lock_dates
-from app.enrolment.roster import rosters
+from app.core.clock import today_in_london
+from app.enrolment.availability import first_day_column, last_day_column
 from app.models import (
-    Attendance,
-    AttendanceMark,
     Booking,
     BookingStatus,
-    Certificate,
-    Completion,
     Course,
     CourseDate,
     CourseDay,
-    Feedback,
     Interest,
     StaffUser,
     Venue,
 )
-
-
-class RegisterNotOpen(Refused):
-    """The register of a day cannot be taken before the course begins."""
-
-
-def register_opens(course_date: CourseDate) -> date:
-    """The register opens on the first day of the course, for every day of it."""
-    return course_date.first_day
-
-
-def mark_attendance(
-    session: Session, day_id: int, marks: dict[int, AttendanceMark], *, actor: StaffUser, now: datetime | None = None
-) -> int:
-    """Record who came on one day: attended, left early or absent. Only confirmed bookings on that date
-    can be marked, and only from the first day of the course (a register saved weeks before is a mistake)."""
-    now = now or utcnow()
-    with writing(session):
-        day = session.get(CourseDay, day_id)
-        if day is None:
-            raise NotFound("We could not find that day.")
-        lock_dates(session, day.course_date_id)  # two people saving the same register take turns
-        opens = register_opens(day.course_date)
-        if today_in_london(now) < opens:
-            raise RegisterNotOpen(f"The register opens on the first day of the course, {long_date(opens)}.")
-        allowed = set(
-            session.scalars(
-                sa.select(Booking.id).where(
-                    Booking.course_date_id == day.course_date_id, Booking.status == BookingStatus.CONFIRMED
-                )
-            )
-        )
-        existing = {
-            a.booking_id: a for a in session.scalars(sa.select(Attendance).where(Attendance.course_day_id == day.id))
-        }
-        count = changed = 0
-        for booking_id, mark in marks.items():
-            if booking_id not in allowed:
-                continue
-            record = existing.get(booking_id)
-            if record is None:
-                session.add(Attendance(booking_id=booking_id, course_day_id=day.id, mark=mark, marked_by_id=actor.id))
-                changed += 1
-            elif record.mark != mark:
-                record.mark = mark
-                record.marked_by_id = actor.id
-                changed += 1
-            count += 1
-        if changed:
-            summary = f"Took the register for {day.day:%d %B %Y}: {changed} marked"
-            audit.record(session, actor, "register taken", day, summary)
-    return count
-
-
-@dataclass
-class LastSaved:
-    at: datetime
-    by: str
-
-
-def register_last_saved(session: Session, day_id: int) -> LastSaved | None:
-    """When the register of a day was last changed, and by whom."""
-    row = session.execute(
-        sa.select(Attendance.marked_at, StaffUser.name, StaffUser.email)
-        .outerjoin(StaffUser, Attendance.marked_by_id == StaffUser.id)
-        .where(Attendance.course_day_id == day_id)
-        .order_by(Attendance.marked_at.desc(), Attendance.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    return LastSaved(row.marked_at, row.name or row.email or "someone whose account has been removed")
 
 
 @dataclass
@@ -334,45 +252,3 @@ def venues(session: Session) -> list[Venue]:
 
 def trainers(session: Session) -> list[StaffUser]:
     return list(session.scalars(sa.select(StaffUser).where(StaffUser.active).order_by(StaffUser.name, StaffUser.email)))
-
-
-@dataclass
-class RecordLine:
-    booking: Booking
-    completion: Completion | None
-    certificate: Certificate | None
-    gave_feedback: bool
-
-
-def first_day_of(course_date: CourseDate) -> date:
-    """The first day, or the earliest date there is for a date with no days (it sorts last)."""
-    return course_date.first_day if course_date.days else date.min
-
-
-def training_record(session: Session, email_key: str) -> list[RecordLine]:
-    """Everything one person (by their email address) has booked, newest date first: what happened, what
-    the register says, their certificate and whether they gave feedback."""
-    bookings = list(
-        session.scalars(
-            sa.select(Booking)
-            .where(Booking.email_key == email_key, Booking.anonymised_at.is_(None))
-            .order_by(Booking.id.desc())
-        )
-    )
-    dates = list({b.course_date_id: b.course_date for b in bookings}.values())
-    found = rosters(session, dates)
-    ids = [b.id for b in bookings]
-    certificates = {
-        c.booking_id: c for c in session.scalars(sa.select(Certificate).where(Certificate.booking_id.in_(ids)))
-    }
-    feedback = set(session.scalars(sa.select(Feedback.booking_id).where(Feedback.booking_id.in_(ids))))
-    lines = [
-        RecordLine(
-            b,
-            found[b.course_date_id].completion(b) if b.status == BookingStatus.CONFIRMED else None,
-            certificates.get(b.id),
-            b.id in feedback,
-        )
-        for b in bookings
-    ]
-    return sorted(lines, key=lambda line: first_day_of(line.booking.course_date), reverse=True)

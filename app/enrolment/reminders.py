@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.core.clock import today_in_london
 from app.database import writing
 from app.enrolment import date_emails as messages
-from app.enrolment.availability import first_day_column, today_in_london
-from app.mail.registry import scheduled
+from app.enrolment.availability import first_day_column
 from app.models import Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage, Role, StaffUser
 
 
@@ -77,8 +77,11 @@ def reminder_days(config) -> list[int]:
     return [int(part) for part in str(config["REMINDER_DAYS"]).split(",") if part.strip()]
 
 
-@scheduled
-def queue_due_reminders(session: Session, now: datetime, config) -> int:
-    """The worker's job before each pass: queue the reminders and summaries that have become due."""
-    queued = queue_reminders(session, now, reminder_days(config))
-    return queued + queue_access_summaries(session, now, config["ACCESS_SUMMARY_DAYS"])
+def reminders_job(session: Session, now: datetime, config) -> int:
+    """The worker's job before each pass: the reminders that have become due (REMINDER_DAYS)."""
+    return queue_reminders(session, now, reminder_days(config))
+
+
+def access_summaries_job(session: Session, now: datetime, config) -> int:
+    """The worker's job before each pass: the access summaries that have become due (ACCESS_SUMMARY_DAYS)."""
+    return queue_access_summaries(session, now, config["ACCESS_SUMMARY_DAYS"])

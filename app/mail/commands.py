@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from app.database import utcnow
 from app.extensions import db
 from app.mail.outbox import failed_messages, outbox_summary, send_due
-from app.mail.registry import SCHEDULED
+from app.mail.registry import registry
 
 REMINDER_INTERVAL_SECONDS = 60
 
@@ -31,10 +31,10 @@ def warn_if_lease_too_short() -> None:
 
 
 def one_pass(with_reminders: bool = True) -> str:
-    """Queue what has become due (reminders, summaries: the scheduled jobs), then deliver everything due."""
+    """Queue what has become due (the scheduled jobs: reminders, feedback requests...), then deliver what is due."""
     queued = 0
     if with_reminders:
-        for job in SCHEDULED:
+        for job in registry().jobs.values():
             queued += job(db.session, utcnow(), current_app.config)
     report = send_due(db.session)
     db.session.remove()

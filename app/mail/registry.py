@@ -1,18 +1,20 @@
-"""Which emails the service sends, who writes each one, and what the worker does before each pass.
+"""Which emails the service sends, who writes each one, and the jobs the worker runs before each pass.
 
-Each part of the service registers the kinds of email it owns, with the function that writes
-them (`message_kind`) and the records each one refers to (`Reference`). The outbox knows no
-part by name: it asks the registry to render a batch. A batch loads the records its messages
-refer to in one query per kind of record, so rendering 50 messages costs the same number of
-queries as rendering 5.
+Each domain package names what it owns in its one `install(mail)`, which create_app calls: every kind of
+email with the function that writes it and the records it refers to (`Reference`), and every scheduled
+job. Importing a module registers nothing, so nothing exists by accident and nothing goes missing when
+an import moves. The outbox knows no part by name: it asks the app's registry to render a batch. A batch
+loads the records its messages refer to in one query per kind of record, so rendering 50 messages costs
+the same number of queries as rendering 5.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import Config, Flask, current_app, render_template
 from sqlalchemy.orm import Session
 
 from app.models import OutboxMessage
@@ -61,35 +63,51 @@ class MessageKind:
     prepare: Callable[[Session, "Batch", list[OutboxMessage]], None] | None = None
 
 
-KINDS: dict[str, MessageKind] = {}
-# How each kind of record is loaded for emails (eager loads that keep a batch free of N+1 queries).
-LOAD_OPTIONS: dict[type, tuple] = {}
-# Run before each worker pass, to queue what has become due: fn(session, now, config) -> messages queued.
-SCHEDULED: list[Callable] = []
+# A job the worker runs before each pass, to queue what has become due: job(session, now, config) -> emails queued.
+Job = Callable[[Session, datetime, Config], int]
 
 
-def message_kind(name: str, *, references=(), prepare=None):
-    """Register the function that writes one kind of email."""
-
-    def register(render):
-        if name in KINDS and KINDS[name].render is not render:
-            raise ValueError(f"the email kind {name!r} is already registered")
-        KINDS[name] = MessageKind(name, render, tuple(references), prepare)
-        return render
-
-    return register
+EXTENSION = "email_registry"
 
 
-def load_with(model: type, *options) -> None:
-    """Say how records of `model` are loaded when emails refer to them."""
-    LOAD_OPTIONS[model] = tuple(options)
+class Registry:
+    """The kinds of email and the scheduled jobs of one app, as its domain packages installed them."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, MessageKind] = {}
+        self.jobs: dict[str, Job] = {}
+        # How each kind of record is loaded for emails (eager loads that keep a batch free of N+1 queries).
+        self.load_options: dict[type, tuple] = {}
+
+    def email(self, name: str, render: Callable, *, references=(), prepare=None) -> None:
+        """The function that writes one kind of email, and the records it refers to."""
+        if name in self.kinds:
+            raise ValueError(f"the email kind {name!r} is installed twice")
+        self.kinds[name] = MessageKind(name, render, tuple(references), prepare)
+
+    def job(self, name: str, run: Job) -> None:
+        """A job the worker runs before each pass, such as queueing the reminders that have become due."""
+        if name in self.jobs:
+            raise ValueError(f"the scheduled job {name!r} is installed twice")
+        self.jobs[name] = run
+
+    def load_with(self, model: type, *options) -> None:
+        """Say how records of `model` are loaded when emails refer to them."""
+        self.load_options[model] = tuple(options)
 
 
-def scheduled(job: Callable) -> Callable:
-    """Register a job the email worker runs before each pass, such as queueing reminders."""
-    if job not in SCHEDULED:
-        SCHEDULED.append(job)
-    return job
+def install(app: Flask, *installers: Callable[[Registry], None]) -> Registry:
+    """Give the app its registry, filled by each domain package's install function, in order."""
+    mail = Registry()
+    for install_part in installers:
+        install_part(mail)
+    app.extensions[EXTENSION] = mail
+    return mail
+
+
+def registry() -> Registry:
+    """The current app's registry."""
+    return current_app.extensions[EXTENSION]
 
 
 @dataclass
@@ -97,17 +115,19 @@ class Batch:
     """The records a batch of messages refers to, each kind of record loaded in one query."""
 
     session: Session
+    kinds: dict[str, MessageKind] = field(default_factory=dict)
     records: dict[type, dict[int, object]] = field(default_factory=dict)
     # Anything else a kind's prepare step loaded for the whole batch, by name.
     extra: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, messages: list[OutboxMessage]) -> "Batch":
-        batch = cls(session)
+        mail = registry()
+        batch = cls(session, mail.kinds)
         wanted: dict[type, set[int]] = defaultdict(set)
         by_kind: dict[str, list[OutboxMessage]] = defaultdict(list)
         for message in messages:
-            kind = KINDS.get(message.kind)
+            kind = mail.kinds.get(message.kind)
             if kind is None:
                 continue
             by_kind[kind.name].append(message)
@@ -116,11 +136,11 @@ class Batch:
                 if isinstance(value, int) and not isinstance(value, bool):
                     wanted[reference.model].add(value)
         for model, ids in wanted.items():
-            query = sa.select(model).where(model.id.in_(sorted(ids))).options(*LOAD_OPTIONS.get(model, ()))
+            query = sa.select(model).where(model.id.in_(sorted(ids))).options(*mail.load_options.get(model, ()))
             batch.records[model] = {record.id: record for record in session.scalars(query).unique()}
         for name, kind_messages in by_kind.items():
-            if KINDS[name].prepare is not None:
-                KINDS[name].prepare(session, batch, kind_messages)
+            if mail.kinds[name].prepare is not None:
+                mail.kinds[name].prepare(session, batch, kind_messages)
         return batch
 
     def get(self, model: type, record_id):
@@ -132,7 +152,7 @@ class Batch:
 
     def referenced(self, message: OutboxMessage) -> dict:
         """Every record the message refers to, by the name its kind gives it."""
-        kind = KINDS[message.kind]
+        kind = self.kinds[message.kind]
         return {reference.name: self.get(reference.model, reference.id_in(message)) for reference in kind.references}
 
 
@@ -141,7 +161,7 @@ def render_batch(session: Session, messages: list[OutboxMessage]) -> dict[int, R
     batch = Batch.load(session, messages)
     rendered: dict[int, RenderedEmail | Exception] = {}
     for message in messages:
-        kind = KINDS.get(message.kind)
+        kind = batch.kinds.get(message.kind)
         try:
             if kind is None:
                 raise RenderError(f"no part of the service writes emails of kind {message.kind!r}")

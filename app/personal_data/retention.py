@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.core import audit
+from app.core.clock import today_in_london
 from app.database import writing
-from app.enrolment.availability import today_in_london
 from app.models import Booking, Certificate, CourseDay, Feedback, Interest, OutboxMessage, OutboxStatus, WatchedRecord
 
 

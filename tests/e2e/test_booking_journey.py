@@ -183,7 +183,7 @@ def test_the_content_security_policy_blocks_none_of_our_own_scripts(new_page, se
 def test_feedback_is_given_by_keyboard_and_the_form_is_accessible(new_page, session, assert_accessible, javascript):
     """The three questions and the 0 to 10 radios, with errors first, then sent; axe-core on the page and
     its errors."""
-    from app.enrolment.overview import mark_attendance
+    from app.after_course.register import mark_attendance
     from app.models import AttendanceMark, Feedback
     from tests.factories import begin_course, make_staff
 
@@ -227,8 +227,8 @@ def test_feedback_from_the_emailed_link_then_the_certificate_download_and_its_ch
     from pypdf import PdfReader
 
     from app.after_course.feedback import queue_feedback_requests
+    from app.after_course.register import mark_attendance
     from app.database import utcnow
-    from app.enrolment.overview import mark_attendance
     from app.mail.outbox import send_due
     from app.models import AttendanceMark, Certificate
     from tests.factories import begin_course, make_staff

@@ -3,14 +3,15 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.after_course import certificates
+from app.after_course import certificates, records
+from app.after_course import register as attendance
 from app.after_course.certificate_pdf import certificate_pdf
+from app.core.clock import today_in_london
 from app.core.filters import date_summary
 from app.core.rules import Refused
 from app.database import utcnow
 from app.enrolment import bookings as booking_service
 from app.enrolment import overview as service
-from app.enrolment.availability import today_in_london
 from app.enrolment.invites import starts_in
 from app.enrolment.roster import needs_urgent_today, roster
 from app.extensions import db
@@ -156,7 +157,7 @@ def register(date_id: int, day_id: int):
     if day is None or day.course_date_id != date_id:
         abort(404)
     people = roster(db.session, course_date)
-    opens = service.register_opens(course_date)
+    opens = attendance.register_opens(course_date)
     is_open = today_in_london(utcnow()) >= opens
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -166,7 +167,7 @@ def register(date_id: int, day_id: int):
             if answer in set(AttendanceMark):
                 marks[booking.id] = AttendanceMark(answer)
         try:
-            saved = service.mark_attendance(db.session, day.id, marks, actor=acting_staff())
+            saved = attendance.mark_attendance(db.session, day.id, marks, actor=acting_staff())
         except Refused as refused:
             flash(refused.message, "error")
         else:
@@ -181,7 +182,7 @@ def register(date_id: int, day_id: int):
         form=form,
         is_open=is_open,
         opens=opens,
-        last_saved=service.register_last_saved(db.session, day.id),
+        last_saved=attendance.register_last_saved(db.session, day.id),
         marks=ATTENDANCE_LABELS,
     )
 
@@ -225,7 +226,7 @@ def booking_certificate(booking_id: int):
     booking = booking_for_admin(booking_id)
     date_for_staff(booking.course_date_id)
     try:
-        issued = certificates.issue_certificate(db.session, booking.id)
+        issued = certificates.certificate_to_download(db.session, booking)
     except certificates.NoCertificate as refused:
         flash(f"{booking.full_name}: {refused.message}", "error")
         return redirect(url_for("admin.date", date_id=booking.course_date_id))
@@ -251,5 +252,5 @@ def training_record(booking_id: int):
     booking = booking_for_admin(booking_id)
     if booking.anonymised_at is not None:
         abort(404)
-    lines = service.training_record(db.session, booking.email_key)
+    lines = records.training_record(db.session, booking.email_key)
     return render_template("admin/training_record.html", person=booking, lines=lines)

@@ -124,8 +124,7 @@ def manage(token: str):
         take_form=ConfirmForm(),
         feedback_open=feedback_rules.why_not(db.session, booking, now) is None,
         feedback_given=feedback_rules.feedback_for(db.session, booking) is not None,
-        certificate_ready=certificates.certificate_of(db.session, booking.id) is not None
-        or certificates.why_none(db.session, booking) is None,
+        certificate=certificate_state(booking),
         completion=roster(db.session, booking.course_date).completion(booking)
         if booking.status == BookingStatus.CONFIRMED
         else None,
@@ -133,6 +132,17 @@ def manage(token: str):
         if booking.is_active or booking.course_date.status == DateStatus.CANCELLED
         else [],
     )
+
+
+def certificate_state(booking) -> str | None:
+    """"ready" to download, "coming" (issued by the worker soon), or None."""
+    try:
+        certificates.certificate_to_download(db.session, booking)
+    except certificates.CertificateOnItsWay:
+        return "coming"
+    except certificates.NoCertificate:
+        return None
+    return "ready"
 
 
 @bp.post("/bookings/<token>/take-place")
@@ -253,10 +263,10 @@ def booking_calendar(token: str):
 
 @bp.get("/bookings/<token>/certificate.pdf")
 def certificate(token: str):
-    """Download your certificate of attendance (made the first time, if the rules allow it)."""
+    """Download your certificate of attendance, once it has been issued."""
     booking = booking_or_404(token)
     try:
-        issued = certificates.issue_certificate(db.session, booking.id)
+        issued = certificates.certificate_to_download(db.session, booking)
     except certificates.NoCertificate as refused:
         flash(refused.message, "error")
         return redirect(url_for("booking.manage", token=token))

@@ -1,0 +1,140 @@
+"""The register of each day of a course: who came, left early or was absent, and who therefore came at all.
+
+Everything after the course reads it: completion, feedback, certificates and the follow-up of people who
+missed a day.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.core import audit
+from app.core.clock import today_in_london
+from app.core.filters import long_date
+from app.core.rules import NotFound, Refused
+from app.database import utcnow, writing
+from app.enrolment.availability import first_day_column, last_day_column
+from app.enrolment.places import lock_dates
+from app.models import (
+    Attendance,
+    AttendanceMark,
+    Booking,
+    BookingStatus,
+    CourseDate,
+    CourseDay,
+    DateStatus,
+    StaffUser,
+)
+
+# The emails after a course are queued for courses that ended at most this many days ago, so a worker
+# that was stopped for a while catches up, and an old course never starts sending.
+WINDOW_DAYS = 60
+
+
+class RegisterNotOpen(Refused):
+    """The register of a day cannot be taken before the course begins."""
+
+
+def register_opens(course_date: CourseDate) -> date:
+    """The register opens on the first day of the course, for every day of it."""
+    return course_date.first_day
+
+
+def mark_attendance(
+    session: Session, day_id: int, marks: dict[int, AttendanceMark], *, actor: StaffUser, now: datetime | None = None
+) -> int:
+    """Record who came on one day: attended, left early or absent. Only confirmed bookings on that date
+    can be marked, and only from the first day of the course (a register saved weeks before is a mistake)."""
+    now = now or utcnow()
+    with writing(session):
+        day = session.get(CourseDay, day_id)
+        if day is None:
+            raise NotFound("We could not find that day.")
+        lock_dates(session, day.course_date_id)  # two people saving the same register take turns
+        opens = register_opens(day.course_date)
+        if today_in_london(now) < opens:
+            raise RegisterNotOpen(f"The register opens on the first day of the course, {long_date(opens)}.")
+        allowed = set(
+            session.scalars(
+                sa.select(Booking.id).where(
+                    Booking.course_date_id == day.course_date_id, Booking.status == BookingStatus.CONFIRMED
+                )
+            )
+        )
+        existing = {
+            a.booking_id: a for a in session.scalars(sa.select(Attendance).where(Attendance.course_day_id == day.id))
+        }
+        count = changed = 0
+        for booking_id, mark in marks.items():
+            if booking_id not in allowed:
+                continue
+            record = existing.get(booking_id)
+            if record is None:
+                session.add(Attendance(booking_id=booking_id, course_day_id=day.id, mark=mark, marked_by_id=actor.id))
+                changed += 1
+            elif record.mark != mark:
+                record.mark = mark
+                record.marked_by_id = actor.id
+                changed += 1
+            count += 1
+        if changed:
+            summary = f"Took the register for {day.day:%d %B %Y}: {changed} marked"
+            audit.record(session, actor, "register taken", day, summary)
+    return count
+
+
+@dataclass
+class LastSaved:
+    at: datetime
+    by: str
+
+
+def register_last_saved(session: Session, day_id: int) -> LastSaved | None:
+    """When the register of a day was last changed, and by whom."""
+    row = session.execute(
+        sa.select(Attendance.marked_at, StaffUser.name, StaffUser.email)
+        .outerjoin(StaffUser, Attendance.marked_by_id == StaffUser.id)
+        .where(Attendance.course_day_id == day_id)
+        .order_by(Attendance.marked_at.desc(), Attendance.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return LastSaved(row.marked_at, row.name or row.email or "someone whose account has been removed")
+
+
+def came_to_a_day():
+    """The bookings the register shows at a day of their course, all of it or part."""
+    return sa.select(Attendance.booking_id).where(Attendance.mark != AttendanceMark.ABSENT)
+
+
+def came(session: Session, booking: Booking) -> bool:
+    """Whether the register says they came to at least one day (all of it, or part)."""
+    return session.scalar(came_to_a_day().where(Attendance.booking_id == booking.id).limit(1)) is not None
+
+
+def attendees(session: Session, last_day_from, last_day_to, *, include_closed: bool = False) -> list[Booking]:
+    """Confirmed bookings on published dates whose last day is in the range and whose feedback is open
+    (or closed too), who came to at least one day."""
+    last_day = last_day_column()
+    dates = sa.select(CourseDate.id).where(
+        CourseDate.status == DateStatus.PUBLISHED,
+        sa.true() if include_closed else CourseDate.feedback_closed_at.is_(None),
+        last_day >= last_day_from,
+        last_day <= last_day_to,
+        first_day_column().is_not(None),
+    )
+    return list(
+        session.scalars(
+            sa.select(Booking)
+            .where(
+                Booking.course_date_id.in_(dates),
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.anonymised_at.is_(None),
+                Booking.id.in_(came_to_a_day()),
+            )
+            .order_by(Booking.id)
+        )
+    )
