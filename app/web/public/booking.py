@@ -135,7 +135,7 @@ def manage(token: str):
 
 
 def certificate_state(booking) -> str | None:
-    """"ready" to download, "coming" (issued by the worker soon), or None."""
+    """Whether the certificate is ready to download, coming (the worker issues it soon), or neither (None)."""
     try:
         certificates.certificate_to_download(db.session, booking)
     except certificates.CertificateOnItsWay:
