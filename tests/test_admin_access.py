@@ -236,3 +236,21 @@ def test_signing_in_again_clears_the_accounts_ended_sessions(app, session, staff
     app.test_client().post("/admin/sign-in", data={"email": admin.email, "password": STAFF_PASSWORD})
     session.rollback()
     assert len(session.scalars(sa.select(StaffSession)).all()) == 1
+
+
+def test_a_trainer_sees_a_date_and_its_people_only_when_assigned_one_rule_for_pages_and_lists(session):
+    from app.models import Booking, CourseDate
+    from app.staff.visibility import bookings_seen_by, dates_seen_by, sees_date
+
+    theirs, other = make_date(session), make_date(session)
+    for course_date in (theirs, other):
+        book_place(session, course_date.id, details())
+    admin, trainer = make_staff(session), make_staff(session, role=Role.TRAINER)
+    with writing(session):
+        session.merge(theirs).trainers.append(session.merge(trainer))
+    for user, expected in ((admin, {theirs.id, other.id}), (trainer, {theirs.id})):
+        user = session.merge(user)
+        assert {d.id for d in (theirs, other) if sees_date(user, session.merge(d))} == expected
+        assert set(session.scalars(sa.select(CourseDate.id).where(dates_seen_by(user)))) == expected
+        seen = session.scalars(sa.select(Booking.course_date_id).where(bookings_seen_by(user)))
+        assert set(seen) == expected

@@ -8,12 +8,13 @@ import sqlalchemy as sa
 
 from app.core.rules import Refused
 from app.enrolment import dates as service
-from app.enrolment.availability import register_interest
 from app.enrolment.bookings import book_place
+from app.enrolment.interest import register_interest
 from app.extensions import db
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage
 from tests.factories import details, make_course, make_date, make_staff, make_venue
+from tests.mail_server import calendar_part
 
 
 def test_raising_capacity_offers_the_new_places_to_the_waiting_list_in_order(session):
@@ -233,3 +234,22 @@ def test_the_capacity_page_refuses_a_cut_below_the_booked_number(client, session
     staff.sign_in(admin.email)
     page = client.post(f"/admin/dates/{course_date.id}/capacity", data={"capacity": "1"}).get_data(as_text=True)
     assert "2 people already have a place, so there must be at least 2 places" in page
+
+
+def test_cancelling_a_date_cancels_each_booking_as_cancelling_it_alone_would(session, mail_server):
+    course_date = make_date(session, capacity=2)
+    people = [book_place(session, course_date.id, details()).booking for _ in range(3)]  # two places, one waiting
+    send_due(session)
+    mail_server.messages.clear()
+    assert service.cancel_date(session, course_date.id, "The trainer is ill.", actor=make_staff(session)) == 3
+    session.expire_all()
+    assert session.get(CourseDate, course_date.id).places_taken == 0
+    for booking in people:
+        booking = session.get(Booking, booking.id)
+        assert booking.status == BookingStatus.CANCELLED and booking.cancelled_at is not None
+        assert all(not entry.is_active for entry in booking.calendar_entries)
+    send_due(session)
+    invites = [m for m in mail_server.messages if m["Subject"].startswith("Cancelled by the training team")]
+    assert sorted(m["To"] for m in invites) == sorted(b.email for b in people)
+    methods = [part.get_param("method") if (part := calendar_part(m)) else None for m in invites]
+    assert sorted(methods, key=str) == ["CANCEL", "CANCEL", None]  # a cancellation for those who had a place

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.database import writing
 from app.enrolment import bookings as service
-from app.enrolment.availability import register_interest
 from app.enrolment.bookings import book_place, cancel_booking, move_booking
+from app.enrolment.interest import register_interest
 from app.models import Booking, BookingStatus, CourseDate, DateStatus
 from tests.factories import details, make_course, make_date
 

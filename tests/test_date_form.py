@@ -69,7 +69,7 @@ def test_other_usual_hours_can_be_set(app, client, session, monkeypatch):
 
 
 def test_publishing_shows_a_check_page_that_counts_the_people_who_will_be_emailed(client, session, mail_server):
-    from app.enrolment.availability import register_interest
+    from app.enrolment.interest import register_interest
     from app.mail.outbox import send_due
     from app.models import CourseDate, DateStatus
     from tests.factories import make_date

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from app.core.rules import Refused
 from app.database import writing
-from app.enrolment.availability import register_interest
 from app.enrolment.bookings import book_place, cancel_booking, move_booking
 from app.enrolment.dates import DayTimes, cancel_date, change_date, publish_date
+from app.enrolment.interest import register_interest
 from app.enrolment.invites import subject_for
 from app.enrolment.reminders import queue_reminders
 from app.mail.outbox import send_due

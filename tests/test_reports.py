@@ -11,8 +11,8 @@ import pytest
 from app.after_course.feedback import FeedbackAnswers, save_feedback
 from app.after_course.register import mark_attendance
 from app.briefings import service as briefings
-from app.enrolment.availability import register_interest
 from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.interest import register_interest
 from app.models import AttendanceMark, CouncilArea, Sector
 from app.reports.report import Period, bar_chart, build_report, financial_year, financial_year_of
 from tests.factories import begin_course, details, make_briefing, make_course, make_date, make_staff, sign_in

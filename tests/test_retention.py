@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from app.database import writing
-from app.enrolment.availability import register_interest
 from app.enrolment.bookings import book_place, booking_by_token
 from app.enrolment.dates import publish_date
+from app.enrolment.interest import register_interest
 from app.mail.outbox import send_due
 from app.models import Attendance, Booking, BookingStatus, CouncilArea, DateStatus, Interest, OutboxMessage, Sector
 from app.personal_data.retention import months_before, purge

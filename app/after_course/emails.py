@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.after_course.certificate_pdf import certificate_pdf
 from app.database import utcnow
-from app.enrolment.availability import upcoming_dates
+from app.enrolment.availability import dates_with_places
 from app.enrolment.invites import queue_booking_email, render_booking_email, subject_for
 from app.mail.outbox import queue_message
 from app.mail.registry import Batch, NoLongerApplies, RenderedEmail, public_url, render_pair
@@ -75,10 +75,9 @@ def load_next_dates(session: Session, batch: Batch, messages: list[OutboxMessage
     course_ids = sorted({dates[m.context["course_date_id"]].course_id for m in messages
                          if m.context.get("course_date_id") in dates})  # fmt: skip
     now = utcnow()
-    found = upcoming_dates(session, now, course_ids=course_ids) if course_ids else []
+    found = dates_with_places(session, now, course_ids=course_ids) if course_ids else []
     batch.extra["next_dates"] = {
-        course_id: [d for d in found if d.course_id == course_id and d.booking_open(now)][:3]
-        for course_id in course_ids
+        course_id: [d for d in found if d.course_id == course_id][:3] for course_id in course_ids
     }
 
 

@@ -1,5 +1,6 @@
 """Courses and venues: the words and places the public pages show. Each save is audited."""
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.catalogue.slugs import slug_problem
@@ -47,3 +48,17 @@ def save_venue(session: Session, venue_id: int | None, values: dict, *, actor) -
     return _save(
         session, Venue, venue_id, values, VENUE_FIELDS, actor, lambda v: f"Saved the venue '{v.name}, {v.town}'"
     )
+
+
+def course_by_slug(session: Session, slug: str) -> Course | None:
+    """The course with this web address, if there is one."""
+    return session.scalar(sa.select(Course).where(Course.slug == slug))
+
+
+def all_courses(session: Session) -> list[Course]:
+    """Every course, by title."""
+    return list(session.scalars(sa.select(Course).order_by(Course.title)))
+
+
+def venues(session: Session) -> list[Venue]:
+    return list(session.scalars(sa.select(Venue).order_by(Venue.town, Venue.name)))

@@ -1,15 +1,81 @@
-"""Finding courses and the dates people can see, and asking to hear about new dates."""
+"""Whether a date can be booked, or offered to someone, at a given moment: the one rule that the booking form,
+the move pages, the late-place offer, the follow-up email and the public pages all ask.
 
-from datetime import datetime
+A date can be booked (a place, or the waiting list when it is full) while it is published, has its days,
+has not started and has not closed for booking. It has a place to offer when it can be booked and a
+place is free. Within WAITING_LIST_CUTOFF_HOURS of the start, a freed place is no longer given out by
+itself: the people waiting are told, and whoever takes it first has it, even after booking has closed.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from flask import current_app
 from sqlalchemy.orm import Session
 
-from app.core.addresses import email_key
 from app.core.clock import today_in_london
-from app.database import writing
-from app.models import Course, CourseDate, CourseDay, DateStatus, Interest, Venue
+from app.models import Course, CourseDate, CourseDay, DateStatus, Venue
+
+
+def has_started(course_date: CourseDate, now: datetime) -> bool:
+    """Whether the first day has begun at `now`. A date with no days has not."""
+    return bool(course_date.days) and now >= course_date.starts_at
+
+
+def waiting_list_cutoff() -> timedelta:
+    """How long before the start the waiting list stops getting places by itself."""
+    return timedelta(hours=current_app.config["WAITING_LIST_CUTOFF_HOURS"])
+
+
+def closed_reason(course_date: CourseDate, now: datetime) -> str | None:
+    """Why this date cannot be booked at `now`, in plain words; None when it can."""
+    if course_date.status == DateStatus.CANCELLED:
+        return "This date has been cancelled."
+    if course_date.status != DateStatus.PUBLISHED or not course_date.days:
+        return "This date is not open for booking."
+    if has_started(course_date, now):
+        return "This course has already started."
+    if now >= course_date.booking_closes_at:
+        return "Booking for this date has closed."
+    return None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What can be done with a date at one moment."""
+
+    # Why it cannot be booked, in plain words; None when it can (a place, or the waiting list).
+    reason: str | None
+    places_left: int
+    # Within the waiting-list cut-off of a published date that has not started.
+    late: bool
+
+    @property
+    def bookable(self) -> bool:
+        """A place, or a place on the waiting list, can be booked."""
+        return self.reason is None
+
+    @property
+    def has_place(self) -> bool:
+        """A place can be booked now: the dates to offer someone moving, or who missed the course."""
+        return self.bookable and self.places_left > 0
+
+    @property
+    def late_place(self) -> bool:
+        """A place came free within the cut-off: the first person on the waiting list to take it has it."""
+        return self.late and self.places_left > 0
+
+
+def availability(course_date: CourseDate, now: datetime) -> Availability:
+    """The one answer to "can this date be booked, or offered, now?"."""
+    late = (
+        course_date.status == DateStatus.PUBLISHED
+        and not has_started(course_date, now)
+        and bool(course_date.days)
+        and now >= course_date.starts_at - waiting_list_cutoff()
+    )
+    return Availability(closed_reason(course_date, now), course_date.places_left, late)
 
 
 def first_day_column():
@@ -46,6 +112,21 @@ def upcoming_dates(
     return list(session.scalars(query).unique())
 
 
+def dates_with_places(
+    session: Session,
+    now: datetime,
+    *,
+    course_ids: list[int],
+    excluding: int | None = None,
+) -> list[CourseDate]:
+    """The dates of these courses that can be booked now with a place free, soonest first."""
+    return [
+        course_date
+        for course_date in upcoming_dates(session, now, course_ids=course_ids)
+        if course_date.id != excluding and availability(course_date, now).has_place
+    ]
+
+
 def published_date(session: Session, date_id: int) -> CourseDate | None:
     """A date the public may see: published, or cancelled after it was published."""
     course_date = session.get(CourseDate, date_id)
@@ -54,21 +135,12 @@ def published_date(session: Session, date_id: int) -> CourseDate | None:
     return course_date
 
 
-def course_by_slug(session: Session, slug: str) -> Course | None:
-    """The course with this web address, if there is one."""
-    return session.scalar(sa.select(Course).where(Course.slug == slug))
-
-
-def all_courses(session: Session) -> list[Course]:
-    """Every course, by title."""
-    return list(session.scalars(sa.select(Course).order_by(Course.title)))
-
-
 def listing_version(session: Session, now: datetime) -> tuple:
     """A value that changes whenever the public lists of dates would.
 
-    Bookings change places_taken and any change to a date (its days included) sets its
-    updated_at; new dates change the count; courses and venues have their own updated_at.
+    Bookings change places_taken and any change to a date (its days included) sets its updated_at; new
+    dates change the count; courses and venues have their own updated_at; and a date closing for booking
+    changes the number closed (a date always closes before it starts).
     """
     row = session.execute(
         sa.select(
@@ -77,26 +149,7 @@ def listing_version(session: Session, now: datetime) -> tuple:
             sa.select(sa.func.coalesce(sa.func.sum(CourseDate.places_taken), 0)).scalar_subquery(),
             sa.select(sa.func.max(Course.updated_at)).scalar_subquery(),
             sa.select(sa.func.max(Venue.updated_at)).scalar_subquery(),
+            sa.select(sa.func.count(CourseDate.id)).where(CourseDate.booking_closes_at <= now).scalar_subquery(),
         )
     ).one()
     return (today_in_london(now).isoformat(), *(str(value) for value in row))
-
-
-def register_interest(
-    session: Session, course_id: int, full_name: str, email: str, organisation: str = ""
-) -> tuple[Interest, bool]:
-    """Note that someone wants to hear about new dates. Asking twice changes nothing."""
-    key = email_key(email)
-    query = sa.select(Interest).where(Interest.course_id == course_id, Interest.email_key == key)
-    try:
-        with writing(session):
-            existing = session.scalar(query)
-            if existing is not None:
-                return existing, False
-            interest = Interest(
-                course_id=course_id, full_name=full_name, email=email.strip(), email_key=key, organisation=organisation
-            )
-            session.add(interest)
-        return interest, True
-    except IntegrityError:  # the same person asked at the same moment in another request
-        return session.scalar(query), False

@@ -23,11 +23,11 @@ from app.core.filters import day_range
 from app.core.rules import Refused
 from app.database import utcnow, writing
 from app.enrolment import booking_emails as messages
-from app.enrolment.availability import upcoming_dates
+from app.enrolment import date_emails
+from app.enrolment.availability import availability, dates_with_places, has_started
 from app.enrolment.places import (
     BookingClosed,
     DateNotFound,
-    closed_reason,
     fill_from_waiting_list,
     give_back_place,
     lock_dates,
@@ -203,8 +203,7 @@ def _book_place_once(
                 )
         if course_date is None:
             raise DateNotFound("We could not find that date.")
-        reason = closed_reason(course_date, now)
-        if reason:
+        if (reason := availability(course_date, now).reason) is not None:
             raise BookingClosed(reason)
         key = email_key(details.email)
         existing = active_booking_for_course(session, course_date.course_id, key, now)
@@ -291,20 +290,35 @@ def cancel_booking(
         course_date = dates[booking.course_date_id]
         if booking.status == BookingStatus.CANCELLED:
             return ChangeResult(booking, changed=False)
-        if course_date.days and now >= course_date.starts_at:
+        if has_started(course_date, now):
             raise CannotChange("This course has already started, so the booking cannot be cancelled.")
-        was_confirmed = booking.status == BookingStatus.CONFIRMED
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = now
-        promoted: list[Booking] = []
-        if was_confirmed:
-            give_back_place(session, course_date)
-            promoted = fill_from_waiting_list(session, course_date, now)
-        messages.booking_cancelled(session, booking, had_place=was_confirmed)
+        had_place = _release(session, booking, course_date, now)
+        promoted = fill_from_waiting_list(session, course_date, now) if had_place else []
+        messages.booking_cancelled(session, booking, had_place=had_place)
         messages.tell_manager(session, booking, "cancelled")
         if actor is not None:
             audit.record(session, actor, "booking cancelled", booking, f"Cancelled booking {booking.reference}")
     return ChangeResult(booking, promoted)
+
+
+def cancel_with_the_date(
+    session: Session, booking: Booking, course_date: CourseDate, reason: str, now: datetime
+) -> None:
+    """The training team cancelled the date: cancel this booking with it and tell the person why, with a
+    cancellation for their calendar. Called by cancel_date, in its transaction, which holds the date's lock."""
+    had_place = _release(session, booking, course_date, now)
+    date_emails.date_cancelled(session, booking, reason, had_place=had_place)
+
+
+def _release(session: Session, booking: Booking, course_date: CourseDate, now: datetime) -> bool:
+    """Cancel the booking and give its place, if it had one, back to the date (whose lock the caller holds).
+    True when it had a place."""
+    had_place = booking.status == BookingStatus.CONFIRMED
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    if had_place:
+        give_back_place(session, course_date)
+    return had_place
 
 
 def take_freed_place(session: Session, token: str, *, now: datetime | None = None) -> ChangeResult:
@@ -356,26 +370,24 @@ def _check_move(booking: Booking, old_date: CourseDate, new_date: CourseDate | N
     """Refuse a move the rules do not allow, with a reason the person can act on."""
     if booking.status == BookingStatus.CANCELLED:
         raise CannotChange("This booking has been cancelled, so it cannot be moved.")
-    if old_date.days and now >= old_date.starts_at:
+    if has_started(old_date, now):
         raise CannotChange("This course has already started, so the booking cannot be moved.")
     if new_date is None or new_date.course_id != old_date.course_id:
         raise DateNotFound("Choose one of the dates shown.")
     if new_date.id == old_date.id:
         raise CannotChange("Your booking is already for this date. Choose a different date.")
-    reason = closed_reason(new_date, now)
-    if reason:
+    if (reason := availability(new_date, now).reason) is not None:
         raise BookingClosed(reason)
 
 
 def dates_to_move_to(session: Session, booking: Booking, now: datetime) -> list[CourseDate]:
-    """Other open dates of the same course that have a place free."""
-    return [
-        course_date
-        for course_date in upcoming_dates(session, now, course_id=booking.course_date.course_id)
-        if course_date.id != booking.course_date_id
-        and not course_date.is_full
-        and closed_reason(course_date, now) is None
-    ]
+    """Other dates of the same course that can be booked now with a place free."""
+    return dates_with_places(session, now, course_ids=[booking.course_date.course_id], excluding=booking.course_date_id)
+
+
+def can_change(booking: Booking, now: datetime) -> bool:
+    """Whether the person can still cancel or move this booking, or change their needs: until the course starts."""
+    return booking.is_active and not has_started(booking.course_date, now)
 
 
 def send_booking_links(session: Session, email: str, now: datetime | None = None) -> int:
@@ -419,7 +431,7 @@ def change_needs(
             raise DateNotFound("We could not find that booking.")
         if not booking.is_active:
             raise CannotChange("This booking has been cancelled.")
-        if booking.course_date.days and now >= booking.course_date.starts_at:
+        if has_started(booking.course_date, now):
             raise CannotChange("This course has already started. Tell the trainer on the day.")
         new = (sorted(access_needs), access_details.strip(), dietary_needs.strip())
         if new == (sorted(booking.access_needs or []), booking.access_details, booking.dietary_needs):

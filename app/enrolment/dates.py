@@ -16,7 +16,9 @@ from app.core.filters import date_and_time, day_range, long_date, short_time
 from app.core.rules import NotFound, Refused
 from app.database import utcnow, writing
 from app.enrolment import date_emails as messages
-from app.enrolment.places import active_bookings, fill_from_waiting_list, give_back_place, locked_date
+from app.enrolment.bookings import cancel_with_the_date
+from app.enrolment.interest import waiting_to_hear
+from app.enrolment.places import active_bookings, fill_from_waiting_list, locked_date
 from app.models import (
     Audience,
     Booking,
@@ -26,7 +28,6 @@ from app.models import (
     CourseDay,
     DateMessage,
     DateStatus,
-    Interest,
     StaffUser,
     Venue,
 )
@@ -143,17 +144,6 @@ def change_date(
     return changes
 
 
-def _waiting_to_hear(course_id: int):
-    """The people who asked to hear about new dates of a course and have not yet been told."""
-    return sa.select(Interest).where(Interest.course_id == course_id, Interest.notified_at.is_(None))
-
-
-def people_to_tell(session: Session, course_date: CourseDate) -> int:
-    """How many people publishing this date will email: those who asked to hear about the course."""
-    count = sa.select(sa.func.count()).select_from(_waiting_to_hear(course_date.course_id).subquery())
-    return session.scalar(count) or 0
-
-
 def publish_date(session: Session, date_id: int, *, actor: StaffUser | None) -> int:
     """Open a draft date for booking and tell everyone who asked to hear about new dates. Returns how many."""
     with writing(session):
@@ -162,7 +152,7 @@ def publish_date(session: Session, date_id: int, *, actor: StaffUser | None) -> 
             raise Refused("Only a date in draft can be published.")
         course_date.status = DateStatus.PUBLISHED
         course_date.updated_at = utcnow()
-        interested = session.scalars(_waiting_to_hear(course_date.course_id)).all()
+        interested = session.scalars(waiting_to_hear(course_date.course_id)).all()
         now = utcnow()
         for interest in interested:
             messages.dates_published(session, interest, course_date)
@@ -207,12 +197,7 @@ def cancel_date(session: Session, date_id: int, reason: str, *, actor: StaffUser
         if was_published:
             # Each booking is cancelled with the date, so its page says so and its calendar entries go.
             for booking in active_bookings(session, date_id):
-                had_place = booking.status == BookingStatus.CONFIRMED
-                booking.status = BookingStatus.CANCELLED
-                booking.cancelled_at = now
-                if had_place:
-                    give_back_place(session, course_date)
-                messages.date_cancelled(session, booking, reason, had_place=had_place)
+                cancel_with_the_date(session, booking, course_date, reason, now)
                 told += 1
         audit.record(session, actor, "date cancelled", course_date, f"Cancelled {day_range(course_date)}: {reason}")
         return told

@@ -17,8 +17,8 @@ from app.models import (
     CourseDay,
     Interest,
     StaffUser,
-    Venue,
 )
+from app.staff.visibility import bookings_seen_by, dates_seen_by
 
 
 @dataclass
@@ -51,11 +51,6 @@ class PastDates:
         return max(1, -(-self.total // self.per_page))
 
 
-def _visible_to(query, user: StaffUser):
-    """Admins see every date; trainers the dates they are assigned to."""
-    return query if user.is_admin else query.where(CourseDate.trainers.any(StaffUser.id == user.id))
-
-
 def _lines(session: Session, dates: list[CourseDate], today: date | None = None) -> list[DateLine]:
     """Each date with its waiting-list length (one query for them all) and, in progress, today's day."""
     waiting = dict(
@@ -80,7 +75,7 @@ def dates_for_staff(session: Session, user: StaffUser, now: datetime, limit: int
     today = today_in_london(now)
     first_day, last_day = first_day_column(), last_day_column()
     query = sa.select(CourseDate).where(last_day >= today).order_by(first_day, CourseDate.id).limit(limit)
-    dates = list(session.scalars(_visible_to(query, user)).unique())
+    dates = list(session.scalars(query.where(dates_seen_by(user))).unique())
     lines = _lines(session, dates, today)
     return StaffDates(
         in_progress=[line for line in lines if line.course_date.days and line.course_date.first_day <= today],
@@ -109,7 +104,7 @@ def past_dates(
         where.append(CourseDate.venue_id == venue_id)
     if year is not None:
         where += [first_day >= date(year, 1, 1), first_day <= date(year, 12, 31)]
-    count = _visible_to(sa.select(sa.func.count(CourseDate.id)).where(*where), user)
+    count = sa.select(sa.func.count(CourseDate.id)).where(*where, dates_seen_by(user))
     total = session.scalar(count) or 0
     query = (
         sa.select(CourseDate)
@@ -118,7 +113,7 @@ def past_dates(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    dates = list(session.scalars(_visible_to(query, user)).unique())
+    dates = list(session.scalars(query.where(dates_seen_by(user))).unique())
     return PastDates(_lines(session, dates), total, page, per_page)
 
 
@@ -126,7 +121,7 @@ def past_years(session: Session, user: StaffUser, now: datetime) -> list[int]:
     """The years from the first finished date to the last, newest first, for the filter."""
     finished = sa.select(first_day_column().label("first")).select_from(CourseDate)
     finished = finished.where(last_day_column() < today_in_london(now))
-    finished = _visible_to(finished, user).subquery()
+    finished = finished.where(dates_seen_by(user)).subquery()
     earliest, latest = session.execute(sa.select(sa.func.min(finished.c.first), sa.func.max(finished.c.first))).one()
     return list(range(latest.year, earliest.year - 1, -1)) if earliest and latest else []
 
@@ -166,7 +161,7 @@ def calendar_month(session: Session, user: StaffUser, year: int, month: int) -> 
     start, end = first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
     in_range = sa.select(CourseDay.course_date_id).where(CourseDay.day >= start, CourseDay.day <= end)
     query = sa.select(CourseDate).where(CourseDate.id.in_(in_range)).order_by(first_day_column(), CourseDate.id)
-    lines = _lines(session, list(session.scalars(_visible_to(query, user)).unique()))
+    lines = _lines(session, list(session.scalars(query.where(dates_seen_by(user))).unique()))
     by_day: dict[date, list[tuple[DateLine, int]]] = {}
     for line in lines:
         for number, day in enumerate(line.course_date.days, start=1):
@@ -216,9 +211,7 @@ def find_people(session: Session, user: StaffUser, typed: str, limit: int = SEAR
                    contains(Booking.organisation, typed)]  # fmt: skip
         if exact is not None:
             matches.append(exact)
-    where = [sa.or_(*matches), Booking.anonymised_at.is_(None)]
-    if not user.is_admin:
-        where.append(Booking.course_date.has(CourseDate.trainers.any(StaffUser.id == user.id)))
+    where = [sa.or_(*matches), Booking.anonymised_at.is_(None), bookings_seen_by(user)]
     total = session.scalar(sa.select(sa.func.count(Booking.id)).where(*where)) or 0
     first_days = (
         sa.select(CourseDay.course_date_id, sa.func.min(CourseDay.day).label("first_day"))
@@ -244,10 +237,6 @@ def interest_counts(session: Session) -> list[tuple[Course, int]]:
         .order_by(Course.title)
     )
     return [(course, count) for course, count in rows]
-
-
-def venues(session: Session) -> list[Venue]:
-    return list(session.scalars(sa.select(Venue).order_by(Venue.town, Venue.name)))
 
 
 def trainers(session: Session) -> list[StaffUser]:

@@ -7,15 +7,15 @@ taken by a conditional UPDATE checked by its row count, and the CHECK constraint
 places_taken is the last line of defence.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.core.rules import NotFound, Refused
 from app.enrolment import date_emails as messages
+from app.enrolment.availability import availability, has_started
 from app.models import Booking, BookingStatus, CourseDate, DateStatus
 
 
@@ -112,26 +112,17 @@ def waiting_position(session: Session, booking: Booking) -> int | None:
     return (ahead or 0) + 1
 
 
-def waiting_list_cutoff() -> timedelta:
-    """How long before the start the waiting list stops getting places by itself."""
-    return timedelta(hours=current_app.config["WAITING_LIST_CUTOFF_HOURS"])
-
-
-def late(course_date: CourseDate, now: datetime) -> bool:
-    """Within the cut-off: a freed place is no longer given out by itself but left for whoever books first."""
-    return bool(course_date.days) and course_date.starts_at - waiting_list_cutoff() <= now < course_date.starts_at
-
-
 def fill_from_waiting_list(session: Session, course_date: CourseDate, now: datetime) -> list[Booking]:
     """Give free places to the waiting list in order, and tell each person. The caller holds the lock.
 
     Within WAITING_LIST_CUTOFF_HOURS of the start, someone given a place might not see the email in time,
     so nobody is given one: the people still waiting are told a place is free, first come first served."""
     promoted: list[Booking] = []
-    if course_date.status != DateStatus.PUBLISHED or not course_date.days or now >= course_date.starts_at:
+    if course_date.status != DateStatus.PUBLISHED or has_started(course_date, now):
         return promoted
-    if late(course_date, now):
-        if course_date.places_left > 0:
+    now_open = availability(course_date, now)
+    if now_open.late:
+        if now_open.late_place:
             for booking in waiting_list(session, course_date.id):
                 messages.late_place_open(session, booking, now)
         return promoted
@@ -147,24 +138,11 @@ def fill_from_waiting_list(session: Session, course_date: CourseDate, now: datet
 
 def take_late_place(session: Session, booking: Booking, course_date: CourseDate, now: datetime) -> bool:
     """Someone on the waiting list takes a place freed after the cut-off. The caller holds the lock."""
-    if booking.status != BookingStatus.WAITING or not late(course_date, now):
+    if booking.status != BookingStatus.WAITING or not availability(course_date, now).late_place:
         return False
-    if course_date.status != DateStatus.PUBLISHED or not take_place(session, course_date):
+    if not take_place(session, course_date):
         return False
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = now
     messages.place_confirmed_late(session, booking)
     return True
-
-
-def closed_reason(course_date: CourseDate, now: datetime) -> str | None:
-    """Why this date cannot be booked at `now`, in plain words; None when it can."""
-    if course_date.status == DateStatus.CANCELLED:
-        return "This date has been cancelled."
-    if course_date.status != DateStatus.PUBLISHED or not course_date.days:
-        return "This date is not open for booking."
-    if now >= course_date.starts_at:
-        return "This course has already started."
-    if now >= course_date.booking_closes_at:
-        return "Booking for this date has closed."
-    return None

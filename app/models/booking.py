@@ -213,15 +213,6 @@ class CourseDate(db.Model):
     def starts_at(self) -> datetime:
         return self.days[0].starts_at
 
-    def booking_open(self, now: datetime) -> bool:
-        """Whether a place can be booked at `now`."""
-        return (
-            self.status == DateStatus.PUBLISHED
-            and bool(self.days)
-            and now < self.booking_closes_at
-            and now < self.starts_at
-        )
-
     def __repr__(self) -> str:
         return f"<CourseDate {self.id} {self.status}>"
 

@@ -3,6 +3,8 @@
 from flask import Flask
 
 from app.core import filters
+from app.database import utcnow
+from app.enrolment.availability import Availability, availability
 from app.models import ACCESS_NEEDS
 from app.web.fields import error_summary
 
@@ -12,9 +14,15 @@ def access_need_labels() -> dict[str, str]:
     return ACCESS_NEEDS
 
 
+def availability_now(course_date) -> Availability:
+    """Whether a date can be booked now, and its places, for the lists of dates."""
+    return availability(course_date, utcnow())
+
+
 def register(app: Flask) -> None:
     """Make the filters and helpers available to every template."""
     app.add_template_global(access_need_labels)
+    app.add_template_global(availability_now)
     app.add_template_global(error_summary)
     for function in (
         filters.long_date,

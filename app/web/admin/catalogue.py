@@ -4,8 +4,6 @@ from flask import abort, flash, redirect, render_template, url_for
 
 from app.catalogue import service as catalogue
 from app.core.rules import NotFound
-from app.enrolment import overview as service
-from app.enrolment.availability import all_courses
 from app.extensions import db
 from app.models import Course, Venue
 from app.staff.guard import acting_staff
@@ -16,7 +14,7 @@ from app.web.admin.forms import CourseForm, VenueForm
 @bp.get("/courses")
 def courses():
     """List the courses."""
-    return render_template("admin/courses.html", courses=all_courses(db.session))
+    return render_template("admin/courses.html", courses=catalogue.all_courses(db.session))
 
 
 @bp.route("/courses/new", methods=["GET", "POST"], defaults={"course_id": None})
@@ -44,7 +42,7 @@ def course_form(course_id: int | None):
 @bp.get("/venues")
 def venues():
     """List the venues."""
-    return render_template("admin/venues.html", venues=service.venues(db.session))
+    return render_template("admin/venues.html", venues=catalogue.venues(db.session))
 
 
 @bp.route("/venues/new", methods=["GET", "POST"], defaults={"venue_id": None})

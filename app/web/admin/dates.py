@@ -9,12 +9,13 @@ from flask_login import current_user
 from app.after_course import follow_up
 from app.after_course.certificates import certificates_of_date
 from app.after_course.feedback import feedback_counts
+from app.catalogue import service as catalogue
 from app.core.filters import date_summary
 from app.core.rules import Refused
 from app.enrolment import dates as lifecycle
 from app.enrolment import overview as service
-from app.enrolment.availability import all_courses
 from app.enrolment.dates import DayTimes
+from app.enrolment.interest import people_to_tell
 from app.enrolment.invites import starts_in
 from app.enrolment.roster import needs_urgent_today, roster
 from app.extensions import db
@@ -60,8 +61,8 @@ def closing_time(form: DateForm, days: list[DayTimes]) -> datetime | None:
 
 def date_form(course_date=None) -> DateForm:
     form = DateForm()
-    form.course_id.offer([(c.id, c.title) for c in all_courses(db.session)])
-    form.venue_id.offer([(v.id, f"{v.name}, {v.town}") for v in service.venues(db.session)])
+    form.course_id.offer([(c.id, c.title) for c in catalogue.all_courses(db.session)])
+    form.venue_id.offer([(v.id, f"{v.name}, {v.town}") for v in catalogue.venues(db.session)])
     if course_date is None and request.method == "GET":
         # The usual hours, for the two days most courses have; a third day is left empty.
         starts = parse_clock_time(current_app.config["COURSE_DAY_STARTS"])
@@ -123,8 +124,8 @@ def past_dates():
     """Every finished date, newest first, a page at a time, by course, venue and year."""
     now = datetime.now(UTC)
     form = PastDatesForm(request.args)
-    form.course.choices = choices_from({"": "All courses"} | {c.id: c.title for c in all_courses(db.session)})
-    venues = {v.id: f"{v.name}, {v.town}" for v in service.venues(db.session)}
+    form.course.choices = choices_from({"": "All courses"} | {c.id: c.title for c in catalogue.all_courses(db.session)})
+    venues = {v.id: f"{v.name}, {v.town}" for v in catalogue.venues(db.session)}
     form.venue.choices = choices_from({"": "All venues"} | venues)
     years = service.past_years(db.session, current_user, now)
     form.year.choices = choices_from({"": "All years"} | {year: str(year) for year in years})
@@ -221,7 +222,7 @@ def publish(date_id: int):
         if course_date.status != DateStatus.DRAFT:
             flash("Only a date in draft can be published.", "error")
             return redirect(url_for("admin.date", date_id=date_id))
-        to_tell = lifecycle.people_to_tell(db.session, course_date)
+        to_tell = people_to_tell(db.session, course_date)
         return render_template("admin/publish_check.html", course_date=course_date, to_tell=to_tell, form=form)
     form.validate_on_submit() or abort(400)
     try:

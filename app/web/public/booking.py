@@ -11,9 +11,9 @@ from app.core.filters import date_summary
 from app.core.rules import NotFound, Refused
 from app.database import utcnow
 from app.enrolment import bookings as service
-from app.enrolment.availability import published_date
+from app.enrolment.availability import availability, published_date
 from app.enrolment.invites import organiser_email
-from app.enrolment.places import closed_reason, late, waiting_position
+from app.enrolment.places import waiting_position
 from app.enrolment.roster import roster
 from app.extensions import db
 from app.mail import calendar
@@ -72,7 +72,7 @@ def book(date_id: int):
         else:
             remember(result.manage_token)
             return redirect(url_for("booking.confirmation", token=result.manage_token))
-    reason = reason or closed_reason(course_date, utcnow())
+    reason = reason or availability(course_date, utcnow()).reason
     warning = gaps if warn_first and not form.errors else []
     page = render_template("booking/book.html", course_date=course_date, form=form, reason=reason, gaps=warning)
     return page, limits.status_for(form)
@@ -117,10 +117,8 @@ def manage(token: str):
         "booking/manage.html",
         booking=booking,
         position=waiting_position(db.session, booking),
-        can_change=booking.is_active and now < booking.course_date.starts_at,
-        late_place=booking.status == BookingStatus.WAITING
-        and late(booking.course_date, now)
-        and booking.course_date.places_left > 0,
+        can_change=service.can_change(booking, now),
+        late_place=booking.status == BookingStatus.WAITING and availability(booking.course_date, now).late_place,
         take_form=ConfirmForm(),
         feedback_open=feedback_rules.why_not(db.session, booking, now) is None,
         feedback_given=feedback_rules.feedback_for(db.session, booking) is not None,

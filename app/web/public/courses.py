@@ -2,10 +2,11 @@
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
+from app.catalogue import service as catalogue
 from app.database import utcnow
-from app.enrolment import availability as service
+from app.enrolment import availability
+from app.enrolment.interest import register_interest
 from app.enrolment.invites import organiser_email
-from app.enrolment.places import closed_reason
 from app.extensions import db
 from app.mail import calendar
 from app.mail.entries import uid_domain
@@ -23,18 +24,18 @@ def home():
     now = utcnow()
 
     def render():
-        courses = service.all_courses(db.session)
-        next_dates = service.upcoming_dates(db.session, now, limit=3)
+        courses = catalogue.all_courses(db.session)
+        next_dates = availability.upcoming_dates(db.session, now, limit=3)
         return render_template("courses/home.html", courses=courses, next_dates=next_dates)
 
-    return cached_page("home", service.listing_version(db.session, now), render)
+    return cached_page("home", availability.listing_version(db.session, now), render)
 
 
 @bp.get("/courses/<slug:slug>")
 def course(slug: str):
     """Show a course, who should come, and its upcoming dates."""
-    found = service.course_by_slug(db.session, slug) or abort(404)
-    dates = service.upcoming_dates(db.session, utcnow(), course_id=found.id)
+    found = catalogue.course_by_slug(db.session, slug) or abort(404)
+    dates = availability.upcoming_dates(db.session, utcnow(), course_id=found.id)
     return render_template("courses/course.html", course=found, dates=dates)
 
 
@@ -44,29 +45,30 @@ def dates():
     now = utcnow()
 
     def render():
-        upcoming = service.upcoming_dates(db.session, now)
-        courses = [] if upcoming else service.all_courses(db.session)
+        upcoming = availability.upcoming_dates(db.session, now)
+        courses = [] if upcoming else catalogue.all_courses(db.session)
         return render_template("courses/dates.html", dates=upcoming, courses=courses)
 
-    return cached_page("dates", service.listing_version(db.session, now), render)
+    return cached_page("dates", availability.listing_version(db.session, now), render)
 
 
 @bp.get("/dates/<id:date_id>")
 def course_date(date_id: int):
     """Show one date in full, with the venue's access information."""
-    found = service.published_date(db.session, date_id) or abort(404)
-    return render_template("courses/date.html", course_date=found, closed_reason=closed_reason(found, utcnow()))
+    found = availability.published_date(db.session, date_id) or abort(404)
+    now_open = availability.availability(found, utcnow())
+    return render_template("courses/date.html", course_date=found, closed_reason=now_open.reason)
 
 
 @bp.route("/courses/<slug:slug>/interest", methods=["GET", "POST"])
 def interest(slug: str):
     """Ask to be told by email when new dates are published."""
-    found = service.course_by_slug(db.session, slug) or abort(404)
+    found = catalogue.course_by_slug(db.session, slug) or abort(404)
     form = InterestForm()
     if form.validate_on_submit() and limits.take_for(
         form.email, limits.by_address("INTEREST_LIMIT_PER_ADDRESS", "interest"), limits.by_recipient(form.email.data)
     ):
-        service.register_interest(db.session, found.id, form.full_name.data, form.email.data, form.organisation.data)
+        register_interest(db.session, found.id, form.full_name.data, form.email.data, form.organisation.data)
         return redirect(url_for("courses.interest_done", slug=slug))
     return render_template("courses/interest.html", course=found, form=form), limits.status_for(form)
 
@@ -74,7 +76,7 @@ def interest(slug: str):
 @bp.get("/courses/<slug:slug>/interest/done")
 def interest_done(slug: str):
     """Confirm that we will be in touch."""
-    found = service.course_by_slug(db.session, slug) or abort(404)
+    found = catalogue.course_by_slug(db.session, slug) or abort(404)
     return render_template("courses/interest_done.html", course=found)
 
 
@@ -92,13 +94,13 @@ def feed(dates, name: str) -> str:
 @bp.get("/dates.ics")
 def dates_feed():
     """Every upcoming published date, as a calendar to subscribe to."""
-    dates = service.upcoming_dates(db.session, utcnow())
+    dates = availability.upcoming_dates(db.session, utcnow())
     return download(feed(dates, "Signs of Safety training dates"), "text/calendar", "signs-of-safety-dates.ics")
 
 
 @bp.get("/courses/<slug:slug>/dates.ics")
 def course_dates_feed(slug: str):
     """One course's upcoming published dates, as a calendar to subscribe to."""
-    found = service.course_by_slug(db.session, slug) or abort(404)
-    dates = service.upcoming_dates(db.session, utcnow(), course_id=found.id)
+    found = catalogue.course_by_slug(db.session, slug) or abort(404)
+    dates = availability.upcoming_dates(db.session, utcnow(), course_id=found.id)
     return download(feed(dates, found.title), "text/calendar", f"{slug}-dates.ics")
