@@ -139,7 +139,7 @@ def load_data(app, dates: int, per_date: int) -> Loaded:
         StaffUser,
         Venue,
     )
-    from app.staff.guard import hash_password
+    from app.staff.passwords import hash_password
 
     started = time.perf_counter()
     now = datetime.now(UTC)

@@ -20,7 +20,7 @@ from app.models import (
     StaffUser,
     Venue,
 )
-from app.staff.guard import hash_password
+from app.staff.passwords import hash_password
 
 _numbers = itertools.count(1)
 STAFF_PASSWORD = "a long enough password"

@@ -22,7 +22,7 @@ def test_a_manager_hears_of_booking_moving_and_cancelling_but_never_the_access_n
     person = details(
         full_name="Robin Ryder",
         manager_email="boss@example.org",
-        access_needs=["bsl"],
+        access_needs=["sign_language"],
         access_details="A British Sign Language interpreter",
         dietary_needs="Halal",
     )

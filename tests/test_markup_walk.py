@@ -91,7 +91,7 @@ def seed(session):
     course = make_course(session)
     open_date = make_date(session, course=course)
     full = make_date(session, course=course, capacity=1, days_from_now=50)
-    booked = book_place(session, open_date.id, details(access_needs=["bsl", "breaks"], dietary_needs="Halal"))
+    booked = book_place(session, open_date.id, details(access_needs=["sign_language", "breaks"], dietary_needs="Halal"))
     holder = book_place(session, full.id, details())
     waiting = book_place(session, full.id, details())
     gone = book_place(session, open_date.id, details())

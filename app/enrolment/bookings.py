@@ -36,6 +36,7 @@ from app.enrolment.places import (
     waiting_position,
 )
 from app.models import (
+    ACCESS_NEEDS,
     Booking,
     BookingStatus,
     CouncilArea,
@@ -73,6 +74,26 @@ class DateFull(BookingError):
 
 class CannotChange(BookingError):
     """The booking can no longer be cancelled or moved."""
+
+
+# The longest answers kept about someone's needs, and the training team's note on them.
+ACCESS_DETAILS_MAX = 1000
+DIETARY_NEEDS_MAX = 500
+NEEDS_NOTE_MAX = 1000
+
+
+class NotAllowed(BookingError):
+    """An answer the rules do not take (an access need we do not offer, or words too long)."""
+
+
+def check_needs(access_needs: list[str], access_details: str, dietary_needs: str) -> None:
+    """Only the access needs we offer, and needs in words no longer than the limits."""
+    if any(need not in ACCESS_NEEDS for need in access_needs):
+        raise NotAllowed("Choose from the needs shown.")
+    if len(access_details.strip()) > ACCESS_DETAILS_MAX:
+        raise NotAllowed(f"What you need must be {ACCESS_DETAILS_MAX} characters or fewer.")
+    if len(dietary_needs.strip()) > DIETARY_NEEDS_MAX:
+        raise NotAllowed(f"Dietary needs must be {DIETARY_NEEDS_MAX} characters or fewer.")
 
 
 @dataclass
@@ -168,6 +189,7 @@ def book_place(
 
     `actor` is the member of staff booking for someone; their booking is audited.
     """
+    check_needs(details.access_needs, details.access_details, details.dietary_needs)
     for _attempt in range(5):
         reference = new_reference()
         try:
@@ -433,6 +455,7 @@ def change_needs(
             raise CannotChange("This booking has been cancelled.")
         if has_started(booking.course_date, now):
             raise CannotChange("This course has already started. Tell the trainer on the day.")
+        check_needs(access_needs, access_details, dietary_needs)
         new = (sorted(access_needs), access_details.strip(), dietary_needs.strip())
         if new == (sorted(booking.access_needs or []), booking.access_details, booking.dietary_needs):
             return False
@@ -448,9 +471,6 @@ def change_needs(
         )
         messages.needs_changed(session, booking)
         return True
-
-
-NEEDS_NOTE_MAX = 1000
 
 
 class NeedsChanged(BookingError):

@@ -20,6 +20,7 @@ from app.enrolment.bookings import cancel_with_the_date
 from app.enrolment.interest import waiting_to_hear
 from app.enrolment.places import active_bookings, fill_from_waiting_list, locked_date
 from app.models import (
+    LONDON,
     Audience,
     Booking,
     BookingStatus,
@@ -36,6 +37,20 @@ from app.models.date_message import NOBODY_IN
 
 class CapacityTooLow(Refused):
     """Fewer places than people already booked."""
+
+
+class DateRuleBroken(Refused):
+    """The days, places or closing time of a date break a rule; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+CAPACITY_MAX = 500
+CANCEL_REASON_MAX = 1000
+MESSAGE_SUBJECT_MAX = 150
+MESSAGE_BODY_MAX = 5000
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,25 @@ def describe_day_changes(old: list[CourseDay], new: list[DayTimes]) -> list[str]
     return changes
 
 
+def check_days(days: list[DayTimes], closes_at: datetime) -> None:
+    """A date has at least one day, each ending after it starts and after the one before it, and booking
+    closes before the first day starts."""
+    if not days:
+        raise DateRuleBroken("Enter the date of day 1", "day1")
+    for number, day in enumerate(days, start=1):
+        if day.end_time <= day.start_time:
+            raise DateRuleBroken(f"Day {number} must end after it starts", f"day{number}_end")
+        if number > 1 and day.day <= days[number - 2].day:
+            raise DateRuleBroken(f"Day {number} must be after day {number - 1}", f"day{number}")
+    if closes_at >= datetime.combine(days[0].day, days[0].start_time, tzinfo=LONDON):
+        raise DateRuleBroken("Booking must close before day 1 starts", "closes_on")
+
+
+def check_capacity(capacity: int, *, least: int) -> None:
+    if not least <= capacity <= CAPACITY_MAX:
+        raise DateRuleBroken(f"Places must be between {least} and {CAPACITY_MAX}", "capacity")
+
+
 def _venue(session: Session, venue_id: int) -> Venue:
     venue = session.get(Venue, venue_id)
     if venue is None:
@@ -85,6 +119,8 @@ def create_date(
     actor: StaffUser | None,
 ) -> CourseDate:
     """Add a date, in draft until it is published."""
+    check_days(days, closes_at)
+    check_capacity(capacity, least=1)
     with writing(session):
         if session.get(Course, course_id) is None:
             raise NotFound("We could not find that course.")
@@ -116,6 +152,8 @@ def change_date(
     nothing is written if nothing changed."""
     with writing(session):
         course_date = locked_date(session, date_id)
+        kept = [DayTimes(d.day, d.start_time, d.end_time) for d in course_date.days]
+        check_days(kept if days is None else days, course_date.booking_closes_at if closes_at is None else closes_at)
         before = day_range(course_date)
         changes = describe_day_changes(course_date.days, days) if days is not None else []
         if changes:
@@ -184,6 +222,9 @@ def unpublish_date(session: Session, date_id: int, *, actor: StaffUser | None) -
 def cancel_date(session: Session, date_id: int, reason: str, *, actor: StaffUser | None) -> int:
     """Cancel a date and, with it, every booking and waiting-list place on it; tell each person, with the
     reason, and remove the date from their calendar. Returns how many were told."""
+    reason = reason.strip()
+    if not reason or len(reason) > CANCEL_REASON_MAX:
+        raise DateRuleBroken(f"Enter why the date is cancelled, in {CANCEL_REASON_MAX} characters or fewer", "reason")
     with writing(session):
         course_date = locked_date(session, date_id)
         if course_date.status == DateStatus.CANCELLED:
@@ -206,6 +247,7 @@ def cancel_date(session: Session, date_id: int, reason: str, *, actor: StaffUser
 def set_capacity(session: Session, date_id: int, capacity: int, *, actor: StaffUser | None) -> list[Booking]:
     """Change the number of places. New places go to the waiting list in order; a cut below the
     number booked is refused, safely even against a booking arriving at the same moment."""
+    check_capacity(capacity, least=0)
     with writing(session):
         course_date = locked_date(session, date_id)
         if capacity == course_date.capacity:
@@ -241,10 +283,6 @@ def assign_trainers(session: Session, date_id: int, trainer_ids: list[int], *, a
         audit.record(
             session, actor, "trainers assigned", course_date, f"Trainers for {day_range(course_date)}: {names}"
         )
-
-
-MESSAGE_SUBJECT_MAX = 150
-MESSAGE_BODY_MAX = 5000
 
 
 def message_recipients(session: Session, date_id: int, audience: Audience) -> list[Booking]:

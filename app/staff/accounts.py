@@ -14,7 +14,7 @@ from app.core import audit
 from app.core.rules import NotFound, Refused
 from app.database import utcnow, writing
 from app.models import Role, StaffSession, StaffUser
-from app.staff.guard import hash_password, needs_new_hash, password_matches, set_password_hash
+from app.staff.passwords import check_new_password, hash_password, needs_new_hash, password_matches, set_password_hash
 
 
 def find_staff(session: Session, email: str) -> StaffUser | None:
@@ -62,6 +62,7 @@ def change_password(session: Session, user: StaffUser, current: str, new: str) -
     """Change your own password; every other session of the account ends."""
     if not password_matches(user, current):
         raise Refused("Your current password is not right")
+    check_new_password(new)
     new_hash, user_id = hash_password(new), user.id
     session.rollback()
     with writing(session):
@@ -76,6 +77,7 @@ def change_password(session: Session, user: StaffUser, current: str, new: str) -
 def create_or_reset(session: Session, email: str, *, name: str, role: Role, password: str) -> tuple[StaffUser, bool]:
     """Create a staff account, or give an existing one a new password and this role. True when created."""
     email = email.strip().lower()
+    check_new_password(password)
     password_hash = hash_password(password)
     with writing(session):
         user = find_staff(session, email)

@@ -4,10 +4,9 @@ import sys
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import AppGroup
 
-from app.core.rules import NotFound
+from app.core.rules import NotFound, Refused
 from app.extensions import db
 from app.models import Role, StaffUser
 from app.staff import accounts
@@ -32,10 +31,10 @@ def create_command(email: str, name: str, role: str):
     if "@" not in email:
         raise click.BadParameter("Enter an email address", param_hint="EMAIL")
     password = read_password()
-    minimum = current_app.config["MIN_PASSWORD_LENGTH"]
-    if len(password) < minimum:
-        raise click.ClickException(f"The password must be at least {minimum} characters.")
-    _user, created = accounts.create_or_reset(db.session, email, name=name, role=Role(role), password=password)
+    try:
+        _user, created = accounts.create_or_reset(db.session, email, name=name, role=Role(role), password=password)
+    except Refused as refused:
+        raise click.ClickException(refused.message) from None
     if created:
         click.echo(f"Created the {role} account {email}.")
     else:

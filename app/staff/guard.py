@@ -1,11 +1,8 @@
-"""Staff accounts: passwords, the signed-in account, and the guard in front of every staff page."""
+"""The signed-in account, and the guard in front of every staff page."""
 
-import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, request, session
 from flask_login import current_user
 
@@ -13,34 +10,7 @@ from app.database import utcnow
 from app.extensions import db, login_manager
 from app.models import Role, StaffSession, StaffUser
 
-hasher = PasswordHasher()
-# A hash to check against when the account does not exist, so both take the same time.
-NO_SUCH_ACCOUNT = hasher.hash("no such account")
 OPEN_ENDPOINTS = {"admin.sign_in"}
-
-
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
-
-
-def password_matches(user: StaffUser | None, password: str) -> bool:
-    """Check a password with argon2, taking as long whether or not the account exists."""
-    try:
-        hasher.verify(user.password_hash if user else NO_SUCH_ACCOUNT, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    return user is not None
-
-
-def needs_new_hash(user: StaffUser) -> bool:
-    """Whether the stored hash was made with weaker settings than today's."""
-    return hasher.check_needs_rehash(user.password_hash)
-
-
-def set_password_hash(user: StaffUser, password_hash: str) -> None:
-    """Store a new password (hashed with hash_password, outside any lock) and end every other session."""
-    user.password_hash = password_hash
-    user.session_key = secrets.token_hex(8)
 
 
 SESSION_TOKEN = "staff_session"

@@ -31,7 +31,8 @@ from app.web.forms import ConfirmForm
 
 
 def days_from(form: DateForm) -> list[DayTimes] | None:
-    """The days typed into the form, or None after adding an error by the field at fault."""
+    """The days typed into the form (the date rules check them), or None after adding an error by a day
+    given in part."""
     days = []
     for number in (1, 2, 3):
         day, start, end = (form[f"day{number}{part}"] for part in ("", "_start", "_end"))
@@ -40,23 +41,19 @@ def days_from(form: DateForm) -> list[DayTimes] | None:
         if not (day.data and start.data and end.data):
             day.errors.append(f"Enter the date, start and end time of day {number}, or leave all three empty")
             return None
-        if end.data <= start.data:
-            end.errors.append(f"Day {number} must end after it starts")
-            return None
-        if days and day.data <= days[-1].day:
-            day.errors.append(f"Day {number} must be after day {number - 1}")
-            return None
         days.append(DayTimes(day.data, start.data, end.data))
     return days
 
 
-def closing_time(form: DateForm, days: list[DayTimes]) -> datetime | None:
-    """When booking closes, in UTC; it must be before the first day starts."""
-    closes = datetime.combine(form.closes_on.data, form.closes_at.data, tzinfo=LONDON)
-    if closes >= datetime.combine(days[0].day, days[0].start_time, tzinfo=LONDON):
-        form.closes_on.errors.append("Booking must close before day 1 starts")
-        return None
-    return closes.astimezone(UTC)
+def closing_time(form: DateForm) -> datetime:
+    """When booking closes, in UTC."""
+    return datetime.combine(form.closes_on.data, form.closes_at.data, tzinfo=LONDON).astimezone(UTC)
+
+
+def refused_by_field(form, refused: Refused, field) -> None:
+    """Put a refusal by the field at fault: the one a date rule names, else `field`."""
+    named = getattr(refused, "field", None)
+    (form[named] if named and named in form else field).errors.append(refused.message)
 
 
 def date_form(course_date=None) -> DateForm:
@@ -150,19 +147,19 @@ def past_dates():
 def new_date():
     """Add a date, as a draft."""
     form = date_form()
-    if form.validate_on_submit() and (days := days_from(form)) and (closes := closing_time(form, days)):
+    if form.validate_on_submit() and (days := days_from(form)) is not None:
         try:
             course_date = lifecycle.create_date(
                 db.session,
                 course_id=form.course_id.data,
                 venue_id=form.venue_id.data,
                 capacity=form.capacity.data,
-                closes_at=closes,
+                closes_at=closing_time(form),
                 days=days,
                 actor=acting_staff(),
             )
         except Refused as refused:
-            form.venue_id.errors.append(refused.message)
+            refused_by_field(form, refused, form.venue_id)
         else:
             flash("The date has been added as a draft. Publish it when you are ready to take bookings.", "success")
             return redirect(url_for("admin.date", date_id=course_date.id))
@@ -195,13 +192,18 @@ def edit_date(date_id: int):
     form = date_form(course_date)
     del form.capacity  # changed on its own page, with its own rules
     del form.course_id  # a date stays with its course
-    if form.validate_on_submit() and (days := days_from(form)) and (closes := closing_time(form, days)):
+    if form.validate_on_submit() and (days := days_from(form)) is not None:
         try:
             changes = lifecycle.change_date(
-                db.session, date_id, venue_id=form.venue_id.data, closes_at=closes, days=days, actor=acting_staff()
+                db.session,
+                date_id,
+                venue_id=form.venue_id.data,
+                closes_at=closing_time(form),
+                days=days,
+                actor=acting_staff(),
             )
         except Refused as refused:
-            form.venue_id.errors.append(refused.message)
+            refused_by_field(form, refused, form.venue_id)
         else:
             published = course_date.status == DateStatus.PUBLISHED
             told = " Everyone booked or waiting has been told." if changes and published else ""
@@ -259,11 +261,14 @@ def cancel(date_id: int):
     if form.validate_on_submit():
         try:
             told = lifecycle.cancel_date(db.session, date_id, form.reason.data, actor=acting_staff())
+        except lifecycle.DateRuleBroken as refused:
+            form.reason.errors.append(refused.message)
         except Refused as refused:
             flash(refused.message, "error")
+            return redirect(url_for("admin.date", date_id=date_id))
         else:
             flash(f"The date is cancelled. {told} people booked or waiting have been told.", "success")
-        return redirect(url_for("admin.date", date_id=date_id))
+            return redirect(url_for("admin.date", date_id=date_id))
     return render_template(
         "admin/form.html",
         form=form,

@@ -5,7 +5,11 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect
 from wtforms import HiddenField, PasswordField, SelectField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.enrolment.bookings import NEEDS_NOTE_MAX
+from app.enrolment.dates import CANCEL_REASON_MAX, CAPACITY_MAX, MESSAGE_BODY_MAX, MESSAGE_SUBJECT_MAX
 from app.models import AUDIENCE_LABELS, NEEDS_STATUS_LABELS, NeedsStatus
+from app.staff import passwords
+from app.staff.passwords import PASSWORD_MAX
 from app.web.fields import (
     AgreeField,
     ChecklistField,
@@ -40,11 +44,13 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField("New password", widget=GovPasswordInput())
     confirm_password = PasswordField("Type the new password again", widget=GovPasswordInput())
 
-    def __init__(self, *args, min_length: int = 12, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        min_length = passwords.minimum_length()
         self.new_password.validators = [
             InputRequired(message="Enter a new password"),
-            Length(min=min_length, max=200, message=f"Your new password must be at least {min_length} characters"),
+            Length(min=min_length, message=f"Your new password must be at least {min_length} characters"),
+            Length(max=PASSWORD_MAX, message=f"Your new password must be {PASSWORD_MAX} characters or fewer"),
         ]
         self.new_password.description = f"At least {min_length} characters. A few unrelated words work well."
         self.confirm_password.validators = [
@@ -137,7 +143,7 @@ class DateForm(FlaskForm):
         "Places",
         validators=[
             InputRequired(message="Enter the number of places"),
-            NumberRange(min=1, max=500, message="Places must be between 1 and 500"),
+            NumberRange(min=1, max=CAPACITY_MAX, message=f"Places must be between 1 and {CAPACITY_MAX}"),
         ],
         invalid_message="Enter the number of places as a whole number, like 16",
     )
@@ -165,7 +171,7 @@ class CapacityForm(FlaskForm):
         "Places",
         validators=[
             InputRequired(message="Enter the number of places"),
-            NumberRange(min=0, max=500, message="Places must be between 0 and 500"),
+            NumberRange(min=0, max=CAPACITY_MAX, message=f"Places must be between 0 and {CAPACITY_MAX}"),
         ],
         invalid_message="Enter the number of places as a whole number, like 16",
     )
@@ -174,7 +180,10 @@ class CapacityForm(FlaskForm):
 class CancelDateForm(FlaskForm):
     reason = LongTextField(
         "Why is the date cancelled?",
-        validators=[InputRequired(message="Enter why the date is cancelled"), Length(max=1000)],
+        validators=[
+            InputRequired(message="Enter why the date is cancelled"),
+            Length(max=CANCEL_REASON_MAX, message=f"The reason must be {CANCEL_REASON_MAX} characters or fewer"),
+        ],
         description="Everyone booked or waiting gets this in their email. Use plain words.",
     )
 
@@ -203,7 +212,7 @@ class NeedsOutcomeForm(FlaskForm):
     )
     note = LongTextField(
         "Note for the team (optional)",
-        validators=[Length(max=1000, message="The note must be 1000 characters or fewer")],
+        validators=[Length(max=NEEDS_NOTE_MAX, message=f"The note must be {NEEDS_NOTE_MAX} characters or fewer")],
         description="For example, who is coming to interpret and when. "
         "If it is not possible, say why and what you have offered instead. Only the training team sees this.",
     )
@@ -256,7 +265,7 @@ class DateMessageForm(FlaskForm):
         "Subject",
         validators=[
             InputRequired(message="Enter a subject"),
-            Length(max=150, message="The subject must be 150 characters or fewer"),
+            Length(max=MESSAGE_SUBJECT_MAX, message=f"The subject must be {MESSAGE_SUBJECT_MAX} characters or fewer"),
         ],
         description="For example, Change of room for day 2. We add the course days after it.",
     )
@@ -264,7 +273,7 @@ class DateMessageForm(FlaskForm):
         "Message",
         validators=[
             InputRequired(message="Enter the message"),
-            Length(max=5000, message="The message must be 5000 characters or fewer"),
+            Length(max=MESSAGE_BODY_MAX, message=f"The message must be {MESSAGE_BODY_MAX} characters or fewer"),
         ],
         description="Use plain words. We start it with the person's name and end it with your name, "
         "the course details and their booking link.",

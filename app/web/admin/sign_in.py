@@ -106,7 +106,7 @@ def sign_out():
 @roles(Role.ADMIN, Role.TRAINER)
 def change_password():
     """Change your own password. Other sessions on this account are signed out."""
-    form = ChangePasswordForm(min_length=current_app.config["MIN_PASSWORD_LENGTH"])
+    form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             user = accounts.change_password(

@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from app.after_course.feedback import FeedbackAnswers
-from app.enrolment.bookings import BookingDetails
+from app.after_course.feedback import TEXT_MAX, FeedbackAnswers
+from app.enrolment.bookings import ACCESS_DETAILS_MAX, DIETARY_NEEDS_MAX, BookingDetails
 from app.models import ACCESS_NEEDS, CouncilArea, Sector
 from app.web.fields import (
     AgreeField,
@@ -35,7 +35,9 @@ def access_needs_field() -> ChecklistField:
 def access_details_field() -> LongTextField:
     return LongTextField(
         "Tell us more about what you need (optional)",
-        validators=[Length(max=1000, message="What you need must be 1000 characters or fewer")],
+        validators=[
+            Length(max=ACCESS_DETAILS_MAX, message=f"What you need must be {ACCESS_DETAILS_MAX} characters or fewer")
+        ],
         description="For example, the size of print you need or when you need a break.",
     )
 
@@ -43,7 +45,9 @@ def access_details_field() -> LongTextField:
 def dietary_needs_field() -> LongTextField:
     return LongTextField(
         "Dietary needs (optional)",
-        validators=[Length(max=500, message="Dietary needs must be 500 characters or fewer")],
+        validators=[
+            Length(max=DIETARY_NEEDS_MAX, message=f"Dietary needs must be {DIETARY_NEEDS_MAX} characters or fewer")
+        ],
         description="For example, vegetarian, halal or a nut allergy.",
     )
 
@@ -177,7 +181,7 @@ def answer_field(label: str) -> LongTextField:
         label,
         validators=[
             Optional(),
-            Length(max=3000, message=f"{label.removesuffix(' (optional)')} must be 3000 characters or fewer"),
+            Length(max=TEXT_MAX, message=f"{label.removesuffix(' (optional)')} must be {TEXT_MAX} characters or fewer"),
         ],
     )
 
