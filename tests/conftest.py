@@ -132,9 +132,9 @@ class Staff:
         self.client = client
 
     def sign_in(self, email: str, password: str | None = None):
-        from tests.factories import STAFF_PASSWORD
+        from tests.factories import sign_in
 
-        return self.client.post("/admin/sign-in", data={"email": email, "password": password or STAFF_PASSWORD})
+        return sign_in(self.client, email, password, check=False)
 
     def sign_out(self):
         return self.client.post("/admin/sign-out")

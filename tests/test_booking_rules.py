@@ -254,3 +254,17 @@ def test_a_clashing_reference_is_replaced_and_the_booking_still_made(session, mo
     assert result.booking.reference == "SOS-ZZZZZ"
     session.refresh(course_date)
     assert course_date.places_taken == 2
+
+
+def test_one_address_is_one_person_whatever_its_case_spaces_or_tag(session):
+    from app.core.addresses import email_key
+
+    assert {email_key(a) for a in ("Sam@Example.org", " sam@example.org ", "sam+training@EXAMPLE.org")} == {
+        "sam@example.org"
+    }
+    assert email_key("+only-a-tag@example.org") == "+only-a-tag@example.org"  # no name before the tag: kept
+    course = make_course(session)
+    first, second = make_date(session, course=course), make_date(session, course=course, days_from_now=60)
+    book_place(session, first.id, details(email="Sam@Example.org"))
+    with pytest.raises(service.BookedOnAnotherDate):
+        book_place(session, second.id, details(email="sam+again@example.org"))

@@ -1,7 +1,5 @@
 """A month of dates for the training team: each day of each course in its place, with places and waiting."""
 
-import html
-import re
 from datetime import date
 
 from app.database import writing
@@ -9,10 +7,7 @@ from app.enrolment.bookings import book_place
 from app.enrolment.overview import calendar_month
 from app.models import DateStatus, Role
 from tests.factories import details, make_course, make_date, make_staff, sign_in
-
-
-def words(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
+from tests.pages import source
 
 
 def on(session, course_date, *days: date):
@@ -50,12 +45,12 @@ def test_the_calendar_page_shows_places_waiting_and_status_and_pages_through_mon
     on(session, make_date(session, course=course, status=DateStatus.DRAFT, days_from_now=420),
        date(2027, 6, 21), date(2027, 6, 22))  # fmt: skip
     sign_in(client, make_staff(session))
-    page = words(client.get("/admin/calendar?month=2027-06"))
+    page = source(client.get("/admin/calendar?month=2027-06"))
     assert "June 2027" in page and "Day 1 of 2, Carlisle. 1 of 1 places, 1 waiting." in page
     assert "Day 2 of 2" in page and "Draft." in page
     assert f'href="/admin/dates/{full.id}"' in page
     assert 'href="/admin/calendar?month=2027-05"' in page and 'href="/admin/calendar?month=2027-07"' in page
-    assert "There are no dates in July 2027" in words(client.get("/admin/calendar?month=2027-07"))
+    assert "There are no dates in July 2027" in source(client.get("/admin/calendar?month=2027-07"))
     assert client.get("/admin/calendar").status_code == 200
     for bad in ("2027-13", "27-06", "2027-6", "June", "2027-06%00", "1999-01"):
         assert client.get(f"/admin/calendar?month={bad}").status_code == 404, bad

@@ -1,7 +1,7 @@
 """The words of each email match the calendar entries it carries, and a second parser reads them all."""
 
 import re
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import vobject
@@ -10,7 +10,7 @@ from app.core.filters import short_days
 from app.enrolment.bookings import book_place, cancel_booking, move_booking
 from app.enrolment.dates import DayTimes, cancel_date, change_date
 from app.mail.outbox import send_due
-from app.models import Booking, BookingStatus
+from app.models import LONDON, Booking, BookingStatus
 from tests.factories import details, make_course, make_date
 from tests.mail_server import calendar_part
 
@@ -30,7 +30,9 @@ def text(message) -> str:
 
 
 def set_days(session, course_date, *days):
-    change_date(session, course_date.id, days=[DayTimes(*day) for day in days], actor=None)
+    """New days, with booking closing at 5pm the day before the first (the date rules want it before)."""
+    closes = datetime.combine(days[0][0] - timedelta(days=1), time(17), tzinfo=LONDON).astimezone(UTC)
+    change_date(session, course_date.id, days=[DayTimes(*day) for day in days], closes_at=closes, actor=None)
 
 
 def dated(session, *days, **options):

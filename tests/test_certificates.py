@@ -1,9 +1,7 @@
 """Certificates of attendance: only for people who came to every day, after their feedback when the
 setting says so; a tagged PDF/UA with a title and language; checked by reference, showing little."""
 
-import html
 import io
-import re
 
 import pytest
 import sqlalchemy as sa
@@ -19,14 +17,10 @@ from app.mail.outbox import send_due
 from app.models import AttendanceMark, Certificate, Role
 from app.personal_data.retention import purge
 from tests.factories import begin_course, details, make_date, make_staff, sign_in
+from tests.pages import words
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
 ANSWERS = FeedbackAnswers("The scaling.", "", "", 4, 8, False, False)
-
-
-def words(response) -> str:
-    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(text))
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """Completion, from the register of every day: completed, partly attended or did not attend."""
 
 import csv
-import html
 import io
-import re
 
 import pytest
 
@@ -12,14 +10,9 @@ from app.enrolment.bookings import book_place
 from app.enrolment.roster import roster
 from app.models import AttendanceMark, Completion, completion_of
 from tests.factories import begin_course, details, make_date, make_staff, sign_in
+from tests.pages import words
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
-
-
-def words(response) -> str:
-    """The text of the page, tags taken out."""
-    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(text))
 
 
 @pytest.mark.parametrize(

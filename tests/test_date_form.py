@@ -1,17 +1,13 @@
 """The date form chooses nothing for you, fills in the usual hours, and reads times as people write them."""
 
-import html
-import re
 from datetime import time
 
 import pytest
 
-from app.web.fields import clock_text, parse_clock_time
+from app.core.filters import clock_time, short_time
+from app.web.fields import parse_clock_time
 from tests.factories import make_course, make_staff, make_venue, sign_in
-
-
-def words(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
+from tests.pages import source
 
 
 @pytest.mark.parametrize(
@@ -34,9 +30,12 @@ def test_what_is_not_a_time_is_refused(typed):
 
 
 def test_a_time_is_shown_back_the_way_the_service_writes_times():
-    assert [clock_text(t) for t in (time(9, 30), time(12), time(16, 30), time(0, 5))] == [
+    assert [clock_time(t) for t in (time(9, 30), time(12), time(16, 30), time(0, 5))] == [
         "9:30am", "12pm", "4:30pm", "12:05am",
     ]  # fmt: skip
+    # In a sentence, midday is said in words; in a box, the time alone, which reads back the same.
+    assert short_time(time(12)) == "12pm (midday)" and short_time(time(16, 30)) == clock_time(time(16, 30))
+    assert parse_clock_time(clock_time(time(12))) == time(12)
 
 
 def test_with_two_courses_and_venues_nothing_is_chosen_and_the_usual_hours_are_filled_in(client, session):
@@ -81,14 +80,14 @@ def test_publishing_shows_a_check_page_that_counts_the_people_who_will_be_emaile
     register_interest(session, other.id, "Kim", "kim@example.org")  # another course: not told
     draft = make_date(session, course=course, status=DateStatus.DRAFT)
     sign_in(client, make_staff(session))
-    page = words(client.get(f"/admin/dates/{draft.id}/publish"))
+    page = source(client.get(f"/admin/dates/{draft.id}/publish"))
     assert "Check before you publish" in page and "Signs of Safety Two Day Introductory Training" in page
     assert "2 people have asked to hear about new dates of this course" in page
     assert "Publish and email 2 people" in page
     session.rollback()
     assert session.get(CourseDate, draft.id).status == DateStatus.DRAFT  # looking publishes nothing
     response = client.post(f"/admin/dates/{draft.id}/publish")
-    assert "2 people who asked have been emailed" in words(client.get(response.headers["Location"]))
+    assert "2 people who asked have been emailed" in source(client.get(response.headers["Location"]))
     send_due(session)
     assert sorted(m["To"] for m in mail_server.messages) == ["lee@example.org", "sam@example.org"]
     # Published already: the check page sends you back to the date.

@@ -1,8 +1,5 @@
 """Staff email the people on a date: preview and count first, then one email each through the outbox."""
 
-import html
-import re
-
 import pytest
 import sqlalchemy as sa
 
@@ -13,10 +10,7 @@ from app.enrolment.dates import message_recipients, send_date_message
 from app.mail.outbox import send_due
 from app.models import Audience, AuditEvent, DateMessage, Role
 from tests.factories import details, make_date, make_staff, sign_in
-
-
-def words(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
+from tests.pages import source
 
 
 @pytest.fixture
@@ -97,23 +91,23 @@ def test_staff_preview_the_email_and_the_count_before_it_is_sent(client, session
     form = {"audience": "everyone", "subject": "Bring a pen", "body": "Please bring a pen.\nAnd <b>lunch</b>.",
             "submission_key": "p" * 32}  # fmt: skip
     preview = client.post(url, data=form)
-    page = words(preview)
+    page = source(preview)
     assert (
         "Check your message" in page and "It goes to <strong>4 people</strong>" in page and "Send to 4 people" in page
     )
     assert "Dear Ana Place," in page and "&lt;b&gt;lunch&lt;/b&gt;" in preview.get_data(as_text=True)
     send_due(session)
     assert mail_server.messages == []  # nothing sent by looking
-    changed = words(client.post(url, data=form | {"edit": "yes"}))
+    changed = source(client.post(url, data=form | {"edit": "yes"}))
     assert "Email the people on this date" in changed and "Bring a pen" in changed
     response = client.post(url, data=form | {"send": "yes"})
     assert response.status_code == 302
-    assert "Your message is on its way to 4 people." in words(client.get(response.headers["Location"]))
+    assert "Your message is on its way to 4 people." in source(client.get(response.headers["Location"]))
     send_due(session)
     assert len(mail_server.messages) == 4
     html_part = mail_server.messages[0].get_body(("html",)).get_content()
     assert "<b>lunch</b>" not in html_part and "&lt;b&gt;lunch&lt;/b&gt;" in html_part
-    date_page = words(client.get(f"/admin/dates/{course_date.id}"))
+    date_page = source(client.get(f"/admin/dates/{course_date.id}"))
     assert "Messages sent" in date_page and "Bring a pen" in date_page and "by Jo Admin" in date_page
 
 
@@ -121,10 +115,10 @@ def test_the_message_form_explains_each_mistake(client, session, full_date):
     course_date, _ = full_date
     sign_in(client, make_staff(session))
     url = f"/admin/dates/{course_date.id}/message"
-    page = words(client.post(url, data={"audience": "nobody", "subject": "", "body": "x" * 5001}))
+    page = source(client.post(url, data={"audience": "nobody", "subject": "", "body": "x" * 5001}))
     for error in ("Select who the message is for", "Enter a subject", "The message must be 5000 characters or fewer"):
         assert error in page
-    assert words(client.post(url, data={"audience": "everyone", "subject": "Hi\x00", "body": "Hi"})).count(
+    assert source(client.post(url, data={"audience": "everyone", "subject": "Hi\x00", "body": "Hi"})).count(
         "must only include letters"
     )
 

@@ -1,7 +1,6 @@
 """Feedback the Signs of Safety way: asked once of everyone who came, one reminder, one response each."""
 
 import html
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,13 +14,9 @@ from app.mail.outbox import send_due
 from app.models import AttendanceMark, Feedback
 from app.personal_data.retention import purge
 from tests.factories import begin_course, details, make_date, make_staff, sign_in
+from tests.pages import words
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
-
-
-def words(response) -> str:
-    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(text))
 
 
 def answers(**overrides) -> FeedbackAnswers:

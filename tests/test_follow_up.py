@@ -1,8 +1,5 @@
 """People absent on a day are offered the next dates once (and their manager told); the team sees them."""
 
-import html
-import re
-
 import pytest
 
 from app.after_course.follow_up import queue_follow_ups, repeat_absences
@@ -12,13 +9,9 @@ from app.enrolment.bookings import book_place
 from app.mail.outbox import send_due
 from app.models import AttendanceMark
 from tests.factories import begin_course, details, make_date, make_staff, sign_in
+from tests.pages import words
 
 A, X = AttendanceMark.ATTENDED, AttendanceMark.ABSENT
-
-
-def words(response) -> str:
-    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(text))
 
 
 @pytest.fixture

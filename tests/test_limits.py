@@ -190,7 +190,7 @@ def test_when_the_limit_store_is_down_people_can_still_book(app, session, caplog
 # Signing in.
 
 
-def sign_in(client, email: str, password: str, address: str):
+def sign_in_from(client, email: str, password: str, address: str):
     return post(client, "/admin/sign-in", {"email": email, "password": password}, address)
 
 
@@ -201,41 +201,41 @@ def test_a_strangers_guesses_make_the_stranger_wait_not_the_real_person(app, ses
     admin = make_staff(session)
     stranger = app.test_client()
     for _ in range(5):
-        assert sign_in(stranger, admin.email, "wrong password here", STRANGER).status_code == 200
-    blocked = sign_in(stranger, admin.email, STAFF_PASSWORD, STRANGER)  # even the right password waits now
+        assert sign_in_from(stranger, admin.email, "wrong password here", STRANGER).status_code == 200
+    blocked = sign_in_from(stranger, admin.email, STAFF_PASSWORD, STRANGER)  # even the right password waits now
     assert blocked.status_code == 429
     assert "You have tried to sign in too many times. Wait 5 minutes, then try again." in page(blocked)
-    assert sign_in(app.test_client(), admin.email, STAFF_PASSWORD, OFFICE).status_code == 302
+    assert sign_in_from(app.test_client(), admin.email, STAFF_PASSWORD, OFFICE).status_code == 302
 
 
 def test_many_accounts_guessed_from_one_address_are_stopped(app, session):
     stranger = app.test_client()
     for number in range(20):
-        sign_in(stranger, f"guess{number}@example.org", "wrong password here", STRANGER)
-    assert sign_in(stranger, "another@example.org", "wrong password here", STRANGER).status_code == 429
+        sign_in_from(stranger, f"guess{number}@example.org", "wrong password here", STRANGER)
+    assert sign_in_from(stranger, "another@example.org", "wrong password here", STRANGER).status_code == 429
 
 
 def test_guesses_from_many_addresses_never_stop_a_browser_the_person_has_used(app, session, monkeypatch):
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_PER_ACCOUNT", "4 per 5 minutes")
     admin = make_staff(session)
     own_browser = app.test_client()
-    assert sign_in(own_browser, admin.email, STAFF_PASSWORD, OFFICE).status_code == 302
+    assert sign_in_from(own_browser, admin.email, STAFF_PASSWORD, OFFICE).status_code == 302
     own_browser.post("/admin/sign-out")
     for number in range(4):
-        sign_in(app.test_client(), admin.email, "wrong password here", f"192.0.2.{number}")
+        sign_in_from(app.test_client(), admin.email, "wrong password here", f"192.0.2.{number}")
     # A browser the account has not used waits a few minutes, whoever is at it ...
-    assert sign_in(app.test_client(), admin.email, STAFF_PASSWORD, "192.0.2.50").status_code == 429
+    assert sign_in_from(app.test_client(), admin.email, STAFF_PASSWORD, "192.0.2.50").status_code == 429
     # ... and one with a made-up "known" cookie is no different ...
     forged = app.test_client()
     forged.set_cookie("sos_known_browser", "forged", path="/admin/sign-in")
-    assert sign_in(forged, admin.email, STAFF_PASSWORD, "192.0.2.51").status_code == 429
+    assert sign_in_from(forged, admin.email, STAFF_PASSWORD, "192.0.2.51").status_code == 429
     # ... but the person's own browser signs straight in.
-    assert sign_in(own_browser, admin.email, STAFF_PASSWORD, OFFICE).status_code == 302
+    assert sign_in_from(own_browser, admin.email, STAFF_PASSWORD, OFFICE).status_code == 302
 
 
 def test_successful_sign_ins_are_not_counted(app, session):
     admin = make_staff(session)
     client = app.test_client()
     for _ in range(8):
-        assert sign_in(client, admin.email, STAFF_PASSWORD, OFFICE).status_code == 302
+        assert sign_in_from(client, admin.email, STAFF_PASSWORD, OFFICE).status_code == 302
         client.post("/admin/sign-out")

@@ -12,8 +12,9 @@ from urllib.parse import urljoin, urlsplit
 
 import sqlalchemy as sa
 
-from app.enrolment.bookings import book_place, cancel_booking, record_needs_outcome
+from app.enrolment.bookings import book_place, cancel_booking
 from app.enrolment.dates import send_date_message
+from app.enrolment.needs import record_needs_outcome
 from app.mail.registry import NoLongerApplies, render_batch
 from app.models import Audience, NeedsStatus, OutboxMessage
 from tests.factories import details, make_briefing, make_course, make_date, make_staff, sign_in

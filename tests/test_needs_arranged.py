@@ -1,34 +1,21 @@
 """The training team records what it has done about each person's needs, and sees what is still to arrange."""
 
-import html
-import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.database import utcnow, writing
-from app.enrolment.bookings import (
-    CannotChange,
-    NeedsChanged,
-    book_place,
-    cancel_booking,
-    change_needs,
-    move_booking,
-    needs_fingerprint,
-    record_needs_outcome,
-)
+from app.enrolment.bookings import book_place, cancel_booking, change_needs, move_booking
+from app.enrolment.needs import needs_fingerprint, record_needs_outcome
+from app.enrolment.refusals import CannotChange, NeedsChanged
 from app.enrolment.reminders import queue_access_summaries
 from app.enrolment.roster import needs_urgent, roster
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking, NeedsStatus, Role
 from app.personal_data.retention import purge
 from tests.factories import details, make_date, make_staff, sign_in
-
-
-def words(response) -> str:
-    """The page as a person reads it: entities decoded, runs of spaces and line breaks made one space."""
-    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
+from tests.pages import source
 
 
 def needing(session, course_date, **overrides):
@@ -134,16 +121,16 @@ def test_staff_record_the_outcome_on_a_page_with_errors_by_the_field(app, client
     course_date = make_date(session, days_from_now=6, closes_days_before=1)
     booking = needing(session, course_date)
     sign_in(client, make_staff(session))
-    page = words(client.get(f"/admin/dates/{course_date.id}"))
+    page = source(client.get(f"/admin/dates/{course_date.id}"))
     assert "Urgent: the course starts in 6 days." in page
     assert "1 person's needs are still to arrange" in page
     url = f"/admin/bookings/{booking.id}/needs"
-    form = words(client.get(url))
+    form = source(client.get(url))
     assert "A British Sign Language interpreter" in form and "An interpreter for both days" in form
     seen = needs_fingerprint(booking)
 
     response = client.post(url, data={"status": "not_possible", "note": "", "seen": seen})
-    refused = words(response)
+    refused = source(response)
     assert response.status_code == 200
     assert "There is a problem" in refused and 'href="#note"' in refused
     assert "Say why it is not possible, and what you have offered instead" in refused
@@ -151,9 +138,9 @@ def test_staff_record_the_outcome_on_a_page_with_errors_by_the_field(app, client
 
     response = client.post(url, data={"status": "arranged", "note": "Jo interprets both days", "seen": seen})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/dates/{course_date.id}/access")
-    summary = words(client.get(response.headers["Location"]))
+    summary = source(client.get(response.headers["Location"]))
     assert "needs are marked arranged" in summary and "Note from the team: Jo interprets both days" in summary
-    assert "still to arrange" not in words(client.get(f"/admin/dates/{course_date.id}"))
+    assert "still to arrange" not in source(client.get(f"/admin/dates/{course_date.id}"))
 
 
 def test_a_change_made_while_staff_read_the_page_is_shown_before_anything_is_saved(client, session):
@@ -162,7 +149,7 @@ def test_a_change_made_while_staff_read_the_page_is_shown_before_anything_is_sav
     seen = needs_fingerprint(booking)
     change_needs(session, booking.manage_token, access_needs=["parking"], access_details="", dietary_needs="")
     response = client.post(f"/admin/bookings/{booking.id}/needs", data={"status": "arranged", "seen": seen})
-    page = words(response)
+    page = source(response)
     assert response.status_code == 200 and "Their needs changed while you were looking" in page
     assert "A parking space close to the entrance" in page
     session.rollback()
@@ -215,13 +202,13 @@ def test_the_purge_removes_the_teams_note_with_the_needs(app, session):
 def test_the_person_sees_whether_their_needs_are_arranged_but_not_the_teams_note(client, session):
     booking = needing(session, make_date(session))
     manage = f"/bookings/{booking.manage_token}"
-    assert "We will arrange what you asked for before the course." in words(client.get(manage))
+    assert "We will arrange what you asked for before the course." in source(client.get(manage))
     record_needs_outcome(session, booking.id, NeedsStatus.ARRANGED, "Jo Smith interprets", actor=make_staff(session))
-    page = words(client.get(manage))
+    page = source(client.get(manage))
     assert "The training team has arranged what you asked for." in page and "Jo Smith" not in page
     record_needs_outcome(
         session, booking.id, NeedsStatus.NOT_POSSIBLE, "No interpreter free", actor=make_staff(session)
     )
-    page = words(client.get(manage))
+    page = source(client.get(manage))
     assert "We could not arrange everything you asked for. Email SignsOfSafety@cumbria.gov.uk" in page
     assert "No interpreter free" not in page

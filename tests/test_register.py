@@ -1,8 +1,6 @@
 """The register: open from the first day of the course, attended, left early or absent, with each
 person's needs beside their name and who saved it last."""
 
-import html
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,10 +10,7 @@ from app.after_course.register import RegisterNotOpen, mark_attendance, register
 from app.enrolment.bookings import book_place
 from app.models import Attendance, AttendanceMark, AuditEvent
 from tests.factories import begin_course, details, make_date, make_staff, sign_in
-
-
-def words(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
+from tests.pages import source
 
 
 def test_the_register_refuses_marks_before_the_first_day(session):
@@ -41,12 +36,12 @@ def test_before_day_one_the_register_page_lists_people_and_says_when_it_opens(cl
     book_place(session, course_date.id, details(full_name="Ffion Jones"))
     sign_in(client, make_staff(session))
     url = f"/admin/dates/{course_date.id}/register/{course_date.days[0].id}"
-    page = words(client.get(url))
+    page = source(client.get(url))
     assert "The register opens on the first day of the course" in page and "Ffion Jones" in page
     assert "Save the register" not in page
     response = client.post(url, data={})
     assert response.status_code == 302
-    assert "The register opens on the first day of the course" in words(client.get(response.headers["Location"]))
+    assert "The register opens on the first day of the course" in source(client.get(response.headers["Location"]))
 
 
 def test_the_register_shows_needs_and_three_choices_and_who_saved_it(client, session):
@@ -58,11 +53,11 @@ def test_the_register_shows_needs_and_three_choices_and_who_saved_it(client, ses
     sign_in(client, trainer)
     day_two = course_date.days[1]
     url = f"/admin/dates/{course_date.id}/register/{day_two.id}"
-    page = words(client.get(url))
+    page = source(client.get(url))
     assert "Register: day 2," in page and "A hearing loop" in page and "Dietary: Vegan" in page
     assert page.count('value="left_early"') == 2 and "Last saved" not in page
     client.post(url, data={f"mark-{needing.booking.id}": "attended", f"mark-{plain.booking.id}": "left_early"})
-    page = words(client.get(url))
+    page = source(client.get(url))
     assert "by Tomás Trainer." in page
     assert (
         f'id="left_early-{plain.booking.id}" name="mark-{plain.booking.id}" type="radio" value="left_early" checked'
@@ -93,7 +88,7 @@ def test_the_sign_in_sheet_is_sorted_by_surname_then_first_name(client, session)
     for name in ("Zoë Adams", "Dafydd Ó Briain", "Amy Zhang", "Ben Adams", "Cher"):
         book_place(session, course_date.id, details(full_name=name))
     sign_in(client, make_staff(session))
-    page = words(client.get(f"/admin/dates/{course_date.id}/sign-in-sheet"))
+    page = source(client.get(f"/admin/dates/{course_date.id}/sign-in-sheet"))
     order = [page.index(name) for name in ("Ben Adams", "Zoë Adams", "Dafydd Ó Briain", "Cher", "Amy Zhang")]
     assert order == sorted(order)
     assert surname_key("  Siân   Evans ") == ("evans", "sian")

@@ -1,9 +1,7 @@
 """Reports: every figure checked against a data set built here; charts are SVG with the table beside."""
 
 import csv
-import html
 import io
-import re
 from datetime import date
 
 import pytest
@@ -16,14 +14,10 @@ from app.enrolment.interest import register_interest
 from app.models import AttendanceMark, CouncilArea, Sector
 from app.reports.report import Period, bar_chart, build_report, financial_year, financial_year_of
 from tests.factories import begin_course, details, make_briefing, make_course, make_date, make_staff, sign_in
+from tests.pages import words
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
 WIDE = Period(date(2000, 1, 1), date(2099, 12, 31))
-
-
-def words(response) -> str:
-    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(text))
 
 
 @pytest.fixture

@@ -7,14 +7,7 @@ import pytest
 from wtforms.validators import Length, NumberRange
 
 from app.after_course.feedback import TEXT_MAX
-from app.enrolment.bookings import (
-    ACCESS_DETAILS_MAX,
-    DIETARY_NEEDS_MAX,
-    NEEDS_NOTE_MAX,
-    NotAllowed,
-    book_place,
-    change_needs,
-)
+from app.enrolment.bookings import book_place, change_needs
 from app.enrolment.dates import (
     CANCEL_REASON_MAX,
     CAPACITY_MAX,
@@ -27,6 +20,8 @@ from app.enrolment.dates import (
     create_date,
     set_capacity,
 )
+from app.enrolment.needs import ACCESS_DETAILS_MAX, DIETARY_NEEDS_MAX, NEEDS_NOTE_MAX
+from app.enrolment.refusals import NotAllowed
 from app.models import LONDON
 from app.staff import accounts
 from app.staff.passwords import PASSWORD_MAX, PasswordNotAllowed

@@ -144,16 +144,10 @@ def test_a_real_service_with_limits_kept_in_one_process_says_so_at_start(app, ca
     assert "RATELIMIT_STORAGE_URI" not in caplog.text
 
 
-def test_the_calendar_migration_records_the_entries_already_sent_with_their_uids(tmp_path):
-    """A booking made before entries were stored keeps its UID and sequence, so its next update replaces
-    the entry already in the person's calendar; per-day emails still waiting are skipped."""
+def inserter(engine):
+    """Insert a row into a table as an older migration left it, filling what is required and not given."""
     from datetime import UTC, date, datetime, time
 
-    url = f"sqlite:///{tmp_path}/old.sqlite3"
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "BASE_URL": "https://sos.example.gov.uk"})
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "fca9d8da55b6"]).exit_code == 0
-    engine = sa.create_engine(url)
     tables = sa.MetaData()
     tables.reflect(engine)
     filler = {sa.Integer: 0, sa.String: "x", sa.Text: "x", sa.Boolean: False, sa.JSON: [], sa.Date: date(2027, 3, 2)}
@@ -171,6 +165,56 @@ def test_the_calendar_migration_records_the_entries_already_sent_with_their_uids
                 values[column.name] = next(v for kind, v in filler.items() if isinstance(column.type, kind))
         return connection.execute(table.insert().values(**values)).inserted_primary_key[0]
 
+    return insert
+
+
+def test_the_email_key_migration_drops_tags_without_joining_two_active_bookings(tmp_path):
+    url = f"sqlite:///{tmp_path}/old.sqlite3"
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "13165d5efa86"]).exit_code == 0
+    engine = sa.create_engine(url)
+    insert = inserter(engine)
+    with engine.begin() as connection:
+        course = insert(connection, "course", slug="sos", title="Signs of Safety")
+        venue = insert(connection, "venue", name="Civic Centre")
+        first, second = (insert(connection, "course_date", course_id=course, venue_id=venue, capacity=5,
+                                status="published") for _ in range(2))  # fmt: skip
+        people = {}
+        for name, date_id, email, status in (
+            ("tagged", first, "Sam+Training@Example.org", "confirmed"),
+            ("plain on the same date", second, "sam@example.org", "confirmed"),
+            ("tagged on the same date", second, "sam+again@example.org", "waiting"),
+            ("cancelled", second, "sam+old@example.org", "cancelled"),
+        ):
+            people[name] = insert(connection, "booking", reference=f"SOS-{len(people)}", manage_token=name,
+                                  course_date_id=date_id, status=status, email=email, email_key=email.lower(),
+                                  sector="health", council_area="cumberland")  # fmt: skip
+        insert(connection, "interest", course_id=course, email="Lee+news@example.org", email_key="lee+news@example.org")
+    engine.dispose()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with engine.connect() as connection:
+        keys = dict(connection.execute(sa.text("SELECT id, email_key FROM booking")).all())
+        interest = connection.execute(sa.text("SELECT email_key FROM interest")).scalar_one()
+    engine.dispose()
+    assert keys[people["tagged"]] == "sam@example.org"
+    assert keys[people["plain on the same date"]] == "sam@example.org"
+    assert keys[people["tagged on the same date"]] == "sam+again@example.org"  # kept: two active on one date
+    assert keys[people["cancelled"]] == "sam@example.org"  # cancelled ones do not count
+    assert interest == "lee@example.org"
+
+
+def test_the_calendar_migration_records_the_entries_already_sent_with_their_uids(tmp_path):
+    """A booking made before entries were stored keeps its UID and sequence, so its next update replaces
+    the entry already in the person's calendar; per-day emails still waiting are skipped."""
+    from datetime import date, time
+
+    url = f"sqlite:///{tmp_path}/old.sqlite3"
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "BASE_URL": "https://sos.example.gov.uk"})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "fca9d8da55b6"]).exit_code == 0
+    engine = sa.create_engine(url)
+    insert = inserter(engine)
     with engine.begin() as connection:
         course = insert(connection, "course", slug="sos", title="Signs of Safety")
         venue = insert(connection, "venue", name="Civic Centre", address="Rickergate", town="Carlisle", postcode="CA3")

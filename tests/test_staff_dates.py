@@ -1,7 +1,5 @@
 """Every date is reachable by the people who work on it: in progress, to come, and finished."""
 
-import html
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,10 +8,7 @@ from app.database import writing
 from app.enrolment.overview import dates_for_staff, past_dates, past_years
 from app.models import Role
 from tests.factories import make_course, make_date, make_staff, make_venue, sign_in
-
-
-def words(response) -> str:
-    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
+from tests.pages import source
 
 
 def assigned(session, course_date, trainer):
@@ -73,10 +68,10 @@ def test_an_admin_and_the_trainer_reach_a_course_that_started_yesterday_and_a_fi
     finished = assigned(session, make_date(session, days_from_now=-20), trainer)
     for user in (make_staff(session), trainer):
         sign_in(client, user)
-        dashboard = words(client.get("/admin/"))
+        dashboard = source(client.get("/admin/"))
         assert "In progress" in dashboard and "Day 2 today" in dashboard
         assert f'href="/admin/dates/{started.id}"' in dashboard
-        past = words(client.get("/admin/dates/past"))
+        past = source(client.get("/admin/dates/past"))
         assert f'href="/admin/dates/{finished.id}"' in past and "1 date" in past
         assert client.get(f"/admin/dates/{finished.id}").status_code == 200
         client.post("/admin/sign-out")
@@ -87,14 +82,14 @@ def test_the_past_dates_filters_keep_the_choice_across_pages_and_refuse_unknown_
     course = make_course(session)
     for n in range(27):
         make_date(session, course=course, days_from_now=-10 - n)
-    page = words(client.get(f"/admin/dates/past?course={course.id}"))
+    page = source(client.get(f"/admin/dates/past?course={course.id}"))
     assert "27 dates, page 1 of 2" in page
     assert f'href="/admin/dates/past?page=2&amp;course={course.id}"' in client.get(
         f"/admin/dates/past?course={course.id}"
     ).get_data(as_text=True)
-    assert "27 dates, page 2 of 2" in words(client.get(f"/admin/dates/past?page=2&course={course.id}"))
+    assert "27 dates, page 2 of 2" in source(client.get(f"/admin/dates/past?page=2&course={course.id}"))
     response = client.get("/admin/dates/past?course=99999&year=abc")
-    shown = words(response)
+    shown = source(response)
     assert response.status_code == 400
     assert "Select one of the courses shown" in shown and "Select one of the years shown" in shown
     assert client.get("/admin/dates/past?page=3").status_code == 404
@@ -113,4 +108,4 @@ def test_between_the_days_of_a_course_the_dashboard_says_so(session, client):
     with writing(session):  # day 2 moves a day later, so today falls between the days
         course_date.days[1].day = course_date.days[1].day + timedelta(days=1)
     sign_in(client, admin)
-    assert "Between days" in words(client.get("/admin/"))
+    assert "Between days" in source(client.get("/admin/"))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.briefings import checks, media, messages
 from app.briefings.checks import MediaRefused
-from app.catalogue.slugs import slug_problem
+from app.catalogue.records import save_record
 from app.core import audit
 from app.core.exports import csv_text
 from app.core.rules import NotFound, Refused
@@ -51,10 +51,6 @@ class BriefingError(Refused):
 
 class BriefingNotFound(BriefingError, NotFound):
     """There is no such briefing."""
-
-
-class SlugTaken(BriefingError):
-    """The web address name is badly formed or used by another briefing."""
 
 
 @dataclass
@@ -98,21 +94,17 @@ def briefing_by_slug(session: Session, slug: str, *, include_unpublished: bool =
 
 def save_briefing(session: Session, briefing_id: int | None, values: dict, *, actor: StaffUser | None) -> Briefing:
     """Add a briefing (briefing_id None, unpublished) or change its words."""
-    try:
-        with writing(session):
-            briefing = Briefing(published=False) if briefing_id is None else _locked(session, briefing_id)
-            if problem := slug_problem(session, Briefing, values["slug"], briefing_id):
-                raise SlugTaken(problem)
-            for name in BRIEFING_FIELDS:
-                setattr(briefing, name, values[name])
-            briefing.updated_at = utcnow()
-            session.add(briefing)
-            session.flush()
-            action = "briefing added" if briefing_id is None else "briefing saved"
-            audit.record(session, actor, action, briefing, f"Saved the briefing '{briefing.title}'")
-    except IntegrityError:  # another save took the name at the same moment
-        raise SlugTaken("Another briefing already uses this web address name") from None
-    return briefing
+    return save_record(
+        session,
+        Briefing,
+        briefing_id,
+        values,
+        BRIEFING_FIELDS,
+        actor=actor,
+        describe=lambda b: f"Saved the briefing '{b.title}'",
+        new=lambda: Briefing(published=False),
+        not_found=BriefingNotFound,
+    )
 
 
 def _locked(session: Session, briefing_id: int) -> Briefing:

@@ -12,15 +12,18 @@ def long_date(value: date | datetime) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
-def short_time(value: time | datetime) -> str:
-    """9:30am, 12pm (midday), 5pm."""
-    if isinstance(value, datetime):
-        value = value.astimezone(LONDON).time()
-    if value.hour == 12 and value.minute == 0:
-        return "12pm (midday)"
+def clock_time(value: time) -> str:
+    """9:30am, 12pm, 4:30pm: a time as people write it, and as it is shown in a box to type into."""
     hour = value.hour % 12 or 12
     suffix = "am" if value.hour < 12 else "pm"
     return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+def short_time(value: time | datetime) -> str:
+    """9:30am, 12pm (midday), 5pm: a time in a sentence."""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).time()
+    return clock_time(value) + (" (midday)" if (value.hour, value.minute) == (12, 0) else "")
 
 
 def date_and_time(value: datetime) -> str:

@@ -5,8 +5,6 @@ Every function here owns its transaction (`writing`): it locks the course date's
 someone, the audit entry, and commits once. A refused change writes nothing.
 """
 
-import hashlib
-import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -20,14 +18,12 @@ from app.core import audit
 from app.core.addresses import email_key
 from app.core.clock import today_in_london
 from app.core.filters import day_range
-from app.core.rules import Refused
 from app.database import utcnow, writing
 from app.enrolment import booking_emails as messages
 from app.enrolment import date_emails
 from app.enrolment.availability import availability, dates_with_places, has_started
+from app.enrolment.needs import check_needs
 from app.enrolment.places import (
-    BookingClosed,
-    DateNotFound,
     fill_from_waiting_list,
     give_back_place,
     lock_dates,
@@ -35,8 +31,15 @@ from app.enrolment.places import (
     take_place,
     waiting_position,
 )
+from app.enrolment.refusals import (
+    AlreadyBooked,
+    BookedOnAnotherDate,
+    BookingClosed,
+    CannotChange,
+    DateFull,
+    DateNotFound,
+)
 from app.models import (
-    ACCESS_NEEDS,
     Booking,
     BookingStatus,
     CouncilArea,
@@ -50,50 +53,6 @@ from app.models import (
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 5
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
-
-
-class BookingError(Refused):
-    """A booking rule said no; `booking` is the person's existing booking when that is the reason."""
-
-    def __init__(self, message: str, booking: Booking | None = None):
-        super().__init__(message)
-        self.booking = booking
-
-
-class AlreadyBooked(BookingError):
-    """The person already has an active booking on this date."""
-
-
-class BookedOnAnotherDate(BookingError):
-    """The person already has an active booking on another date of the same course."""
-
-
-class DateFull(BookingError):
-    pass
-
-
-class CannotChange(BookingError):
-    """The booking can no longer be cancelled or moved."""
-
-
-# The longest answers kept about someone's needs, and the training team's note on them.
-ACCESS_DETAILS_MAX = 1000
-DIETARY_NEEDS_MAX = 500
-NEEDS_NOTE_MAX = 1000
-
-
-class NotAllowed(BookingError):
-    """An answer the rules do not take (an access need we do not offer, or words too long)."""
-
-
-def check_needs(access_needs: list[str], access_details: str, dietary_needs: str) -> None:
-    """Only the access needs we offer, and needs in words no longer than the limits."""
-    if any(need not in ACCESS_NEEDS for need in access_needs):
-        raise NotAllowed("Choose from the needs shown.")
-    if len(access_details.strip()) > ACCESS_DETAILS_MAX:
-        raise NotAllowed(f"What you need must be {ACCESS_DETAILS_MAX} characters or fewer.")
-    if len(dietary_needs.strip()) > DIETARY_NEEDS_MAX:
-        raise NotAllowed(f"Dietary needs must be {DIETARY_NEEDS_MAX} characters or fewer.")
 
 
 @dataclass
@@ -471,69 +430,3 @@ def change_needs(
         )
         messages.needs_changed(session, booking)
         return True
-
-
-class NeedsChanged(BookingError):
-    """The person changed their needs after the member of staff opened the page."""
-
-
-def needs_fingerprint(booking: Booking) -> str:
-    """A short digest of someone's needs and the date they are for, to tell whether they changed."""
-    parts = [sorted(booking.access_needs or []), booking.access_details, booking.dietary_needs, booking.course_date_id]
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
-
-
-def record_needs_outcome(
-    session: Session,
-    booking_id: int,
-    status: NeedsStatus,
-    note: str,
-    *,
-    actor: StaffUser,
-    seen: str | None = None,
-    now: datetime | None = None,
-) -> Booking:
-    """The training team says what it has done about someone's needs: arranged, not possible (with a note
-    saying why and what was offered), or back to still to arrange. Audited without the note, which may
-    say something about the person's health.
-
-    `seen` is the needs_fingerprint of the needs the member of staff was looking at: if the person has
-    changed their needs since, nothing is saved, so "arranged" never covers needs nobody read."""
-    now = now or utcnow()
-    note = note.strip()
-    with writing(session):
-        query = sa.select(Booking).where(Booking.id == booking_id).with_for_update(of=Booking)
-        booking = session.scalars(query).first()
-        if booking is None:
-            raise DateNotFound("We could not find that booking.")
-        if seen is not None and seen != needs_fingerprint(booking):
-            raise NeedsChanged("Their needs changed while you were looking. Read them again before you save.")
-        if not booking.is_active:
-            raise CannotChange("This booking has been cancelled.")
-        if not booking.has_needs:
-            raise CannotChange("This person has not told us about any access or dietary needs.")
-        if status == NeedsStatus.NOT_POSSIBLE and not note:
-            raise CannotChange("Say why it is not possible, and what you have offered instead.")
-        if len(note) > NEEDS_NOTE_MAX:
-            raise CannotChange(f"The note must be {NEEDS_NOTE_MAX} characters or fewer.")
-        booking.needs_status = status
-        booking.needs_note = note
-        booking.needs_checked_at = now
-        booking.needs_checked_by_id = actor.id
-        summary = f"Needs for {booking.reference} marked: {status.label.lower()}"
-        audit.record(session, actor, "needs checked", booking, summary)
-    return booking
-
-
-# What a venue must have for a need someone ticked, and how to say that it does not.
-VENUE_LACKS = {
-    "step_free": ("step_free_access", "has no step-free access"),
-    "hearing_loop": ("hearing_loop", "has no hearing loop"),
-    "parking": ("parking", "has no parking close to the entrance"),
-}
-
-
-def venue_gaps(venue, needs: list[str]) -> list[str]:
-    """What this venue lacks of what the person asked for, in plain words ("Kendal Town Hall has no hearing loop")."""
-    return [f"{venue.name} {words}" for need, (attribute, words) in VENUE_LACKS.items()
-            if need in (needs or []) and not getattr(venue, attribute)]  # fmt: skip

@@ -13,18 +13,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.orm import Session
 
-from app.core.rules import NotFound, Refused
 from app.enrolment import date_emails as messages
 from app.enrolment.availability import availability, has_started
+from app.enrolment.refusals import DateNotFound
 from app.models import Booking, BookingStatus, CourseDate, DateStatus
-
-
-class DateNotFound(NotFound):
-    """There is no such date."""
-
-
-class BookingClosed(Refused):
-    """The date cannot be booked now."""
 
 
 def lock_dates(session: Session, *date_ids: int) -> dict[int, CourseDate]:

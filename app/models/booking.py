@@ -37,6 +37,18 @@ class BookingStatus(enum.StrEnum):
     WAITING = "waiting"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        """The words the training team sees for it."""
+        return BOOKING_STATUS_LABELS[self]
+
+
+BOOKING_STATUS_LABELS = {
+    BookingStatus.CONFIRMED: "Confirmed",
+    BookingStatus.WAITING: "Waiting list",
+    BookingStatus.CANCELLED: "Cancelled",
+}
+
 
 class NeedsStatus(enum.StrEnum):
     """Where the training team is with what someone needs to take part."""

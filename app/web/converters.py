@@ -2,7 +2,7 @@
 
 from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
-from app.catalogue.slugs import SLUG_MAX_LENGTH
+from app.catalogue.records import SLUG_MAX_LENGTH
 
 # The largest id every database stores in an integer column.
 MAX_ID = 2**31 - 1

@@ -25,6 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from app.core.filters import clock_time
 from app.models import COUNCIL_AREA_LABELS, SECTOR_LABELS
 
 
@@ -268,13 +269,6 @@ def parse_clock_time(text: str) -> time | None:
     return time(hour, minute)
 
 
-def clock_text(value: time) -> str:
-    """How a time is shown in a box: 9:30am, 12pm, 4:30pm (the way the service writes times)."""
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
-
-
 class ClockTimeField(StringField):
     """A time of day typed as people write it (4:30pm, 4.30pm, 16:30, 1630); kept as a time."""
 
@@ -297,7 +291,7 @@ class ClockTimeField(StringField):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return clock_text(self.data) if self.data else ""
+        return clock_time(self.data) if self.data else ""
 
 
 class WholeNumberField(IntegerField):

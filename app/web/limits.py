@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from limits import parse_many
 
+from app.core.addresses import email_key
 from app.extensions import limiter
 
 log = logging.getLogger(__name__)
@@ -34,19 +35,13 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def recipient_key(address: str) -> str:
-    """One key per mailbox: case and a +tag do not make a new recipient."""
-    local, _, domain = (address or "").strip().lower().rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}" if local else domain
-
-
 def by_address(setting: str, scope: str) -> Check:
     return Check(setting, scope, "address:" + client_address())
 
 
 def by_recipient(address: str) -> Check:
     """Every public form that emails an address shares one count for that address."""
-    return Check("EMAIL_LIMIT_PER_RECIPIENT", "recipient", "recipient:" + recipient_key(address))
+    return Check("EMAIL_LIMIT_PER_RECIPIENT", "recipient", "recipient:" + email_key(address or ""))
 
 
 def _each(checks: Iterable[Check]):

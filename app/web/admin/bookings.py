@@ -11,6 +11,7 @@ from app.core.filters import date_summary
 from app.core.rules import Refused
 from app.database import utcnow
 from app.enrolment import bookings as booking_service
+from app.enrolment import needs
 from app.enrolment import overview as service
 from app.enrolment.invites import starts_in
 from app.enrolment.roster import needs_urgent_today, roster
@@ -124,10 +125,10 @@ def needs_outcome(booking_id: int):
         data={"status": booking.needs_status.value, "note": booking.needs_note} if request.method == "GET" else None
     )
     if request.method == "GET":
-        form.seen.data = booking_service.needs_fingerprint(booking)
+        form.seen.data = needs.needs_fingerprint(booking)
     if form.validate_on_submit():
         try:
-            booking_service.record_needs_outcome(
+            needs.record_needs_outcome(
                 db.session,
                 booking.id,
                 NeedsStatus(form.status.data),
@@ -137,7 +138,7 @@ def needs_outcome(booking_id: int):
             )
         except Refused as refused:
             db.session.expire(booking)
-            form.seen.data = booking_service.needs_fingerprint(booking)
+            form.seen.data = needs.needs_fingerprint(booking)
             form.status.errors.append(refused.message)
         else:
             flash(

@@ -5,6 +5,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.briefings import service
 from app.briefings.checks import FileTooLarge, MediaRefused
+from app.catalogue.records import SlugTaken
 from app.core.rules import NotFound
 from app.extensions import csrf, db
 from app.models import Briefing, MediaKind
@@ -41,7 +42,7 @@ def edit(briefing_id: int | None):
     if form.validate_on_submit():
         try:
             briefing = service.save_briefing(db.session, briefing_id, form.data, actor=acting_staff())
-        except service.SlugTaken as refused:
+        except SlugTaken as refused:
             form.slug.errors.append(refused.message)
         except NotFound:
             abort(404)

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 
 from app.catalogue import service as catalogue
+from app.catalogue.records import SlugTaken
 from app.core.rules import NotFound
 from app.extensions import db
 from app.models import Course, Venue
@@ -26,7 +27,7 @@ def course_form(course_id: int | None):
     if form.validate_on_submit():
         try:
             catalogue.save_course(db.session, course_id, form.data, actor=acting_staff())
-        except catalogue.SlugTaken as refused:
+        except SlugTaken as refused:
             form.slug.errors.append(refused.message)
         except NotFound:
             abort(404)

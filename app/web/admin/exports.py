@@ -32,7 +32,7 @@ def roster_csv(roster: DateRoster, *, full: bool = True) -> str:
         rows.append(
             [
                 booking.reference,
-                "Confirmed" if position is None else "Waiting list",
+                booking.status.label,
                 position or "",
                 booking.full_name,
                 booking.email,

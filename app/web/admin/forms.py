@@ -5,8 +5,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect
 from wtforms import HiddenField, PasswordField, SelectField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.enrolment.bookings import NEEDS_NOTE_MAX
 from app.enrolment.dates import CANCEL_REASON_MAX, CAPACITY_MAX, MESSAGE_BODY_MAX, MESSAGE_SUBJECT_MAX
+from app.enrolment.needs import NEEDS_NOTE_MAX
 from app.models import AUDIENCE_LABELS, NEEDS_STATUS_LABELS, NeedsStatus
 from app.staff import passwords
 from app.staff.passwords import PASSWORD_MAX

@@ -11,6 +11,7 @@ from app.core.filters import date_summary
 from app.core.rules import NotFound, Refused
 from app.database import utcnow
 from app.enrolment import bookings as service
+from app.enrolment import needs
 from app.enrolment.availability import availability, published_date
 from app.enrolment.invites import organiser_email
 from app.enrolment.places import waiting_position
@@ -41,7 +42,7 @@ def book(date_id: int):
     form = BookingForm()
     reason = None
     course_date = published_date(db.session, date_id) or abort(404)
-    gaps = service.venue_gaps(course_date.venue, form.access_needs.data) if form.is_submitted() else []
+    gaps = needs.venue_gaps(course_date.venue, form.access_needs.data) if form.is_submitted() else []
     warn_first = bool(gaps) and form.venue_warned.data != "y"  # say so before they confirm, once
     if (
         form.validate_on_submit()
@@ -242,9 +243,9 @@ def move(token: str):
     return page, limits.status_for(form)
 
 
-def move_choice(course_date, needs: list[str]) -> str:
+def move_choice(course_date, asked_for: list[str]) -> str:
     """A date to move to, and anything its venue lacks that the person asked for."""
-    gaps = service.venue_gaps(course_date.venue, needs)
+    gaps = needs.venue_gaps(course_date.venue, asked_for)
     return date_summary(course_date) + (f". Please note: {'; '.join(gaps)}." if gaps else "")
 
 

@@ -5,7 +5,8 @@ from wtforms import HiddenField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from app.after_course.feedback import TEXT_MAX, FeedbackAnswers
-from app.enrolment.bookings import ACCESS_DETAILS_MAX, DIETARY_NEEDS_MAX, BookingDetails
+from app.enrolment.bookings import BookingDetails
+from app.enrolment.needs import ACCESS_DETAILS_MAX, DIETARY_NEEDS_MAX
 from app.models import ACCESS_NEEDS, CouncilArea, Sector
 from app.web.fields import (
     AgreeField,
