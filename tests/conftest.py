@@ -56,7 +56,7 @@ def app(tmp_path_factory):
             "MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
             "BASE_URL": "http://training.example.test",
             # On by default (Config); off here so each test counts only the emails it is about.
-            # tests/test_managers.py turns it on.
+            # tests/enrolment/test_managers.py turns it on.
             "MANAGER_EMAILS": False,
         }
     )

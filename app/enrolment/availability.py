@@ -78,14 +78,14 @@ def availability(course_date: CourseDate, now: datetime) -> Availability:
     return Availability(closed_reason(course_date, now), course_date.places_left, late)
 
 
-def first_day_column():
-    """A correlated subquery: the first day of each course date."""
-    return sa.select(sa.func.min(CourseDay.day)).where(CourseDay.course_date_id == CourseDate.id).scalar_subquery()
+def first_day_column(of=CourseDate.id):
+    """A correlated subquery: the first day of each course date (`of` a column holding its id)."""
+    return sa.select(sa.func.min(CourseDay.day)).where(CourseDay.course_date_id == of).scalar_subquery()
 
 
-def last_day_column():
-    """A correlated subquery: the last day of each course date."""
-    return sa.select(sa.func.max(CourseDay.day)).where(CourseDay.course_date_id == CourseDate.id).scalar_subquery()
+def last_day_column(of=CourseDate.id):
+    """A correlated subquery: the last day of each course date (`of` a column holding its id)."""
+    return sa.select(sa.func.max(CourseDay.day)).where(CourseDay.course_date_id == of).scalar_subquery()
 
 
 def upcoming_dates(

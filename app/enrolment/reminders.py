@@ -9,7 +9,8 @@ from app.core.clock import today_in_london
 from app.database import writing
 from app.enrolment import date_emails as messages
 from app.enrolment.availability import first_day_column
-from app.models import Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage, Role, StaffUser
+from app.models import Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage
+from app.staff.visibility import staff_who_see
 
 
 def queue_reminders(session: Session, now: datetime, days_before: list[int]) -> int:
@@ -62,13 +63,11 @@ def queue_access_summaries(session: Session, now: datetime, days_before: int) ->
                 first_day <= today_in_london(now) + timedelta(days=days_before),
             )
         ).unique()
-        admins = list(session.scalars(sa.select(StaffUser).where(StaffUser.active, StaffUser.role == Role.ADMIN)))
         queued = 0
         for course_date in dates:
             if not course_date.starts_at - timedelta(days=days_before) <= now < course_date.starts_at:
                 continue
-            recipients = {user.id: user for user in admins + [t for t in course_date.trainers if t.active]}
-            for user in recipients.values():
+            for user in staff_who_see(session, course_date):
                 queued += messages.access_summary(session, user, course_date) is not None
         return queued
 

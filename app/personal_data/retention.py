@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.clock import today_in_london
 from app.database import writing
-from app.models import Booking, Certificate, CourseDay, Feedback, Interest, OutboxMessage, OutboxStatus, WatchedRecord
+from app.enrolment.availability import last_day_column
+from app.models import Booking, Certificate, Feedback, Interest, OutboxMessage, OutboxStatus, WatchedRecord
 
 
 @dataclass
@@ -35,14 +36,6 @@ def months_before(day: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(day)
-
-
-def last_day_of_booking():
-    return (
-        sa.select(sa.func.max(CourseDay.day))
-        .where(CourseDay.course_date_id == Booking.course_date_id)
-        .scalar_subquery()
-    )
 
 
 def purge(
@@ -66,7 +59,7 @@ def _purge(
     needs_removed = session.execute(
         sa.update(Booking)
         .where(
-            last_day_of_booking() < today - timedelta(days=access_needs_days),
+            last_day_column(of=Booking.course_date_id) < today - timedelta(days=access_needs_days),
             sa.or_(
                 Booking.access_details != "",
                 Booking.dietary_needs != "",
@@ -80,7 +73,9 @@ def _purge(
 
     cutoff = months_before(today, anonymise_months)
     removed_marker = sa.literal("removed-") + sa.cast(Booking.id, sa.String)
-    old = sa.select(Booking.id).where(last_day_of_booking() < cutoff, Booking.anonymised_at.is_(None))
+    old = sa.select(Booking.id).where(
+        last_day_column(of=Booking.course_date_id) < cutoff, Booking.anonymised_at.is_(None)
+    )
     old_ids = list(session.scalars(old))
     anonymised = 0
     if old_ids:

@@ -23,7 +23,7 @@ from tests.factories import (
     sign_in,
 )
 
-VNU = Path(__file__).resolve().parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+VNU = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
 def checker() -> list[str]:
