@@ -111,6 +111,8 @@ class Config:
     SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "5 per 5 minutes"
     SIGN_IN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
     SIGN_IN_LIMIT_PER_ACCOUNT = "50 per 5 minutes"
+    # Wrong guesses at the current password when a signed-in member of staff changes theirs.
+    PASSWORD_CHANGE_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     # Public forms, per network address. Raise BOOKING_LIMIT_PER_ADDRESS if many staff book from one
     # office address.
     BOOKING_LIMIT_PER_ADDRESS = "20 per hour"
@@ -147,6 +149,8 @@ class Config:
     # When set (for example /_media/), the app answers media requests with X-Accel-Redirect to this internal
     # nginx location and nginx sends the file, so no app worker is tied up streaming video.
     MEDIA_ACCEL_REDIRECT_PREFIX: str | None = None
+    # How often one network address may look up a certificate by its reference.
+    CERTIFICATE_CHECK_LIMIT_PER_ADDRESS = "30 per hour"
     # How often one address may count a play of a briefing.
     PLAY_COUNT_LIMIT = "30 per hour"
 

@@ -16,6 +16,7 @@ from app.core.filters import date_and_time, day_range, long_date, short_time
 from app.core.rules import NotFound, Refused
 from app.database import utcnow, writing
 from app.enrolment import date_emails as messages
+from app.enrolment.availability import has_started
 from app.enrolment.bookings import cancel_with_the_date
 from app.enrolment.interest import waiting_to_hear
 from app.enrolment.places import active_bookings, fill_from_waiting_list, locked_date
@@ -37,6 +38,16 @@ from app.models.date_message import NOBODY_IN
 
 class CapacityTooLow(Refused):
     """Fewer places than people already booked."""
+
+
+class DateStarted(Refused):
+    """Day 1 has begun: the date, its places and its people stay as they were on the day, so the register,
+    completion, certificates and reports stay true."""
+
+
+def refuse_once_started(course_date: CourseDate, now: datetime, what: str) -> None:
+    if has_started(course_date, now):
+        raise DateStarted(f"This course has started, so {what}.")
 
 
 class DateRuleBroken(Refused):
@@ -146,12 +157,14 @@ def change_date(
     venue_id: int | None = None,
     closes_at: datetime | None = None,
     actor: StaffUser | None,
+    now: datetime | None = None,
 ) -> list[str]:
     """Change the days, times, venue and closing time in one go (None keeps each as it is). People
     booked or waiting are told what changed about their days and venue. Returns those changes;
     nothing is written if nothing changed."""
     with writing(session):
         course_date = locked_date(session, date_id)
+        refuse_once_started(course_date, now or utcnow(), "its days, venue and closing time cannot change")
         kept = [DayTimes(d.day, d.start_time, d.end_time) for d in course_date.days]
         check_days(kept if days is None else days, course_date.booking_closes_at if closes_at is None else closes_at)
         before = day_range(course_date)
@@ -199,10 +212,11 @@ def publish_date(session: Session, date_id: int, *, actor: StaffUser | None) -> 
         return len(interested)
 
 
-def unpublish_date(session: Session, date_id: int, *, actor: StaffUser | None) -> None:
-    """Take a date back to draft. Only possible while nobody is booked or waiting."""
+def unpublish_date(session: Session, date_id: int, *, actor: StaffUser | None, now: datetime | None = None) -> None:
+    """Take a date back to draft. Only possible while nobody is booked or waiting, before it starts."""
     with writing(session):
         course_date = locked_date(session, date_id)
+        refuse_once_started(course_date, now or utcnow(), "it cannot go back to draft")
         if course_date.status != DateStatus.PUBLISHED:
             raise Refused("Only a published date can go back to draft.")
         active = session.scalar(
@@ -219,9 +233,13 @@ def unpublish_date(session: Session, date_id: int, *, actor: StaffUser | None) -
         audit.record(session, actor, "date unpublished", course_date, f"Took {day_range(course_date)} back to draft")
 
 
-def cancel_date(session: Session, date_id: int, reason: str, *, actor: StaffUser | None) -> int:
+def cancel_date(
+    session: Session, date_id: int, reason: str, *, actor: StaffUser | None, now: datetime | None = None
+) -> int:
     """Cancel a date and, with it, every booking and waiting-list place on it; tell each person, with the
-    reason, and remove the date from their calendar. Returns how many were told."""
+    reason, and remove the date from their calendar. Returns how many were told. Never once it has started:
+    its register, certificates and reports stay as they are."""
+    now = now or utcnow()
     reason = reason.strip()
     if not reason or len(reason) > CANCEL_REASON_MAX:
         raise DateRuleBroken(f"Enter why the date is cancelled, in {CANCEL_REASON_MAX} characters or fewer", "reason")
@@ -229,12 +247,12 @@ def cancel_date(session: Session, date_id: int, reason: str, *, actor: StaffUser
         course_date = locked_date(session, date_id)
         if course_date.status == DateStatus.CANCELLED:
             raise Refused("This date is already cancelled.")
+        refuse_once_started(course_date, now, "it cannot be cancelled. Its register and certificates stay as they are")
         was_published = course_date.status == DateStatus.PUBLISHED
         course_date.status = DateStatus.CANCELLED
         course_date.cancellation_reason = reason
-        course_date.updated_at = utcnow()
+        course_date.updated_at = now
         told = 0
-        now = utcnow()
         if was_published:
             # Each booking is cancelled with the date, so its page says so and its calendar entries go.
             for booking in active_bookings(session, date_id):
@@ -244,12 +262,15 @@ def cancel_date(session: Session, date_id: int, reason: str, *, actor: StaffUser
         return told
 
 
-def set_capacity(session: Session, date_id: int, capacity: int, *, actor: StaffUser | None) -> list[Booking]:
+def set_capacity(
+    session: Session, date_id: int, capacity: int, *, actor: StaffUser | None, now: datetime | None = None
+) -> list[Booking]:
     """Change the number of places. New places go to the waiting list in order; a cut below the
     number booked is refused, safely even against a booking arriving at the same moment."""
     check_capacity(capacity, least=0)
     with writing(session):
         course_date = locked_date(session, date_id)
+        refuse_once_started(course_date, now or utcnow(), "the number of places cannot change")
         if capacity == course_date.capacity:
             return []
         changed = session.execute(

@@ -14,7 +14,14 @@ from app.core import audit
 from app.core.rules import NotFound, Refused
 from app.database import utcnow, writing
 from app.models import Role, StaffSession, StaffUser
-from app.staff.passwords import check_new_password, hash_password, needs_new_hash, password_matches, set_password_hash
+from app.staff.passwords import (
+    PasswordNotAllowed,
+    check_new_password,
+    hash_password,
+    needs_new_hash,
+    password_matches,
+    set_password_hash,
+)
 
 
 def find_staff(session: Session, email: str) -> StaffUser | None:
@@ -58,11 +65,17 @@ def sign_out(session: Session, token: str | None) -> None:
         session.execute(sa.delete(StaffSession).where(StaffSession.token == token))
 
 
+class WrongPassword(Refused):
+    """The password given is not the account's."""
+
+
 def change_password(session: Session, user: StaffUser, current: str, new: str) -> StaffUser:
     """Change your own password; every other session of the account ends."""
     if not password_matches(user, current):
-        raise Refused("Your current password is not right")
+        raise WrongPassword("Your current password is not right")
     check_new_password(new)
+    if password_matches(user, new):
+        raise PasswordNotAllowed("Choose a new password that is different from the one you have now.")
     new_hash, user_id = hash_password(new), user.id
     session.rollback()
     with writing(session):
@@ -75,7 +88,8 @@ def change_password(session: Session, user: StaffUser, current: str, new: str) -
 
 
 def create_or_reset(session: Session, email: str, *, name: str, role: Role, password: str) -> tuple[StaffUser, bool]:
-    """Create a staff account, or give an existing one a new password and this role. True when created."""
+    """Create a staff account with this role, or give an existing one a new password, and nothing else: its
+    role, name and whether it is switched on stay as they are. True when created."""
     email = email.strip().lower()
     check_new_password(password)
     password_hash = hash_password(password)
@@ -89,10 +103,19 @@ def create_or_reset(session: Session, email: str, *, name: str, role: Role, pass
             audit.record(session, None, "account created", user, f"Created the {role} account {email}")
         else:
             set_password_hash(user, password_hash)
-            user.role, user.active = role, True
-            user.name = name or user.name
             audit.record(session, None, "account updated", user, f"Set a new password for {email}")
     return user, created
+
+
+def activate(session: Session, email: str) -> StaffUser:
+    """Switch an account back on: it can sign in again with its password."""
+    with writing(session):
+        user = find_staff(session, email)
+        if user is None:
+            raise NotFound(f"There is no account for {email}.")
+        user.active = True
+        audit.record(session, None, "account switched on", user, f"Switched on the account {user.email}")
+    return user
 
 
 def deactivate(session: Session, email: str) -> StaffUser:

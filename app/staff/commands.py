@@ -26,19 +26,20 @@ def read_password() -> str:
 @click.option("--name", default="", help="The person's name, shown in the audit log.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value, show_default=True)
 def create_command(email: str, name: str, role: str):
-    """Create a staff account, or set a new password for an existing one."""
+    """Create a staff account, or set a new password for an existing one (its role and state stay as they are)."""
     email = email.strip().lower()
     if "@" not in email:
         raise click.BadParameter("Enter an email address", param_hint="EMAIL")
     password = read_password()
     try:
-        _user, created = accounts.create_or_reset(db.session, email, name=name, role=Role(role), password=password)
+        user, created = accounts.create_or_reset(db.session, email, name=name, role=Role(role), password=password)
     except Refused as refused:
         raise click.ClickException(refused.message) from None
     if created:
         click.echo(f"Created the {role} account {email}.")
     else:
-        click.echo(f"Updated {email}: new password, role {role}.")
+        state = "" if user.active else " It is switched off: `flask admin activate` switches it on."
+        click.echo(f"Updated {email}: new password. Its role is still {user.role}.{state}")
 
 
 @admin_cli.command("list")
@@ -58,3 +59,14 @@ def deactivate_command(email: str):
     except NotFound as refused:
         raise click.ClickException(refused.message) from None
     click.echo(f"{user.email} can no longer sign in.")
+
+
+@admin_cli.command("activate")
+@click.argument("email")
+def activate_command(email: str):
+    """Switch an account back on: it can sign in again with its password."""
+    try:
+        user = accounts.activate(db.session, email)
+    except NotFound as refused:
+        raise click.ClickException(refused.message) from None
+    click.echo(f"{user.email} can sign in again.")

@@ -103,9 +103,9 @@ def status_for(form) -> int:
     return 429 if any(TOO_MANY in field.errors for field in form) else 200
 
 
-def wait_message(checks: Iterable[Check]) -> str:
+def wait_message(checks: Iterable[Check], doing: str = "sign in") -> str:
     """How long to wait when one of these short limits is used up, in plain words."""
     seconds = max(item.get_expiry() for item, _ in _each(checks))
     minutes = max(1, round(seconds / 60))
     wait = "a minute" if minutes == 1 else f"{minutes} minutes"
-    return f"You have tried to sign in too many times. Wait {wait}, then try again."
+    return f"You have tried to {doing} too many times. Wait {wait}, then try again."

@@ -10,7 +10,7 @@ import base64
 import hashlib
 import re
 
-from flask import Flask
+from flask import Flask, request
 
 INLINE_SCRIPT = re.compile(r"<script[^>]*>(.*?)</script>", re.DOTALL)
 
@@ -38,4 +38,20 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if private_page(request.path):
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
         return response
+
+
+# A year: browsers then use HTTPS for the service without asking, once they have seen it over HTTPS.
+HSTS_SECONDS = 365 * 24 * 3600
+# Pages with someone's booking, answers or staff-only details: never kept by a browser or a proxy, so the
+# back button on a shared computer shows nothing.
+PRIVATE_PATHS = re.compile(r"^/(admin(/|$)|bookings/|dates/[^/]+/book$)")
+
+
+def private_page(path: str) -> bool:
+    """Whether a page is private (kept by no cache); briefing videos, shown to staff too, are not."""
+    return bool(PRIVATE_PATHS.match(path))

@@ -141,7 +141,8 @@ def test_after_the_purge_the_certificate_checks_out_without_the_name(client, ses
     certificate = session.scalars(sa.select(Certificate)).one()
     assert certificate.full_name == "Removed"
     page = words(client.get(f"/certificates/{certificate.reference}"))
-    assert "This certificate is genuine" in page and "We no longer keep the person's name" in page
+    assert "We no longer keep this certificate's details" in page
+    assert certificate.course_title not in page and "Removed" not in page
 
 
 def test_a_persons_training_record_has_every_booking_attendance_and_certificate(client, session, course):
@@ -206,3 +207,10 @@ def test_a_feedback_request_is_not_sent_after_they_answered(session, mail_server
     send_due(session)
     subjects = [m["Subject"].split(":")[0] for m in mail_server.inbox.to(liam.email)]
     assert subjects == ["Thank you for your feedback"]
+
+
+def test_the_check_page_is_limited_so_references_cannot_be_guessed(app, client, session, monkeypatch):
+    monkeypatch.setitem(app.config, "CERTIFICATE_CHECK_LIMIT_PER_ADDRESS", "3 per hour")
+    for number in range(3):
+        assert client.get(f"/certificates/CERT-2222222{number + 2}").status_code == 404
+    assert client.get("/certificates/CERT-22222229").status_code == 429

@@ -13,8 +13,9 @@ from app.enrolment.interest import register_interest
 from app.extensions import db
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage
-from tests.factories import details, make_course, make_date, make_staff, make_venue
+from tests.factories import begin_course, details, make_course, make_date, make_staff, make_venue
 from tests.mail_server import calendar_part
+from tests.pages import source
 
 
 def test_raising_capacity_offers_the_new_places_to_the_waiting_list_in_order(session):
@@ -221,9 +222,72 @@ def test_cancelling_a_date_through_the_page_needs_a_reason(client, session, staf
     staff.sign_in(admin.email)
     page = client.post(f"/admin/dates/{course_date.id}/cancel", data={"reason": ""}).get_data(as_text=True)
     assert "Enter why the date is cancelled" in page
-    client.post(f"/admin/dates/{course_date.id}/cancel", data={"reason": "The trainer is ill."})
+    client.post(f"/admin/dates/{course_date.id}/cancel", data={"reason": "The trainer is ill.", "cancel": "yes"})
     session.rollback()
     assert session.get(CourseDate, course_date.id).status == DateStatus.CANCELLED
+
+
+def test_before_cancelling_a_date_staff_see_who_will_be_emailed_and_what_they_will_read(client, session, staff):
+    staff.sign_in(make_staff(session).email)
+    course_date = make_date(session, capacity=1)
+    for _ in range(2):
+        book_place(session, course_date.id, details())
+    check = client.post(f"/admin/dates/{course_date.id}/cancel", data={"reason": "The trainer is ill."})
+    page = source(check)
+    assert "Check before you cancel this date" in page and "2 people</strong> will be emailed" in page
+    assert "1 with a place and 1 on the waiting list" in page and "Why: The trainer is ill." in page
+    assert "Cancel the date and email 2 people" in page
+    session.rollback()
+    assert session.get(CourseDate, course_date.id).status == DateStatus.PUBLISHED  # nothing yet
+    again = client.post(f"/admin/dates/{course_date.id}/cancel", data={"reason": "The trainer is ill.", "edit": "yes"})
+    assert "Check before cancelling" in source(again) and "The trainer is ill." in source(again)
+    client.post(f"/admin/dates/{course_date.id}/cancel", data={"reason": "The trainer is ill.", "cancel": "yes"})
+    session.rollback()
+    assert session.get(CourseDate, course_date.id).status == DateStatus.CANCELLED
+
+
+def test_once_day_one_has_started_the_date_and_its_people_stay_as_they_were(client, session, staff):
+    from app.after_course.register import mark_attendance
+    from app.enrolment.bookings import cancel_booking, move_booking
+    from app.enrolment.refusals import BookingClosed, CannotChange
+    from app.models import Attendance, AttendanceMark
+
+    admin = make_staff(session)
+    course_date = make_date(session, capacity=2)
+    other = make_date(session, course=course_date.course, days_from_now=60)
+    booking = book_place(session, course_date.id, details()).booking
+    book_place(session, course_date.id, details())
+    begin_course(session, course_date, days_ago=1)
+    mark_attendance(session, course_date.days[0].id, {booking.id: AttendanceMark.ATTENDED}, actor=admin)
+    date_id, day = course_date.id, service.DayTimes(date.today() + timedelta(days=9), time(9), time(16))
+    refusals = [
+        lambda: service.cancel_date(session, date_id, "Too few people.", actor=admin),
+        lambda: service.unpublish_date(session, date_id, actor=admin),
+        lambda: service.set_capacity(session, date_id, 5, actor=admin),
+        lambda: service.change_date(session, date_id, days=[day], actor=admin),
+    ]
+    for refused in refusals:
+        with pytest.raises(service.DateStarted, match="This course has started"):
+            refused()
+    with pytest.raises(CannotChange, match="started"):
+        cancel_booking(session, booking.manage_token, actor=admin)
+    with pytest.raises(CannotChange, match="started"):
+        move_booking(session, booking.manage_token, other.id, actor=admin)
+    with pytest.raises(BookingClosed, match="started"):
+        book_place(session, date_id, details(), actor=admin)
+    session.rollback()
+    assert session.get(CourseDate, date_id).status == DateStatus.PUBLISHED
+    assert session.scalar(sa.select(sa.func.count(Attendance.id))) == 1
+
+    staff.sign_in(admin.email)
+    page = source(client.get(f"/admin/dates/{date_id}"))
+    assert "This course has started" in page and "Take the register for day 1" in page
+    for gone in ("Cancel this date", "Take back to draft", "Change the number of places", "Book a place for someone",
+                 f"/admin/bookings/{booking.id}/move", f"/admin/bookings/{booking.id}/cancel"):  # fmt: skip
+        assert gone not in page, gone
+    for path in ("cancel", "capacity", "edit", "bookings/new"):
+        response = client.get(f"/admin/dates/{date_id}/{path}")
+        assert response.status_code == 302 and response.location.endswith(f"/admin/dates/{date_id}"), path
 
 
 def test_the_capacity_page_refuses_a_cut_below_the_booked_number(client, session, staff):

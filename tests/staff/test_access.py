@@ -254,3 +254,36 @@ def test_a_trainer_sees_a_date_and_its_people_only_when_assigned_one_rule_for_pa
         assert set(session.scalars(sa.select(CourseDate.id).where(dates_seen_by(user)))) == expected
         seen = session.scalars(sa.select(Booking.course_date_id).where(bookings_seen_by(user)))
         assert set(seen) == expected
+
+
+def test_changing_a_password_allows_few_guesses_at_the_current_one_and_needs_a_new_one(app, session, staff):
+    admin = make_staff(session)
+    staff.sign_in(admin.email)
+
+    def change(current, new="a different long password"):
+        data = {"current_password": current, "new_password": new, "confirm_password": new}
+        return staff.client.post("/admin/account/password", data=data)
+
+    same = change(STAFF_PASSWORD, STAFF_PASSWORD)
+    assert "different from the one you have now" in same.get_data(as_text=True)
+    for _ in range(5):
+        assert "Your current password is not right" in change("a wrong guess at it").get_data(as_text=True)
+    blocked = change(STAFF_PASSWORD)  # even the right one waits now
+    assert blocked.status_code == 429 and "tried to change your password too many times" in blocked.get_data(
+        as_text=True
+    )
+
+
+def test_the_create_command_on_an_existing_account_sets_its_password_and_nothing_else(runner, session):
+    from app.staff import accounts
+
+    trainer = make_staff(session, role=Role.TRAINER, name="Jo Trainer")
+    accounts.deactivate(session, trainer.email)
+    result = runner.invoke(args=["admin", "create", trainer.email, "--role", "admin"], input="a brand new password\n")
+    assert result.exit_code == 0 and "Its role is still trainer" in result.output and "switched off" in result.output
+    session.rollback()
+    user = accounts.find_staff(session, trainer.email)
+    assert (user.role, user.active, user.name) == (Role.TRAINER, False, "Jo Trainer")
+    assert runner.invoke(args=["admin", "activate", trainer.email]).exit_code == 0
+    session.rollback()
+    assert accounts.find_staff(session, trainer.email).active

@@ -125,6 +125,26 @@ def test_sending_the_same_form_twice_shows_the_first_booking(client, session):
     assert len(all_bookings(session)) == 1
 
 
+def test_the_forms_hidden_key_returns_a_booking_only_to_the_browser_that_made_it(app, client, session, mail_server):
+    course_date = make_date(session)
+    form = booking_form(submission_key="abcdefghijklmnopqrstuvwx")
+    first = client.post(f"/dates/{course_date.id}/book", data=form)
+    replayed = app.test_client().post(f"/dates/{course_date.id}/book", data=form)
+    assert replayed.status_code == 302 and replayed.location.endswith("/bookings/find/sent")
+    assert token_from(first) not in replayed.get_data(as_text=True) + replayed.location
+    assert len(all_bookings(session)) == 1
+
+
+def test_the_session_cookie_never_holds_a_booking_link(client, session):
+    from flask.sessions import SecureCookieSessionInterface
+
+    course_date = make_date(session)
+    token = token_from(client.post(f"/dates/{course_date.id}/book", data=booking_form()))
+    cookie = client.get_cookie("session").value
+    serializer = SecureCookieSessionInterface().get_signing_serializer(client.application)
+    assert token not in str(serializer.loads(cookie)) and token not in cookie
+
+
 def test_booking_again_from_the_same_browser_shows_the_existing_booking(client, session):
     course_date = make_date(session)
     first = client.post(f"/dates/{course_date.id}/book", data=booking_form(email="sam@example.org"))

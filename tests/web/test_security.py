@@ -60,3 +60,24 @@ def test_the_one_inline_script_is_allowed_by_its_hash(client):
     script = re.search(r"<script>(.*?)</script>", response.get_data(as_text=True), re.DOTALL).group(1)
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in response.headers["Content-Security-Policy"]
+
+
+def test_pages_with_someones_booking_or_staff_details_are_never_cached(app, client, session):
+    from app.enrolment.bookings import book_place
+    from tests.factories import details, make_staff, sign_in
+
+    course_date = make_date(session)
+    booking = book_place(session, course_date.id, details()).booking
+    link = f"/bookings/{booking.manage_token}"
+    for path in (link, f"{link}/confirmation", f"{link}/feedback", f"/dates/{course_date.id}/book", "/admin/sign-in"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+    sign_in(client, make_staff(session))
+    for path in ("/admin/", f"/admin/dates/{course_date.id}", "/admin/search?q=sam"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+    assert client.get("/dates").headers["Cache-Control"] != "no-store"  # public lists may be kept
+
+
+def test_over_https_browsers_are_told_to_keep_to_https(app, session):
+    assert "Strict-Transport-Security" not in app.test_client().get("/").headers  # plain HTTP, as in tests
+    secure = create_app({**app.config, "SESSION_COOKIE_SECURE": True, "TESTING": True})
+    assert secure.test_client().get("/").headers["Strict-Transport-Security"] == "max-age=31536000"

@@ -1,7 +1,9 @@
 """The date a staff page is about, for the member of staff signed in."""
 
-from flask import abort
+from flask import abort, flash, redirect, url_for
 
+from app.database import utcnow
+from app.enrolment.availability import has_started
 from app.extensions import db
 from app.models import CourseDate
 from app.staff.guard import acting_staff
@@ -14,3 +16,12 @@ def date_for_staff(date_id: int) -> CourseDate:
     if not sees_date(acting_staff(), course_date):
         abort(403)
     return course_date
+
+
+def back_once_started(course_date: CourseDate, what: str):
+    """Once the course has started, back to the date's page, saying why this page is not offered (the rule
+    refuses it too); None before."""
+    if not has_started(course_date, utcnow()):
+        return None
+    flash(f"This course has started, so {what}.", "info")
+    return redirect(url_for("admin.date", date_id=course_date.id))

@@ -18,7 +18,7 @@ from app.enrolment.roster import needs_urgent_today, roster
 from app.extensions import db
 from app.models import ATTENDANCE_LABELS, AttendanceMark, Booking, CourseDay, NeedsStatus, Role
 from app.staff.guard import acting_staff, roles
-from app.web.admin.access import date_for_staff
+from app.web.admin.access import back_once_started, date_for_staff
 from app.web.admin.blueprint import bp
 from app.web.admin.exports import roster_csv
 from app.web.admin.forms import MoveBookingForm, NeedsOutcomeForm
@@ -36,6 +36,8 @@ def booking_for_admin(booking_id: int) -> Booking:
 def add_booking(date_id: int):
     """Book a place for someone, with the same rules and emails as booking online."""
     course_date = date_for_staff(date_id)
+    if started := back_once_started(course_date, "nobody can be booked on it"):
+        return started
     form = BookingForm()
     if form.validate_on_submit():
         try:
@@ -56,6 +58,8 @@ def add_booking(date_id: int):
 def cancel_booking(booking_id: int):
     """Cancel someone's booking; their place goes to the waiting list."""
     booking = booking_for_admin(booking_id)
+    if started := back_once_started(booking.course_date, "its bookings cannot be cancelled"):
+        return started
     form = ConfirmForm()
     if form.validate_on_submit():
         date_id = booking.course_date_id
@@ -81,6 +85,8 @@ def cancel_booking(booking_id: int):
 def move_booking(booking_id: int):
     """Move someone's booking to another date of the course with a place free."""
     booking = booking_for_admin(booking_id)
+    if started := back_once_started(booking.course_date, "its bookings cannot be moved"):
+        return started
     choices = booking_service.dates_to_move_to(db.session, booking, utcnow())
     form = MoveBookingForm()
     form.new_date.choices = choices_from({d.id: date_summary(d) for d in choices})

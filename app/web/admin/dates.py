@@ -12,8 +12,10 @@ from app.after_course.feedback import feedback_counts
 from app.catalogue import service as catalogue
 from app.core.filters import date_summary
 from app.core.rules import Refused
+from app.database import utcnow
 from app.enrolment import dates as lifecycle
 from app.enrolment import overview as service
+from app.enrolment.availability import has_started
 from app.enrolment.dates import DayTimes
 from app.enrolment.interest import people_to_tell
 from app.enrolment.invites import starts_in
@@ -23,7 +25,7 @@ from app.mail.outbox import failed_messages
 from app.models import LONDON, Audience, DateStatus, Role
 from app.models.date_message import NOBODY_IN
 from app.staff.guard import acting_staff, roles
-from app.web.admin.access import date_for_staff
+from app.web.admin.access import back_once_started, date_for_staff
 from app.web.admin.blueprint import bp
 from app.web.admin.forms import CancelDateForm, CapacityForm, DateForm, DateMessageForm, PastDatesForm, TrainersForm
 from app.web.fields import choices_from, parse_clock_time
@@ -182,6 +184,7 @@ def date(date_id: int):
         feedback=feedback_counts(db.session, course_date.id),
         missed=follow_up.missed(db.session, course_date.id),
         certificates={c.booking_id: c for c in certificates_of_date(db.session, course_date.id)},
+        started=has_started(course_date, utcnow()),
     )
 
 
@@ -189,6 +192,8 @@ def date(date_id: int):
 def edit_date(date_id: int):
     """Change the days, times, venue or closing time. People booked are told what changed."""
     course_date = date_for_staff(date_id)
+    if started := back_once_started(course_date, "its days, venue and closing time cannot change"):
+        return started
     form = date_form(course_date)
     del form.capacity  # changed on its own page, with its own rules
     del form.course_id  # a date stays with its course
@@ -257,33 +262,33 @@ def cancel(date_id: int):
     course_date = date_for_staff(date_id)
     if course_date.status == DateStatus.CANCELLED:
         return redirect(url_for("admin.date", date_id=date_id))
+    if started := back_once_started(course_date, "it cannot be cancelled"):
+        return started
     form = CancelDateForm()
-    if form.validate_on_submit():
+    people = roster(db.session, course_date) if course_date.status == DateStatus.PUBLISHED else None
+    checking = form.validate_on_submit() and request.form.get("edit") != "yes"
+    if checking and request.form.get("cancel") == "yes":
         try:
             told = lifecycle.cancel_date(db.session, date_id, form.reason.data, actor=acting_staff())
         except lifecycle.DateRuleBroken as refused:
             form.reason.errors.append(refused.message)
+            checking = False
         except Refused as refused:
             flash(refused.message, "error")
             return redirect(url_for("admin.date", date_id=date_id))
         else:
-            flash(f"The date is cancelled. {told} people booked or waiting have been told.", "success")
+            people = "1 person" if told == 1 else f"{told} people"
+            flash(f"The date is cancelled. {people} booked or waiting have been told.", "success")
             return redirect(url_for("admin.date", date_id=date_id))
-    return render_template(
-        "admin/form.html",
-        form=form,
-        heading="Cancel this date",
-        caption=date_summary(course_date),
-        button="Cancel the date",
-        button_classes="govuk-button--warning",
-        back=url_for("admin.date", date_id=date_id),
-    )
+    return render_template("admin/cancel_date.html", form=form, course_date=course_date, people=people, check=checking)
 
 
 @bp.route("/dates/<id:date_id>/capacity", methods=["GET", "POST"])
 def capacity(date_id: int):
     """Change the number of places."""
     course_date = date_for_staff(date_id)
+    if started := back_once_started(course_date, "the number of places cannot change"):
+        return started
     form = CapacityForm(data={"capacity": course_date.capacity} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:

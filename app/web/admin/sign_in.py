@@ -108,12 +108,23 @@ def change_password():
     """Change your own password. Other sessions on this account are signed out."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        # Wrong guesses at the current password count, as they do when signing in: a borrowed session
+        # cannot be used to try passwords until one fits.
+        checks = [
+            limits.Check("PASSWORD_CHANGE_LIMIT_PER_ACCOUNT", "password-change", account_key(acting_staff().email))
+        ]
+        if not limits.allowed(*checks):
+            form.current_password.errors.append(limits.wait_message(checks, "change your password"))
+            return render_template("admin/change_password.html", form=form), 429
         try:
             user = accounts.change_password(
                 db.session, acting_staff(), form.current_password.data, form.new_password.data
             )
-        except Refused as refused:
+        except accounts.WrongPassword as refused:
+            limits.count(*checks)
             form.current_password.errors.append(refused.message)
+        except Refused as refused:
+            form.new_password.errors.append(refused.message)
         else:
             login_user(user)  # this session carries on with the new key
             flash("Your password has been changed.", "success")

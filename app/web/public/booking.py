@@ -1,8 +1,9 @@
 """Booking a place and managing it through the link only the booker has."""
 
+import hashlib
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from app.after_course import certificates
 from app.after_course import feedback as feedback_rules
@@ -16,7 +17,7 @@ from app.enrolment.availability import availability, published_date
 from app.enrolment.invites import organiser_email
 from app.enrolment.places import waiting_position
 from app.enrolment.roster import roster
-from app.extensions import db
+from app.extensions import db, limiter
 from app.mail import calendar
 from app.models import BookingStatus, DateStatus
 from app.web import limits
@@ -30,10 +31,21 @@ bp = Blueprint("booking", __name__)
 REMEMBERED = "my_bookings"
 
 
+def fingerprint(token: str) -> str:
+    """A digest of a booking link: the session cookie can be read by whoever holds it, so it never holds the
+    link itself, only enough to recognise it."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
 def remember(token: str) -> None:
     """Let this browser find its own recent bookings again, for double submits."""
-    tokens = [t for t in session.get(REMEMBERED, []) if t != token][-9:]
-    session[REMEMBERED] = [*tokens, token]
+    kept = [seen for seen in session.get(REMEMBERED, []) if seen != fingerprint(token)][-9:]
+    session[REMEMBERED] = [*kept, fingerprint(token)]
+
+
+def made_here(token: str) -> bool:
+    """Whether this browser session made the booking behind this link."""
+    return fingerprint(token) in session.get(REMEMBERED, [])
 
 
 @bp.route("/dates/<id:date_id>/book", methods=["GET", "POST"])
@@ -58,7 +70,7 @@ def book(date_id: int):
         except NotFound:
             abort(404)
         except (service.AlreadyBooked, service.BookedOnAnotherDate) as refused:
-            if refused.booking and refused.booking.manage_token in session.get(REMEMBERED, []):
+            if refused.booking and made_here(refused.booking.manage_token):
                 flash("You have already booked this course. Here is your booking.", "info")
                 return redirect(url_for("booking.manage", token=refused.booking.manage_token))
             if refused.booking is not None:
@@ -71,6 +83,10 @@ def book(date_id: int):
         except Refused as refused:
             reason = refused.message
         else:
+            if not result.created and not made_here(result.manage_token):
+                # A form sent again from another browser: its key is no way to read someone's booking.
+                service.send_booking_link(db.session, result.booking.id)
+                return redirect(url_for("booking.find_sent"))
             remember(result.manage_token)
             return redirect(url_for("booking.confirmation", token=result.manage_token))
     reason = reason or availability(course_date, utcnow()).reason
@@ -276,8 +292,10 @@ CERTIFICATE_REFERENCE = re.compile(r"^CERT-[2-9A-HJ-NP-Z]{8}$", re.IGNORECASE)
 
 
 @bp.get("/certificates/<reference>")
+@limiter.limit(lambda: current_app.config["CERTIFICATE_CHECK_LIMIT_PER_ADDRESS"])
 def check_certificate(reference: str):
-    """Anyone can check that a certificate is genuine: its name, course and days, and nothing more."""
+    """Anyone with the reference can check that a certificate is genuine: its name, course and days, and
+    nothing more; nothing at all once its details have been removed. Limited, so references are not guessed."""
     found = None
     if CERTIFICATE_REFERENCE.match(reference):
         found = certificates.certificate_by_reference(db.session, reference)

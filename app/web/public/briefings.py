@@ -8,8 +8,8 @@ from app.briefings import media, service
 from app.extensions import db, limiter
 from app.models import CouncilArea, MediaKind, Sector
 from app.web import limits
-from app.web.admin.briefing_forms import WatchedForm
 from app.web.public.briefing_pages import briefing_page, transcript_download
+from app.web.public.forms import WatchedForm
 
 bp = Blueprint("briefings", __name__)
 

@@ -13,7 +13,7 @@ from app.mail.entries import uid_domain
 from app.web import limits
 from app.web.downloads import download
 from app.web.page_cache import cached_page
-from app.web.public.interest_forms import InterestForm
+from app.web.public.forms import InterestForm
 
 bp = Blueprint("courses", __name__)
 

@@ -1,4 +1,5 @@
-"""The booking, cancel and move forms."""
+"""The public forms: booking, managing a booking, feedback, finding bookings, interest in new dates, and
+"I have watched this"."""
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -17,7 +18,9 @@ from app.web.fields import (
     choices_from,
     council_area_field,
     full_name_field,
+    no_addresses,
     person_text,
+    printable_text,
     sector_field,
     work_email,
     work_email_field,
@@ -226,3 +229,43 @@ class FeedbackForm(FlaskForm):
         self.quote.data = (
             "no" if not feedback.may_quote else "with_name" if feedback.quote_with_name else "without_name"
         )
+
+
+class WatchedForm(FlaskForm):
+    """Tell us you watched a briefing, and get a record of your learning by email."""
+
+    full_name = full_name_field()
+    email = work_email_field("We will send your record of learning to this address.")
+    organisation = person_text(
+        "Organisation or team",
+        "Enter the organisation or team you work for",
+        200,
+        description="For example, Penrith Health Visiting team or Ulverston Victoria High School.",
+    )
+    sector = sector_field()
+    council_area = council_area_field()
+    learning_note = LongTextField(
+        "What will you take from this into your work? (optional)",
+        validators=[
+            Optional(),
+            Length(max=1000, message="What you will take from this must be 1000 characters or fewer"),
+            printable_text("What you will take from this must only include letters, numbers and punctuation"),
+        ],
+        description="The training team keeps this with your record. It is not put in the email we send you.",
+    )
+    submission_key = SubmissionKeyField()
+
+
+class InterestForm(FlaskForm):
+    """Ask to be told when new dates are published."""
+
+    full_name = full_name_field()
+    email = work_email_field("We will email you when new dates are published.")
+    organisation = TextField(
+        "Organisation or team (optional)",
+        validators=[
+            Optional(),
+            Length(max=200, message="Organisation or team must be 200 characters or fewer"),
+            no_addresses("Organisation or team"),
+        ],
+    )
