@@ -80,6 +80,9 @@ class Config:
     MAIL_POLL_SECONDS = 5
     # Days before the first day of a course when reminders go out.
     REMINDER_DAYS = "14,2"
+    # Hours a booking made on the public form keeps its place for the person to confirm their email address
+    # (by the link emailed to it); half the time left before the course when that is sooner.
+    BOOKING_CONFIRM_HOURS = 24
     # Email the training team's mailbox at once when someone books with access needs or changes them.
     NEEDS_EMAILS = True
     # Needs given fewer than this many days before a course are marked urgent (an interpreter takes time).

@@ -4,11 +4,14 @@ import itertools
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from app.briefings import service as briefings
 from app.database import writing
-from app.enrolment.bookings import BookingDetails
+from app.enrolment.bookings import BookingDetails, book_place
 from app.models import (
     LONDON,
+    Booking,
     Briefing,
     CouncilArea,
     Course,
@@ -201,3 +204,22 @@ def attach(session, briefing, slot: str, path: Path, filename: str | None = None
     with open(path, "rb") as stream:
         received = briefings.receive_file(slot, stream, filename or path.name, max_bytes=10 * 1024 * 1024)
     return briefings.attach_file(session, briefing_id, received, actor=None)
+
+
+def booked(session, course_date_id: int, person: BookingDetails | None = None, **options):
+    """A booking by someone who has confirmed their address by the link we emailed, as most tests want; a
+    booking still held for that check is book_place itself."""
+    return book_place(session, course_date_id, person or details(), email_checked=True, **options)
+
+
+def confirm_by_email(client, session, email: str) -> str:
+    """What someone does after the booking form: open the link we emailed to the address and confirm the
+    booking. Returns the booking's link (its token), which they only ever learn from that email."""
+    session.rollback()
+    booking = session.scalars(
+        sa.select(Booking).where(Booking.email == email.strip()).order_by(Booking.id.desc())
+    ).first()
+    assert booking is not None, email
+    response = client.post(f"/bookings/{booking.manage_token}/confirm")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return booking.manage_token

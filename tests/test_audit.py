@@ -8,10 +8,9 @@ import sqlalchemy as sa
 from app.catalogue import service as catalogue
 from app.core.rules import Refused
 from app.enrolment import dates as lifecycle
-from app.enrolment.bookings import book_place
 from app.enrolment.dates import DayTimes
 from app.models import LONDON, AuditEvent, Briefing, Course, CourseDate, Venue
-from tests.factories import details, make_briefing, make_course, make_date, make_staff, make_venue
+from tests.factories import booked, details, make_briefing, make_course, make_date, make_staff, make_venue
 
 
 def entries(session) -> list[AuditEvent]:
@@ -129,8 +128,8 @@ def test_courses_venues_and_briefings_are_named_by_their_new_ids(session):
 )
 def test_a_refused_change_writes_no_entry_and_changes_nothing(session, refused_change):
     course_date = make_date(session, capacity=3)
-    book_place(session, course_date.id, details())
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
+    booked(session, course_date.id, details())
     before = (course_date.capacity, course_date.status, course_date.venue_id, course_date.updated_at)
     with pytest.raises(Refused):
         refused_change(session, course_date.id)
@@ -143,7 +142,7 @@ def test_a_refused_capacity_cut_on_the_page_writes_no_entry(client, session, sta
     admin = make_staff(session)
     course_date = make_date(session, capacity=3)
     for _ in range(2):
-        book_place(session, course_date.id, details())
+        booked(session, course_date.id, details())
     staff.sign_in(admin.email)
     client.post(f"/admin/dates/{course_date.id}/capacity", data={"capacity": "1"})
     assert entries(session) == []

@@ -6,7 +6,8 @@ from app.mail import registry
 
 EMAIL_KINDS = {
     "enrolment": {
-        "place_confirmed", "waiting_list", "booking_cancelled", "booking_moved", "booking_link", "booking_links",
+        "booking_check", "hold_released", "place_confirmed", "waiting_list", "booking_cancelled", "booking_moved",
+        "booking_link", "booking_links",
         "place_offered", "late_place", "late_place_taken", "date_changed", "date_cancelled", "reminder",
         "date_message", "calendar_update", "manager_notice", "needs_changed", "dates_published", "access_summary",
     },
@@ -14,7 +15,7 @@ EMAIL_KINDS = {
     "briefings": {"watched_record"},
 }  # fmt: skip
 JOBS = {
-    "enrolment": ["reminders", "access summaries"],
+    "enrolment": ["released holds", "reminders", "access summaries"],
     "after_course": ["feedback requests and reminders", "certificates", "follow-ups"],
     "briefings": [],
 }

@@ -7,7 +7,7 @@ import pytest
 from wtforms.validators import Length, NumberRange
 
 from app.after_course.feedback import TEXT_MAX
-from app.enrolment.bookings import book_place, change_needs
+from app.enrolment.bookings import change_needs
 from app.enrolment.dates import (
     CANCEL_REASON_MAX,
     CAPACITY_MAX,
@@ -27,7 +27,7 @@ from app.staff import accounts
 from app.staff.passwords import PASSWORD_MAX, PasswordNotAllowed
 from app.web.admin.forms import CancelDateForm, CapacityForm, DateForm, DateMessageForm, NeedsOutcomeForm
 from app.web.public.forms import FeedbackForm, NeedsForm
-from tests.factories import STAFF_PASSWORD, details, make_course, make_date, make_staff, make_venue
+from tests.factories import STAFF_PASSWORD, booked, details, make_course, make_date, make_staff, make_venue
 
 NEXT_MONTH = date.today() + timedelta(days=30)
 NINE, FIVE = time(9, 30), time(16, 30)
@@ -75,10 +75,10 @@ def test_places_and_the_reason_for_cancelling_are_checked_by_the_rules(session):
 def test_needs_are_checked_by_the_rules_when_booking_and_when_changed(session):
     course_date = make_date(session)
     with pytest.raises(NotAllowed, match="Choose from the needs shown"):
-        book_place(session, course_date.id, details(access_needs=["teleporter"]))
+        booked(session, course_date.id, details(access_needs=["teleporter"]))
     with pytest.raises(NotAllowed, match=f"{DIETARY_NEEDS_MAX} characters"):
-        book_place(session, course_date.id, details(dietary_needs="x" * (DIETARY_NEEDS_MAX + 1)))
-    booking = book_place(session, course_date.id, details()).booking
+        booked(session, course_date.id, details(dietary_needs="x" * (DIETARY_NEEDS_MAX + 1)))
+    booking = booked(session, course_date.id, details()).booking
     with pytest.raises(NotAllowed, match=f"{ACCESS_DETAILS_MAX} characters"):
         change_needs(session, booking.manage_token, access_needs=[], access_details="x" * 5000, dietary_needs="")
 

@@ -59,7 +59,9 @@ def mark_attendance(
         allowed = set(
             session.scalars(
                 sa.select(Booking.id).where(
-                    Booking.course_date_id == day.course_date_id, Booking.status == BookingStatus.CONFIRMED
+                    Booking.course_date_id == day.course_date_id,
+                    Booking.status == BookingStatus.CONFIRMED,
+                    Booking.email_checked_at.is_not(None),
                 )
             )
         )

@@ -8,9 +8,12 @@ from app.models import CourseDate, DateMessage, Interest
 
 def install(mail: Registry) -> None:
     """Every email enrolment sends, and the jobs the email worker runs for it: named here and nowhere else."""
-    from app.enrolment import booking_emails, date_emails, invites, reminders
+    from app.enrolment import booking_emails, bookings, date_emails, invites, reminders
     from app.enrolment.invites import BOOKING_REFERENCES, booking_kind, place_still_held, still_waiting
 
+    # To an address nobody has confirmed yet: confirm this booking, or it was released. Our words only.
+    booking_kind(mail, "booking_check", check=invites.still_a_hold)
+    booking_kind(mail, "hold_released")
     # About one booking, written from email/<kind>, each with its calendar invite while still current.
     booking_kind(mail, "place_confirmed", check=place_still_held)
     booking_kind(mail, "waiting_list", check=still_waiting)
@@ -47,5 +50,6 @@ def install(mail: Registry) -> None:
         prepare=date_emails.load_needs,
     )
 
+    mail.job("released holds", bookings.release_holds_job)
     mail.job("reminders", reminders.reminders_job)
     mail.job("access summaries", reminders.access_summaries_job)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from app.core.filters import short_days
+from app.core.filters import date_and_time, short_days
 from app.database import utcnow
 from app.enrolment.invites import (
     manage_url,
@@ -26,7 +26,28 @@ from app.mail.registry import (
     public_url,
     render_pair,
 )
-from app.models import ACCESS_NEEDS, Booking, CourseDate, OutboxMessage
+from app.models import ACCESS_NEEDS, Booking, BookingStatus, CourseDate, OutboxMessage
+
+
+def check_booking(session: Session, booking: Booking, *, again: bool = False) -> None:
+    """The one email to an address nobody has confirmed yet: open this link to confirm the booking. Sent again
+    (at most once an hour) when someone tries to book with the address while the hold lasts."""
+    queue_booking_email(
+        session,
+        booking,
+        "booking_check",
+        subject_for(booking.course_date, "Confirm your booking"),
+        hold_until=date_and_time(booking.hold_until),
+        waiting=booking.status == BookingStatus.WAITING,
+        dedupe_key=f"booking-check:{booking.id}:{utcnow():%Y-%m-%dT%H}" if again else f"booking-check:{booking.id}",
+    )
+
+
+def hold_released(session: Session, booking: Booking) -> None:
+    """Nobody confirmed the booking in time: its place has gone to someone else."""
+    queue_booking_email(
+        session, booking, "hold_released", subject_for(booking.course_date, "Not confirmed, so not booked")
+    )
 
 
 def place_confirmed(session: Session, booking: Booking) -> None:
@@ -87,7 +108,7 @@ def render_booking_links(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     if not bookings:
         raise NoLongerApplies("none of the bookings is still active")
     links = [(booking, manage_url(booking)) for booking in bookings]
-    text, html = render_pair("booking_links", full_name=bookings[0].full_name, links=links)
+    text, html = render_pair("booking_links", links=links)
     return RenderedEmail(text, html)
 
 
@@ -106,7 +127,7 @@ def tell_manager(session: Session, booking: Booking, what: str) -> None:
     One manager may have a whole team booking at once, so their address never stops a booking; instead
     it gets at most MANAGER_EMAILS_PER_HOUR notes an hour, whoever books."""
     config = current_app.config
-    if not config["MANAGER_EMAILS"] or not booking.manager_email:
+    if not config["MANAGER_EMAILS"] or not booking.manager_email or not booking.email_checked:
         return
     recent = session.scalar(
         sa.select(sa.func.count(OutboxMessage.id)).where(
@@ -147,7 +168,7 @@ def needs_changed(session: Session, booking: Booking, *, reason: str = "changed"
     change them, or move to another date. Marked urgent when the course is fewer than
     ACCESS_NEEDS_LEAD_DAYS away."""
     config = current_app.config
-    if not config["NEEDS_EMAILS"]:
+    if not config["NEEDS_EMAILS"] or not booking.email_checked:
         return
     course_date = booking.course_date
     urgent = needs_urgent_today(course_date)

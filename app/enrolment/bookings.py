@@ -8,9 +8,10 @@ someone, the audit entry, and commits once. A refused change writes nothing.
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -143,16 +144,21 @@ def book_place(
     submission_key: str | None = None,
     now: datetime | None = None,
     actor: StaffUser | None = None,
+    email_checked: bool = False,
 ) -> BookingResult:
     """Give the person a place, or a place on the waiting list when the date is full.
 
-    `actor` is the member of staff booking for someone; their booking is audited.
+    Made on the public form, it is a hold: it keeps the place until the person opens the link emailed to
+    the address and confirms it (check_email), and is released at hold_until if they do not; until then
+    that one email is all the address gets. `actor` is the member of staff booking for someone (audited):
+    their booking needs no check, nor does one with `email_checked` (an address already shown to be theirs).
     """
     check_needs(details.access_needs, details.access_details, details.dietary_needs)
+    checked = email_checked or actor is not None
     for _attempt in range(5):
         reference = new_reference()
         try:
-            return _book_place_once(session, course_date_id, details, reference, submission_key, now, actor)
+            return _book_place_once(session, course_date_id, details, reference, submission_key, now, actor, checked)
         except IntegrityError:
             if session.scalar(sa.select(Booking.id).where(Booking.reference == reference)) is None:
                 # Only reachable if the locks were bypassed; the unique indexes still held.
@@ -168,6 +174,7 @@ def _book_place_once(
     submission_key: str | None,
     now: datetime | None,
     actor: StaffUser | None,
+    checked: bool,
 ) -> BookingResult:
     clock_given = now is not None
     now = now or utcnow()
@@ -218,19 +225,17 @@ def _book_place_once(
             dietary_needs=details.dietary_needs,
             queued_at=queued_at,
             confirmed_at=queued_at if confirmed else None,
+            email_checked_at=queued_at if checked else None,
+            hold_until=None if checked else hold_until(course_date, queued_at),
             calendar_entries=[],  # known to be empty, so the calendar sync need not look
         )
         session.add(booking)
-        if confirmed:
-            messages.place_confirmed(session, booking)  # inserted with the booking by the flush below
         session.flush()
-        position = None
-        if not confirmed:
-            position = waiting_position(session, booking)
-            messages.added_to_waiting_list(session, booking, position)
-        messages.tell_manager(session, booking, "booked" if confirmed else "waiting")
-        if booking.access_needs or booking.access_details.strip():
-            messages.needs_changed(session, booking, reason="new")
+        position = None if confirmed else waiting_position(session, booking)
+        if checked:
+            _announce(session, booking, position)
+        else:
+            messages.check_booking(session, booking)
         if actor is not None:
             where = "a place" if confirmed else f"number {position} on the waiting list"
             audit.record(
@@ -243,12 +248,87 @@ def _book_place_once(
         return BookingResult(booking, created=True, waiting_position=position, manage_token=booking.manage_token)
 
 
+def hold_until(course_date: CourseDate, now: datetime) -> datetime:
+    """Until when a booking made on the public form keeps its place for the person to confirm their address:
+    BOOKING_CONFIRM_HOURS, or half the time left before the course starts when that is sooner, so that a
+    place nobody confirms still goes to someone else in time."""
+    hours = timedelta(hours=current_app.config["BOOKING_CONFIRM_HOURS"])
+    if not course_date.days:
+        return now + hours
+    return min(now + hours, now + (course_date.starts_at - now) / 2)
+
+
+def _announce(session: Session, booking: Booking, position: int | None) -> None:
+    """The emails of a booking whose address is known to be the person's: their place (with its calendar
+    invite) or waiting-list place, their line manager's note, and the training team's note of their needs."""
+    if booking.status == BookingStatus.CONFIRMED:
+        messages.place_confirmed(session, booking)
+    else:
+        messages.added_to_waiting_list(session, booking, position)
+    messages.tell_manager(session, booking, "booked" if booking.status == BookingStatus.CONFIRMED else "waiting")
+    if booking.access_needs or booking.access_details.strip():
+        messages.needs_changed(session, booking, reason="new")
+
+
+def check_email(session: Session, token: str, *, now: datetime | None = None) -> Booking:
+    """The person opened the link emailed to them and confirmed their booking: the address is theirs, so the
+    hold becomes their booking and they get its emails. Confirming twice changes nothing."""
+    now = now or utcnow()
+    with writing(session):
+        booking, _dates = _lock_booking(session, token)
+        if booking.email_checked:
+            return booking
+        if not booking.is_active:
+            raise CannotChange("This booking was not confirmed in time, so its place has gone. You can book again.")
+        booking.email_checked_at = now
+        booking.hold_until = None
+        _announce(session, booking, waiting_position(session, booking))
+        audit.record(
+            session, None, "booking confirmed", booking, f"Confirmed {booking.reference} by its email link",
+            by=audit.PERSON_BOOKED,
+        )  # fmt: skip
+    return booking
+
+
+def release_holds(session: Session, now: datetime) -> int:
+    """Give back the places of bookings nobody confirmed by their hold_until, to the waiting list, and tell the
+    address. Each in its own short transaction, holding one date's lock. Returns how many were released."""
+    expired = sa.select(Booking.manage_token).where(
+        Booking.email_checked_at.is_(None), Booking.status != BookingStatus.CANCELLED, Booking.hold_until <= now
+    )
+    released = 0
+    for token in session.scalars(expired).all():
+        with writing(session):
+            booking, dates = _lock_booking(session, token)
+            if booking.email_checked or not booking.is_active:
+                continue  # confirmed or cancelled since the list was read
+            course_date = dates[booking.course_date_id]
+            if _release(session, booking, course_date, now):
+                fill_from_waiting_list(session, course_date, now)
+            messages.hold_released(session, booking)
+            audit.record(session, None, "hold released", booking, f"Released {booking.reference}: not confirmed",
+                         by=audit.WORKER)  # fmt: skip
+            released += 1
+    session.rollback()
+    return released
+
+
+def release_holds_job(session: Session, now: datetime, config) -> int:
+    """The worker's job before each pass: release the holds nobody confirmed in time."""
+    return release_holds(session, now)
+
+
 def send_booking_link(session: Session, booking_id: int) -> None:
-    """Email a booking's link to its own address (and to no one else): for someone who tried to book again."""
+    """For someone who tried to book again with an address that has a booking: email that booking's link to
+    its own address (and to no one else), or, while it is not confirmed, the email that confirms it."""
     with writing(session):
         booking = session.get(Booking, booking_id)
-        if booking is not None and booking.is_active:
+        if booking is None or not booking.is_active:
+            return
+        if booking.email_checked:
             messages.booking_link(session, booking)
+        else:
+            messages.check_booking(session, booking, again=True)
 
 
 def _lock_booking(session: Session, token: str, *other_date_ids: int) -> tuple[Booking, dict]:

@@ -313,7 +313,11 @@ def message_recipients(session: Session, date_id: int, audience: Audience) -> li
         Audience.WAITING: {BookingStatus.WAITING},
         Audience.EVERYONE: {BookingStatus.CONFIRMED, BookingStatus.WAITING},
     }[audience]
-    return [b for b in active_bookings(session, date_id) if b.status in wanted and b.anonymised_at is None]
+    return [
+        b
+        for b in active_bookings(session, date_id)
+        if b.status in wanted and b.email_checked and b.anonymised_at is None
+    ]
 
 
 def send_date_message(

@@ -35,6 +35,9 @@ from app.mail.registry import (
 from app.models import LONDON, Booking, BookingStatus, CalendarEntry, CourseDate, OutboxMessage
 
 BOOKING_REFERENCES = (Reference("booking", Booking), Reference("course_date_id", CourseDate))
+# The only emails about a booking that go to an address before its owner has confirmed it. Their templates
+# hold the service's own words only: no name, need or anything else a stranger could have typed.
+FOR_AN_UNCHECKED_ADDRESS = frozenset({"booking_check", "hold_released"})
 INVITE_KEYS = ("entry_id", "method", "sequence", "days")
 
 
@@ -108,7 +111,12 @@ def queue_booking_email(
     **facts,
 ) -> OutboxMessage | None:
     """Queue an email about a booking. With `calendar_changes`, also bring the person's calendar entries
-    up to date: this email carries the first change and each further one gets an email of its own."""
+    up to date: this email carries the first change and each further one gets an email of its own.
+
+    An address nobody has confirmed gets only the email that asks to confirm it and the one that says the
+    hold was released: no other email, no calendar entry, and nothing the person typed."""
+    if not booking.email_checked and kind not in FOR_AN_UNCHECKED_ADDRESS:
+        return None
     changes = [change.as_context() for change in entries.sync(session, booking)] if calendar_changes else []
     context = {"course_date_id": booking.course_date_id, **facts, "calendar_changes": changes}
     if changes:
@@ -179,6 +187,12 @@ def place_still_held(booking: Booking, course_date: CourseDate) -> None:
     """For emails that tell someone they have a place: not after it was cancelled or moved."""
     if booking.status != BookingStatus.CONFIRMED or booking.course_date_id != course_date.id:
         raise NoLongerApplies("the place was cancelled or moved before this email went")
+
+
+def still_a_hold(booking: Booking, course_date: CourseDate) -> None:
+    """The email asking to confirm a booking: not once it is confirmed, released or cancelled."""
+    if booking.email_checked or not booking.is_active:
+        raise NoLongerApplies("the booking was confirmed or ended before this email went")
 
 
 def still_waiting(booking: Booking, course_date: CourseDate) -> None:

@@ -25,6 +25,7 @@ def queue_reminders(session: Session, now: datetime, days_before: list[int]) -> 
             .where(
                 CourseDate.status == DateStatus.PUBLISHED,
                 Booking.status == BookingStatus.CONFIRMED,
+                Booking.email_checked_at.is_not(None),
                 first_day >= today_in_london(now),
                 first_day <= horizon,
             )

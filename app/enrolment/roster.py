@@ -1,7 +1,7 @@
 """Everyone on a date: confirmed, waiting, what they need and whether they came."""
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -30,6 +30,9 @@ class DateRoster:
     confirmed: list[Booking]
     waiting: list[Booking]
     attendance: dict[tuple[int, int], AttendanceMark]
+    # Places and waiting-list places kept for people who have not yet confirmed their address: shown to
+    # staff apart, and in no register, list of needs or message until they do.
+    held: list[Booking] = field(default_factory=list)
 
     @property
     def needs_support(self) -> list[Booking]:
@@ -100,7 +103,10 @@ def rosters(session: Session, course_dates: list[CourseDate]) -> dict[int, DateR
     found = {course_date.id: DateRoster(course_date, [], [], {}) for course_date in course_dates}
     for booking in bookings:
         roster = found[booking.course_date_id]
-        (roster.confirmed if booking.status == BookingStatus.CONFIRMED else roster.waiting).append(booking)
+        if not booking.email_checked:
+            roster.held.append(booking)
+        else:
+            (roster.confirmed if booking.status == BookingStatus.CONFIRMED else roster.waiting).append(booking)
     for date_id, booking_id, day_id, mark in marks:
         found[date_id].attendance[(booking_id, day_id)] = mark
     return found

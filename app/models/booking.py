@@ -314,6 +314,10 @@ class Booking(db.Model):
     needs_checked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     needs_checked_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("staff_user.id", ondelete="SET NULL"))
 
+    # The person opened the link emailed to this address and confirmed the booking (or staff booked for
+    # them). Until then it is a hold, released at hold_until, and nothing the person typed is emailed.
+    email_checked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    hold_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
     # Waiting-list order: first come, first served.
     queued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -332,6 +336,16 @@ class Booking(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status != BookingStatus.CANCELLED
+
+    @property
+    def email_checked(self) -> bool:
+        """Whether the person has shown this address is theirs, by the link emailed to it."""
+        return self.email_checked_at is not None
+
+    @property
+    def is_hold(self) -> bool:
+        """A place, or a place on the waiting list, kept for someone until they confirm their address."""
+        return self.is_active and not self.email_checked
 
     @property
     def has_needs(self) -> bool:
@@ -358,6 +372,9 @@ class Interest(db.Model):
     email: so.Mapped[str] = so.mapped_column(sa.String(254))
     email_key: so.Mapped[str] = so.mapped_column(sa.String(254))
     organisation: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # The link emailed to confirm the request; nothing more is sent to the address until it is opened.
+    check_token: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    email_checked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     notified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 

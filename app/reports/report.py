@@ -181,7 +181,8 @@ def build_report(session: Session, period: Period) -> Report:
             days_marked(mark == AttendanceMark.ABSENT.value),
         )
         .outerjoin(Attendance, Attendance.booking_id == Booking.id)
-        .where(Booking.course_date_id.in_(date_ids))
+        # Bookings nobody confirmed by the link emailed to them never counted as bookings.
+        .where(Booking.course_date_id.in_(date_ids), Booking.email_checked_at.is_not(None))
         .group_by(Booking.id)
     ).all()  # fmt: skip
     # For each group and name: booked, attended, completed, did not attend, cancelled.
@@ -221,7 +222,9 @@ def build_report(session: Session, period: Period) -> Report:
     from_waiting = (
         session.scalar(
             sa.select(sa.func.count(Booking.id)).where(
-                Booking.course_date_id.in_(date_ids), Booking.confirmed_at > Booking.queued_at
+                Booking.course_date_id.in_(date_ids),
+                Booking.confirmed_at > Booking.queued_at,
+                Booking.email_checked_at.is_not(None),
             )
         )
         or 0

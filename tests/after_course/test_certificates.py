@@ -12,11 +12,10 @@ from app.after_course.feedback import FeedbackAnswers, queue_feedback_requests, 
 from app.after_course.register import mark_attendance
 from app.core import audit
 from app.database import utcnow, writing
-from app.enrolment.bookings import book_place
 from app.mail.outbox import send_due
 from app.models import AttendanceMark, Certificate, Role
 from app.personal_data.retention import purge
-from tests.factories import begin_course, details, make_date, make_staff, sign_in
+from tests.factories import begin_course, booked, details, make_date, make_staff, sign_in
 from tests.pages import words
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
@@ -27,8 +26,8 @@ ANSWERS = FeedbackAnswers("The scaling.", "", "", 4, 8, False, False)
 def course(session):
     """Siân came to both days; Liam left early on day 2. Jo Trainer taught it."""
     course_date = make_date(session)
-    sian = book_place(session, course_date.id, details(full_name="Siân Evans")).booking
-    liam = book_place(session, course_date.id, details(full_name="Liam Park")).booking
+    sian = booked(session, course_date.id, details(full_name="Siân Evans")).booking
+    liam = booked(session, course_date.id, details(full_name="Liam Park")).booking
     trainer = make_staff(session, role=Role.TRAINER, name="Jo Trainer")
     with writing(session):
         course_date.trainers.append(trainer)
@@ -148,9 +147,9 @@ def test_after_the_purge_the_certificate_checks_out_without_the_name(client, ses
 def test_a_persons_training_record_has_every_booking_attendance_and_certificate(client, session, course):
     course_date, sian, _ = course
     save_feedback(session, sian.id, ANSWERS)
-    later = book_place(session, make_date(session, course=course_date.course, days_from_now=30).id,
+    later = booked(session, make_date(session, course=course_date.course, days_from_now=30).id,
                        details(full_name="Siân Evans", email=sian.email)).booking  # fmt: skip
-    other = book_place(session, later.course_date_id, details(full_name="Someone Else")).booking
+    other = booked(session, later.course_date_id, details(full_name="Someone Else")).booking
     admin = make_staff(session)
     sign_in(client, admin)
     search = words(client.get("/admin/search?q=evans"))

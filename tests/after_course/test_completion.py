@@ -6,10 +6,9 @@ import io
 import pytest
 
 from app.after_course.register import mark_attendance
-from app.enrolment.bookings import book_place
 from app.enrolment.roster import roster
 from app.models import AttendanceMark, Completion, completion_of
-from tests.factories import begin_course, details, make_date, make_staff, sign_in
+from tests.factories import begin_course, booked, details, make_date, make_staff, sign_in
 from tests.pages import words
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
@@ -29,8 +28,8 @@ def test_completion_follows_every_days_mark(marks, expected):
 
 def test_completion_shows_on_the_date_page_the_spreadsheet_and_the_persons_page(client, session):
     course_date = make_date(session)
-    came = book_place(session, course_date.id, details(full_name="Cai Came")).booking
-    part = book_place(session, course_date.id, details(full_name="Pat Part")).booking
+    came = booked(session, course_date.id, details(full_name="Cai Came")).booking
+    part = booked(session, course_date.id, details(full_name="Pat Part")).booking
     begin_course(session, course_date, days_ago=1)
     admin = make_staff(session)
     day_one, day_two = course_date.days

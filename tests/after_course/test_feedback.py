@@ -8,12 +8,11 @@ import sqlalchemy as sa
 
 from app.after_course.feedback import CannotGiveFeedback, FeedbackAnswers, queue_feedback_requests, save_feedback
 from app.after_course.register import mark_attendance
-from app.enrolment.bookings import book_place
 from app.enrolment.dates import close_feedback
 from app.mail.outbox import send_due
 from app.models import AttendanceMark, Feedback
 from app.personal_data.retention import purge
-from tests.factories import begin_course, details, make_date, make_staff, sign_in
+from tests.factories import begin_course, booked, details, make_date, make_staff, sign_in
 from tests.pages import words
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
@@ -30,7 +29,7 @@ def answers(**overrides) -> FeedbackAnswers:
 def finished(session):
     """A course that ended yesterday: one came both days, one left early on day 2, one never came."""
     course_date = make_date(session)
-    people = {name: book_place(session, course_date.id, details(full_name=name)).booking
+    people = {name: booked(session, course_date.id, details(full_name=name)).booking
               for name in ("Cai Came", "Liz Left", "Abe Absent")}  # fmt: skip
     begin_course(session, course_date, days_ago=2)
     admin = make_staff(session)
@@ -99,7 +98,7 @@ def test_people_who_did_not_come_cannot_give_feedback_nor_before_the_last_day(se
     with pytest.raises(CannotGiveFeedback, match="did not come"):
         save_feedback(session, people["Abe Absent"].id, answers())
     early = make_date(session, days_from_now=10)
-    booking = book_place(session, early.id, details()).booking
+    booking = booked(session, early.id, details()).booking
     with pytest.raises(CannotGiveFeedback, match="on the last day of the course"):
         save_feedback(session, booking.id, answers())
     with pytest.raises(CannotGiveFeedback, match="0 to 10"):

@@ -7,15 +7,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.after_course.register import RegisterNotOpen, mark_attendance, register_last_saved
-from app.enrolment.bookings import book_place
 from app.models import Attendance, AttendanceMark, AuditEvent
-from tests.factories import begin_course, details, make_date, make_staff, sign_in
+from tests.factories import begin_course, booked, details, make_date, make_staff, sign_in
 from tests.pages import source
 
 
 def test_the_register_refuses_marks_before_the_first_day(session):
     course_date = make_date(session, days_from_now=21)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     admin = make_staff(session)
     with pytest.raises(RegisterNotOpen, match="The register opens on the first day of the course"):
         mark_attendance(session, course_date.days[1].id, {booking.id: AttendanceMark.ATTENDED}, actor=admin)
@@ -33,7 +32,7 @@ def test_the_register_refuses_marks_before_the_first_day(session):
 
 def test_before_day_one_the_register_page_lists_people_and_says_when_it_opens(client, session):
     course_date = make_date(session, days_from_now=21)
-    book_place(session, course_date.id, details(full_name="Ffion Jones"))
+    booked(session, course_date.id, details(full_name="Ffion Jones"))
     sign_in(client, make_staff(session))
     url = f"/admin/dates/{course_date.id}/register/{course_date.days[0].id}"
     page = source(client.get(url))
@@ -46,8 +45,8 @@ def test_before_day_one_the_register_page_lists_people_and_says_when_it_opens(cl
 
 def test_the_register_shows_needs_and_three_choices_and_who_saved_it(client, session):
     course_date = make_date(session)
-    needing = book_place(session, course_date.id, details(access_needs=["hearing_loop"], dietary_needs="Vegan"))
-    plain = book_place(session, course_date.id, details())
+    needing = booked(session, course_date.id, details(access_needs=["hearing_loop"], dietary_needs="Vegan"))
+    plain = booked(session, course_date.id, details())
     begin_course(session, course_date, days_ago=1)
     trainer = make_staff(session, name="Tomás Trainer")
     sign_in(client, trainer)
@@ -72,7 +71,7 @@ def test_the_register_shows_needs_and_three_choices_and_who_saved_it(client, ses
 
 def test_an_unknown_mark_is_ignored_and_changes_nothing(client, session):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     begin_course(session, course_date)
     sign_in(client, make_staff(session))
     url = f"/admin/dates/{course_date.id}/register/{course_date.days[0].id}"
@@ -86,7 +85,7 @@ def test_the_sign_in_sheet_is_sorted_by_surname_then_first_name(client, session)
 
     course_date = make_date(session)
     for name in ("Zoë Adams", "Dafydd Ó Briain", "Amy Zhang", "Ben Adams", "Cher"):
-        book_place(session, course_date.id, details(full_name=name))
+        booked(session, course_date.id, details(full_name=name))
     sign_in(client, make_staff(session))
     page = source(client.get(f"/admin/dates/{course_date.id}/sign-in-sheet"))
     order = [page.index(name) for name in ("Ben Adams", "Zoë Adams", "Dafydd Ó Briain", "Cher", "Amy Zhang")]
@@ -102,7 +101,7 @@ def test_a_trainers_spreadsheet_has_names_organisations_needs_and_attendance_onl
     from app.models import Role
 
     course_date = make_date(session)
-    book_place(session, course_date.id, details(full_name="Ffion Jones", phone="01228 000000",
+    booked(session, course_date.id, details(full_name="Ffion Jones", phone="01228 000000",
                                                 access_needs=["hearing_loop"]))  # fmt: skip
     trainer = make_staff(session, role=Role.TRAINER)
     with writing(session):

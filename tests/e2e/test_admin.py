@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from app.core.filters import day_range
 from app.database import begin_write, writing
-from app.enrolment.bookings import book_place
 from app.models import (
     LONDON,
     Attendance,
@@ -25,7 +24,16 @@ from app.models import (
     Role,
     StaffUser,
 )
-from tests.factories import STAFF_PASSWORD, begin_course, details, make_course, make_date, make_staff, make_venue
+from tests.factories import (
+    STAFF_PASSWORD,
+    begin_course,
+    booked,
+    details,
+    make_course,
+    make_date,
+    make_staff,
+    make_venue,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -88,7 +96,7 @@ def assert_errors_in_page_order(page) -> None:
 
 
 def book(session, course_date_id: int, full_name: str, **needs) -> Booking:
-    result = book_place(session, course_date_id, details(full_name=full_name, **needs))
+    result = booked(session, course_date_id, details(full_name=full_name, **needs))
     return result.booking
 
 

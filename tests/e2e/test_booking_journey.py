@@ -1,6 +1,7 @@
 """A person finds a date and books a place in a real browser; every page passes axe-core."""
 
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -8,8 +9,9 @@ from playwright.sync_api import expect
 
 from app.core.filters import day_range
 from app.enrolment.bookings import book_place
+from app.mail.outbox import send_due
 from app.models import Booking, BookingStatus
-from tests.factories import details, make_course, make_date
+from tests.factories import booked, details, make_course, make_date
 
 pytestmark = pytest.mark.e2e
 
@@ -31,17 +33,39 @@ def fill_booking_form(page, full_name="Siân O'Neill"):
     page.get_by_role("button", name="Book my place").click()
 
 
-def test_a_person_books_a_place_from_the_home_page(page, session):
-    """Home, dates, one date, the form, the confirmation and the manage page, all by clicking."""
+def open_the_emailed_link(page, session, mail_server, address: str) -> None:
+    """What the person does next: the worker sends the email, they open its link and confirm the booking."""
+    send_due(session)
+    (email,) = [m for m in mail_server.inbox.to(address) if m["Subject"].startswith("Confirm your booking")]
+    link = re.search(r"https?://\S+(/bookings/[A-Za-z0-9_-]{43})", email.get_body(("plain",)).get_content())
+    page.goto(link.group(1))  # the email's address, on the server under test
+    page.get_by_role("button", name="Confirm my booking").click()
+
+
+def test_a_person_books_a_place_from_the_home_page(
+    page, session, mail_server, record_property, capsys, assert_accessible
+):
+    """Home, dates, one date, the form, the emailed link that confirms it, and the manage page, by clicking.
+    The time from the form to the confirmed booking is recorded (the worker's send is part of it)."""
     course_date = make_date(session, capacity=10)
     page.goto("/")
     page.get_by_role("button", name="See all dates and book a place").click()
     expect(page).to_have_url(re.compile(r"/dates$"))
     page.get_by_role("link", name=day_range(course_date)).click()
     page.get_by_role("button", name="Book a place").click()
+    started = time.perf_counter()
     fill_booking_form(page)
 
+    expect(page.get_by_role("heading", name="Check your email to confirm your booking")).to_be_visible()
+    expect(page.get_by_text("sian.oneill@example.org", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^http.*bookings"))).to_have_count(0)  # the link is in the email
+    assert_accessible(page)
+    open_the_emailed_link(page, session, mail_server, "sian.oneill@example.org")
     expect(page.get_by_role("heading", name="Your place is booked")).to_be_visible()
+    seconds = time.perf_counter() - started
+    record_property("booking_to_confirmed_seconds", round(seconds, 2))
+    with capsys.disabled():
+        print(f"\nbooking form to confirmed booking, in the browser: {seconds:.2f} s")
     expect(page.locator(".govuk-panel__body")).to_contain_text(REFERENCE)
     expect(page.get_by_text("Siân O'Neill", exact=True)).to_be_visible()
     page.get_by_role("link", name=re.compile(r"^http.*bookings")).click()  # the manage link shows its URL
@@ -69,13 +93,15 @@ def test_an_empty_booking_form_shows_an_error_summary_that_moves_focus(page, ses
     expect(page.get_by_label("Full name", exact=True)).to_be_focused()
 
 
-def test_a_person_can_book_with_javascript_turned_off(new_page, session):
-    """The form posts and redirects without any script."""
+def test_a_person_can_book_with_javascript_turned_off(new_page, session, mail_server):
+    """The form posts and redirects without any script, and so does confirming from the email."""
     course_date = make_date(session, capacity=10)
     page = new_page(java_script_enabled=False)
     page.goto(f"/dates/{course_date.id}")
     page.get_by_role("button", name="Book a place").click()
     fill_booking_form(page)
+    expect(page.get_by_role("heading", name="Check your email to confirm your booking")).to_be_visible()
+    open_the_emailed_link(page, session, mail_server, "sian.oneill@example.org")
     expect(page.get_by_role("heading", name="Your place is booked")).to_be_visible()
 
 
@@ -84,9 +110,10 @@ def paths(session):
     """Paths to every page of the journey, for an open date and a full one with a waiting list."""
     open_date = make_date(session, capacity=10)
     full_date = make_date(session, capacity=1, days_from_now=40)
-    booked = book_place(session, open_date.id, details()).booking
-    book_place(session, full_date.id, details())
-    waiting = book_place(session, full_date.id, details()).booking
+    first = booked(session, open_date.id, details()).booking
+    booked(session, full_date.id, details())
+    waiting = booked(session, full_date.id, details()).booking
+    held = book_place(session, open_date.id, details()).booking  # not confirmed yet
     return {
         "home": "/",
         "dates": "/dates",
@@ -94,11 +121,12 @@ def paths(session):
         "full date": f"/dates/{full_date.id}",
         "booking form": f"/dates/{open_date.id}/book",
         "waiting list form": f"/dates/{full_date.id}/book",
-        "confirmation": f"/bookings/{booked.manage_token}/confirmation",
+        "confirmation": f"/bookings/{first.manage_token}/confirmation",
         "waiting list confirmation": f"/bookings/{waiting.manage_token}/confirmation",
-        "manage": f"/bookings/{booked.manage_token}",
+        "manage": f"/bookings/{first.manage_token}",
         "manage waiting": f"/bookings/{waiting.manage_token}",
-        "change needs": f"/bookings/{booked.manage_token}/needs",
+        "confirm from the email": f"/bookings/{held.manage_token}",
+        "change needs": f"/bookings/{first.manage_token}/needs",
         "privacy": "/privacy",
         "accessibility": "/accessibility",
         "cookies": "/cookies",
@@ -120,6 +148,7 @@ def paths(session):
         "waiting list confirmation",
         "manage",
         "manage waiting",
+        "confirm from the email",
         "change needs",
         "privacy",
         "accessibility",
@@ -188,7 +217,7 @@ def test_feedback_is_given_by_keyboard_and_the_form_is_accessible(new_page, sess
     from tests.factories import begin_course, make_staff
 
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details(full_name="Ffion Jones")).booking
+    booking = booked(session, course_date.id, details(full_name="Ffion Jones")).booking
     begin_course(session, course_date, days_ago=2)
     mark_attendance(session, course_date.days[0].id, {booking.id: AttendanceMark.ATTENDED}, actor=make_staff(session))
     page = new_page(java_script_enabled=javascript)
@@ -234,7 +263,7 @@ def test_feedback_from_the_emailed_link_then_the_certificate_download_and_its_ch
     from tests.factories import begin_course, make_staff
 
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details(full_name="Siân Evans")).booking
+    booking = booked(session, course_date.id, details(full_name="Siân Evans")).booking
     begin_course(session, course_date, days_ago=2)
     trainer = make_staff(session)
     for day in course_date.days:

@@ -10,17 +10,17 @@ from app.after_course.register import mark_attendance
 from app.core.filters import day_range
 from app.database import utcnow, writing
 from app.enrolment.availability import availability, dates_with_places, has_started
-from app.enrolment.bookings import CannotChange, book_place, can_change, cancel_booking, dates_to_move_to
+from app.enrolment.bookings import CannotChange, can_change, cancel_booking, dates_to_move_to
 from app.mail.outbox import send_due
 from app.models import AttendanceMark, CourseDate, DateStatus
-from tests.factories import begin_course, details, make_course, make_date, make_staff, sign_in
+from tests.factories import begin_course, booked, details, make_course, make_date, make_staff, sign_in
 
 
 def test_a_date_can_be_booked_while_published_with_its_days_until_it_closes_and_then_never(session):
     course_date = make_date(session, capacity=1, days_from_now=10, closes_days_before=3)
     now = utcnow()
     assert availability(course_date, now).bookable and availability(course_date, now).has_place
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     session.refresh(course_date)
     full = availability(course_date, now)
     assert full.bookable and not full.has_place  # the waiting list is still open
@@ -41,7 +41,7 @@ def test_a_date_without_days_has_not_started_and_cannot_be_booked():
 
 def test_once_the_course_has_started_nobody_can_cancel_move_or_change_their_needs(client, session):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details(access_details="A quiet room")).booking
+    booking = booked(session, course_date.id, details(access_details="A quiet room")).booking
     begin_course(session, course_date, days_ago=1)
     assert has_started(course_date, utcnow()) and not can_change(booking, utcnow())
     with pytest.raises(CannotChange, match="already started"):
@@ -53,12 +53,12 @@ def test_once_the_course_has_started_nobody_can_cancel_move_or_change_their_need
 def test_the_follow_up_email_never_offers_a_full_or_closed_date(app, session, mail_server):
     course = make_course(session)
     ended = make_date(session, course=course)
-    missed = book_place(session, ended.id, details(full_name="Mo Missed")).booking
+    missed = booked(session, ended.id, details(full_name="Mo Missed")).booking
     begin_course(session, ended, days_ago=2)
     for day in ended.days:
         mark_attendance(session, day.id, {missed.id: AttendanceMark.ABSENT}, actor=make_staff(session))
     full = make_date(session, course=course, capacity=1, days_from_now=20)
-    book_place(session, full.id, details())
+    booked(session, full.id, details())
     closing = make_date(session, course=course, days_from_now=25)
     with writing(session):
         session.get(CourseDate, closing.id).booking_closes_at = utcnow() - timedelta(minutes=1)
@@ -77,9 +77,9 @@ def test_the_move_pages_offer_exactly_the_dates_with_places(app, client, session
     course = make_course(session)
     current = make_date(session, course=course)
     full = make_date(session, course=course, capacity=1, days_from_now=40)
-    book_place(session, full.id, details())
+    booked(session, full.id, details())
     open_date = make_date(session, course=course, days_from_now=50)
-    booking = book_place(session, current.id, details()).booking
+    booking = booked(session, current.id, details()).booking
     assert [d.id for d in dates_to_move_to(session, booking, utcnow())] == [open_date.id]
     page = client.get(f"/bookings/{booking.manage_token}/move").text
     assert f'value="{open_date.id}"' in page and f'value="{full.id}"' not in page
@@ -102,7 +102,7 @@ def test_the_public_lists_say_booking_has_closed_as_soon_as_it_closes(client, se
 
 def test_a_late_place_is_offered_only_within_the_cut_off_with_a_place_free(app, session):
     course_date = make_date(session, capacity=1, days_from_now=3)
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     session.refresh(course_date)
     cutoff = course_date.starts_at - timedelta(hours=app.config["WAITING_LIST_CUTOFF_HOURS"])
     assert not availability(course_date, cutoff).late_place  # full

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 
 from app.database import writing
 from app.enrolment import bookings as service
-from app.enrolment.bookings import book_place, cancel_booking, move_booking
+from app.enrolment.bookings import cancel_booking, move_booking
 from app.enrolment.interest import register_interest
 from app.models import Booking, BookingStatus, CourseDate, DateStatus
-from tests.factories import details, make_course, make_date
+from tests.factories import booked, details, make_course, make_date
 
 
 def confirmed_count(session, course_date_id):
@@ -23,7 +23,7 @@ def confirmed_count(session, course_date_id):
 
 def test_booking_a_date_with_places_confirms_a_place(session):
     course_date = make_date(session, capacity=2)
-    result = book_place(session, course_date.id, details(full_name="Siân O'Neill"))
+    result = booked(session, course_date.id, details(full_name="Siân O'Neill"))
     assert result.created
     assert result.booking.status == BookingStatus.CONFIRMED
     assert result.booking.full_name == "Siân O'Neill"
@@ -33,7 +33,7 @@ def test_booking_a_date_with_places_confirms_a_place(session):
 
 def test_reference_is_short_and_readable_and_token_is_long(session):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     assert booking.reference.startswith("SOS-") and len(booking.reference) == 9
     assert not set(booking.reference[4:]) & set("01IOL")
     assert len(booking.manage_token) >= 43  # 32 random bytes: 256 bits
@@ -41,18 +41,18 @@ def test_reference_is_short_and_readable_and_token_is_long(session):
 
 def test_a_full_date_puts_people_on_the_waiting_list_in_order(session):
     course_date = make_date(session, capacity=1)
-    book_place(session, course_date.id, details())
-    second = book_place(session, course_date.id, details())
-    third = book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
+    second = booked(session, course_date.id, details())
+    third = booked(session, course_date.id, details())
     assert second.booking.status == BookingStatus.WAITING
     assert (second.waiting_position, third.waiting_position) == (1, 2)
 
 
 def test_cancelling_a_place_gives_it_to_the_first_person_waiting(session):
     course_date = make_date(session, capacity=1)
-    first = book_place(session, course_date.id, details()).booking
-    waiting_first = book_place(session, course_date.id, details()).booking
-    waiting_second = book_place(session, course_date.id, details()).booking
+    first = booked(session, course_date.id, details()).booking
+    waiting_first = booked(session, course_date.id, details()).booking
+    waiting_second = booked(session, course_date.id, details()).booking
 
     result = cancel_booking(session, first.manage_token)
 
@@ -67,8 +67,8 @@ def test_cancelling_a_place_gives_it_to_the_first_person_waiting(session):
 
 def test_cancelling_a_waiting_booking_gives_no_place_away(session):
     course_date = make_date(session, capacity=1)
-    book_place(session, course_date.id, details())
-    waiting = book_place(session, course_date.id, details()).booking
+    booked(session, course_date.id, details())
+    waiting = booked(session, course_date.id, details()).booking
     result = cancel_booking(session, waiting.manage_token)
     assert result.promoted == []
     session.refresh(course_date)
@@ -77,7 +77,7 @@ def test_cancelling_a_waiting_booking_gives_no_place_away(session):
 
 def test_cancelling_twice_changes_nothing_the_second_time(session):
     course_date = make_date(session, capacity=3)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     cancel_booking(session, booking.manage_token)
     again = cancel_booking(session, booking.manage_token)
     assert again.changed is False
@@ -89,8 +89,8 @@ def test_moving_frees_the_old_place_for_the_waiting_list(session):
     course = make_course(session)
     full_date = make_date(session, course=course, capacity=1)
     other_date = make_date(session, course=course, capacity=5, days_from_now=60)
-    mover = book_place(session, full_date.id, details()).booking
-    waiting = book_place(session, full_date.id, details()).booking
+    mover = booked(session, full_date.id, details()).booking
+    waiting = booked(session, full_date.id, details()).booking
 
     result = move_booking(session, mover.manage_token, other_date.id)
 
@@ -106,8 +106,8 @@ def test_a_waiting_booking_can_move_to_a_date_with_places(session):
     course = make_course(session)
     full_date = make_date(session, course=course, capacity=1)
     other_date = make_date(session, course=course, capacity=5, days_from_now=60)
-    book_place(session, full_date.id, details())
-    waiting = book_place(session, full_date.id, details()).booking
+    booked(session, full_date.id, details())
+    waiting = booked(session, full_date.id, details()).booking
 
     result = move_booking(session, waiting.manage_token, other_date.id)
 
@@ -121,8 +121,8 @@ def test_moving_to_a_full_date_is_refused_and_keeps_the_booking(session):
     course = make_course(session)
     first = make_date(session, course=course, capacity=5)
     full = make_date(session, course=course, capacity=1, days_from_now=60)
-    book_place(session, full.id, details())
-    booking = book_place(session, first.id, details()).booking
+    booked(session, full.id, details())
+    booking = booked(session, first.id, details()).booking
     with pytest.raises(service.DateFull):
         move_booking(session, booking.manage_token, full.id)
     session.refresh(booking)
@@ -130,7 +130,7 @@ def test_moving_to_a_full_date_is_refused_and_keeps_the_booking(session):
 
 
 def test_moving_to_another_course_is_refused(session):
-    booking = book_place(session, make_date(session).id, details()).booking
+    booking = booked(session, make_date(session).id, details()).booking
     elsewhere = make_date(session)
     with pytest.raises(service.DateNotFound):
         move_booking(session, booking.manage_token, elsewhere.id)
@@ -138,9 +138,9 @@ def test_moving_to_another_course_is_refused(session):
 
 def test_one_active_booking_per_person_per_date_whatever_the_case_of_the_email(session):
     course_date = make_date(session)
-    book_place(session, course_date.id, details(email="Jo.Bloggs@Example.org"))
+    booked(session, course_date.id, details(email="Jo.Bloggs@Example.org"))
     with pytest.raises(service.AlreadyBooked) as refused:
-        book_place(session, course_date.id, details(email=" jo.bloggs@example.ORG "))
+        booked(session, course_date.id, details(email=" jo.bloggs@example.ORG "))
     assert refused.value.booking is not None
     session.refresh(course_date)
     assert course_date.places_taken == 1
@@ -150,24 +150,24 @@ def test_someone_booked_on_another_date_of_the_course_is_told_so(session):
     course = make_course(session)
     first = make_date(session, course=course)
     second = make_date(session, course=course, days_from_now=60)
-    booking = book_place(session, first.id, details(email="sam@example.org")).booking
+    booking = booked(session, first.id, details(email="sam@example.org")).booking
     with pytest.raises(service.BookedOnAnotherDate) as refused:
-        book_place(session, second.id, details(email="sam@example.org"))
+        booked(session, second.id, details(email="sam@example.org"))
     assert refused.value.booking.id == booking.id
 
 
 def test_a_cancelled_booking_does_not_stop_booking_again(session):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details(email="sam@example.org")).booking
+    booking = booked(session, course_date.id, details(email="sam@example.org")).booking
     cancel_booking(session, booking.manage_token)
-    again = book_place(session, course_date.id, details(email="sam@example.org"))
+    again = booked(session, course_date.id, details(email="sam@example.org"))
     assert again.booking.status == BookingStatus.CONFIRMED
 
 
 def test_the_same_form_sent_twice_gives_back_the_first_booking(session):
     course_date = make_date(session)
-    first = book_place(session, course_date.id, details(), submission_key="k" * 32)
-    second = book_place(session, course_date.id, details(), submission_key="k" * 32)
+    first = booked(session, course_date.id, details(), submission_key="k" * 32)
+    second = booked(session, course_date.id, details(), submission_key="k" * 32)
     assert second.created is False
     assert second.booking.id == first.booking.id
     session.refresh(course_date)
@@ -178,30 +178,30 @@ def test_the_same_form_sent_twice_gives_back_the_first_booking(session):
 def test_no_booking_on_draft_or_cancelled_dates(session, status):
     course_date = make_date(session, status=status)
     with pytest.raises(service.BookingClosed):
-        book_place(session, course_date.id, details())
+        booked(session, course_date.id, details())
 
 
 def test_no_booking_after_the_closing_time(session):
     course_date = make_date(session, days_from_now=10, closes_days_before=3)
     later = course_date.booking_closes_at + timedelta(minutes=1)
     with pytest.raises(service.BookingClosed, match="closed"):
-        book_place(session, course_date.id, details(), now=later)
+        booked(session, course_date.id, details(), now=later)
 
 
 def test_no_booking_on_a_date_in_the_past(session):
     course_date = make_date(session, days_from_now=-5, closes_days_before=-100)
     with pytest.raises(service.BookingClosed, match="started"):
-        book_place(session, course_date.id, details())
+        booked(session, course_date.id, details())
 
 
 def test_booking_an_unknown_date_is_refused(session):
     with pytest.raises(service.DateNotFound):
-        book_place(session, 987654, details())
+        booked(session, 987654, details())
 
 
 def test_a_course_that_has_started_cannot_be_cancelled_online(session):
     course_date = make_date(session, days_from_now=5)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     during = course_date.starts_at + timedelta(hours=1)
     with pytest.raises(service.CannotChange):
         cancel_booking(session, booking.manage_token, now=during.astimezone(UTC))
@@ -209,7 +209,7 @@ def test_a_course_that_has_started_cannot_be_cancelled_online(session):
 
 def test_a_made_up_manage_link_finds_nothing(session):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     assert service.booking_by_token(session, booking.manage_token).id == booking.id
     last = booking.manage_token[-1]
     tampered = booking.manage_token[:-1] + ("B" if last == "A" else "A")
@@ -239,18 +239,18 @@ def test_dates_to_move_to_lists_only_other_open_dates_with_places(session):
     open_date = make_date(session, course=course, days_from_now=40)
     full = make_date(session, course=course, capacity=1, days_from_now=50)
     make_date(session, course=course, status=DateStatus.DRAFT, days_from_now=60)
-    book_place(session, full.id, details())
-    booking = book_place(session, current.id, details()).booking
+    booked(session, full.id, details())
+    booking = booked(session, current.id, details()).booking
     now = datetime.now(UTC)
     assert [d.id for d in service.dates_to_move_to(session, booking, now)] == [open_date.id]
 
 
 def test_a_clashing_reference_is_replaced_and_the_booking_still_made(session, monkeypatch):
     course_date = make_date(session)
-    taken = book_place(session, course_date.id, details()).booking.reference
+    taken = booked(session, course_date.id, details()).booking.reference
     offered = iter([taken, "SOS-ZZZZZ"])
     monkeypatch.setattr(service, "new_reference", lambda: next(offered))
-    result = book_place(session, course_date.id, details())
+    result = booked(session, course_date.id, details())
     assert result.booking.reference == "SOS-ZZZZZ"
     session.refresh(course_date)
     assert course_date.places_taken == 2
@@ -265,6 +265,6 @@ def test_one_address_is_one_person_whatever_its_case_spaces_or_tag(session):
     assert email_key("+only-a-tag@example.org") == "+only-a-tag@example.org"  # no name before the tag: kept
     course = make_course(session)
     first, second = make_date(session, course=course), make_date(session, course=course, days_from_now=60)
-    book_place(session, first.id, details(email="Sam@Example.org"))
+    booked(session, first.id, details(email="Sam@Example.org"))
     with pytest.raises(service.BookedOnAnotherDate):
-        book_place(session, second.id, details(email="sam+again@example.org"))
+        booked(session, second.id, details(email="sam+again@example.org"))

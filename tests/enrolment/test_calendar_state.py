@@ -19,14 +19,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from app.core.rules import Refused
-from app.enrolment.bookings import book_place, cancel_booking, move_booking
+from app.enrolment.bookings import cancel_booking, move_booking
 from app.enrolment.dates import DayTimes, cancel_date, change_date, set_capacity
 from app.extensions import db
 from app.mail.calendar import london_timezone
 from app.mail.outbox import send_due
 from app.models import Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage, OutboxStatus
 from tests.conftest import empty_tables
-from tests.factories import details, make_course, make_date, make_venue
+from tests.factories import booked, details, make_course, make_date, make_venue
 from tests.mail_server import MailServer, calendar_part
 
 PEOPLE = ["ash@example.org", "bo@example.org", "cai@example.org", "dee@example.org"]
@@ -96,7 +96,7 @@ class Calendars(RuleBasedStateMachine):
     @rule(person=st.sampled_from(PEOPLE), which=st.integers(0, 2))
     def book(self, person, which):
         try:
-            book_place(self.session, self.date_ids[which], details(email=person))
+            booked(self.session, self.date_ids[which], details(email=person))
         except Refused:
             self.session.rollback()
 

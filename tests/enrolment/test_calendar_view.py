@@ -3,10 +3,9 @@
 from datetime import date
 
 from app.database import writing
-from app.enrolment.bookings import book_place
 from app.enrolment.overview import calendar_month
 from app.models import DateStatus, Role
-from tests.factories import details, make_course, make_date, make_staff, sign_in
+from tests.factories import booked, details, make_course, make_date, make_staff, sign_in
 from tests.pages import source
 
 
@@ -40,8 +39,8 @@ def test_the_calendar_page_shows_places_waiting_and_status_and_pages_through_mon
     course = make_course(session, title="Signs of Safety Two Day Introductory Training")
     full = on(session, make_date(session, course=course, capacity=1, days_from_now=400),
               date(2027, 6, 7), date(2027, 6, 8))  # fmt: skip
-    book_place(session, full.id, details())
-    book_place(session, full.id, details())
+    booked(session, full.id, details())
+    booked(session, full.id, details())
     on(session, make_date(session, course=course, status=DateStatus.DRAFT, days_from_now=420),
        date(2027, 6, 21), date(2027, 6, 22))  # fmt: skip
     sign_in(client, make_staff(session))

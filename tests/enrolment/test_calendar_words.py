@@ -7,11 +7,11 @@ import pytest
 import vobject
 
 from app.core.filters import short_days
-from app.enrolment.bookings import book_place, cancel_booking, move_booking
+from app.enrolment.bookings import cancel_booking, move_booking
 from app.enrolment.dates import DayTimes, cancel_date, change_date
 from app.mail.outbox import send_due
 from app.models import LONDON, Booking, BookingStatus
-from tests.factories import details, make_course, make_date
+from tests.factories import booked, details, make_course, make_date
 from tests.mail_server import calendar_part
 
 TITLE = "Signs of Safety Two Day Introductory Training"
@@ -66,7 +66,7 @@ def test_short_days_name_each_day_once():
 )
 def test_the_confirmation_says_how_many_days_and_what_its_one_invite_adds(session, mail_server, days, come_to, entry):
     course_date = dated(session, *days, days_from_now=100)
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     (message,) = delivered(session, mail_server)
     body = text(message)
     assert f"You need to come to {come_to}." in body
@@ -84,7 +84,7 @@ def test_days_with_different_hours_say_that_another_email_brings_day_two(session
         (date(2027, 3, 3), time(9, 30), time(12, 30)),
         days_from_now=100,
     )
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     main, day_two = delivered(session, mail_server)
     body = text(main)
     assert "The calendar invite in this email adds the entry for Tuesday 2 March 2027, 9:30am to 4:30pm." in body
@@ -102,7 +102,7 @@ def test_regrouping_the_days_says_what_is_added_and_removed(session, mail_server
         (date(2027, 3, 3), time(9, 30), time(16, 30)),
         days_from_now=100,
     )
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     delivered(session, mail_server)
     set_days(
         session, course_date, (date(2027, 3, 2), time(9, 30), time(16, 30)), (date(2027, 3, 3), time(10), time(13))
@@ -118,7 +118,7 @@ def test_regrouping_the_days_says_what_is_added_and_removed(session, mail_server
 
 def test_a_cancelled_booking_says_what_it_removes_and_offers_no_manage_link(session, mail_server):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     delivered(session, mail_server)
     cancel_booking(session, booking.manage_token)
     (message,) = delivered(session, mail_server)
@@ -134,25 +134,25 @@ def test_a_date_the_team_cancels_cancels_its_bookings_and_the_page_offers_other_
     course = make_course(session)
     course_date = make_date(session, course=course, capacity=1)
     other = make_date(session, course=course, days_from_now=60)
-    booked = book_place(session, course_date.id, details(email="booked@example.org")).booking
-    waiting = book_place(session, course_date.id, details(email="waiting@example.org")).booking
+    first = booked(session, course_date.id, details(email="first@example.org")).booking
+    waiting = booked(session, course_date.id, details(email="waiting@example.org")).booking
     delivered(session, mail_server)
     cancel_date(session, course_date.id, "The trainer is ill.", actor=None)
     arrived = {m["To"]: m for m in delivered(session, mail_server)}
     session.rollback()
-    assert {session.get(Booking, b.id).status for b in (booked, waiting)} == {BookingStatus.CANCELLED}
-    booked_email = text(arrived["booked@example.org"])
+    assert {session.get(Booking, b.id).status for b in (first, waiting)} == {BookingStatus.CANCELLED}
+    booked_email = text(arrived["first@example.org"])
     assert "so your booking is cancelled too" in booked_email and "removes the entry" in booked_email
     assert not MANAGE_LINK.search(booked_email)
     assert calendar_part(arrived["waiting@example.org"]) is None
     assert "place on the waiting list is cancelled too" in text(arrived["waiting@example.org"])
-    page = client.get(f"/bookings/{booked.manage_token}").get_data(as_text=True)
+    page = client.get(f"/bookings/{first.manage_token}").get_data(as_text=True)
     assert "The training team has cancelled this date, so this booking is cancelled too." in page
     assert "Why: The trainer is ill." in page
     assert f"/dates/{other.id}/book" in page
-    assert f"/bookings/{booked.manage_token}/cancel" not in page and "Move to another date" not in page
+    assert f"/bookings/{first.manage_token}/cancel" not in page and "Move to another date" not in page
     # Cancelling it again does nothing and sends nothing.
-    cancel_booking(session, booked.manage_token)
+    cancel_booking(session, first.manage_token)
     assert delivered(session, mail_server) == []
 
 
@@ -162,7 +162,7 @@ def test_a_reminder_counts_days_from_the_real_start(session, mail_server):
     from app.enrolment.reminders import queue_reminders
 
     course_date = make_date(session, days_from_now=1, closes_days_before=0)
-    book_place(session, course_date.id, details(), now=datetime.now(UTC) - timedelta(days=30))
+    booked(session, course_date.id, details(), now=datetime.now(UTC) - timedelta(days=30))
     delivered(session, mail_server)
     # The worker was away for both reminders: only the nearest one goes.
     assert queue_reminders(session, datetime.now(UTC), [14, 2]) == 1
@@ -176,7 +176,7 @@ def all_calendar_texts(client, session, mail_server) -> list[str]:
     course = make_course(session)
     first = make_date(session, course=course, days_from_now=100)
     second = make_date(session, course=course, days_from_now=220)  # in summer time
-    booking = book_place(session, first.id, details(full_name='Jo "JB" Bloggs')).booking
+    booking = booked(session, first.id, details(full_name='Jo "JB" Bloggs')).booking
     arrived = delivered(session, mail_server)
     set_days(session, first, (first.first_day, time(9, 30), time(16, 30)), (first.last_day, time(10), time(12)))
     arrived += delivered(session, mail_server)

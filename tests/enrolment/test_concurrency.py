@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
-from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.bookings import cancel_booking
 from app.extensions import db
 from app.models import Booking, BookingStatus, CourseDate
-from tests.factories import details, make_date
+from tests.factories import booked, details, make_date
 
 BOOKERS = 50
 
@@ -54,10 +54,10 @@ def test_last_five_places_go_to_exactly_five_of_fifty_concurrent_bookers(app, se
     course_date = make_date(session, capacity=25)
     date_id = course_date.id  # read once: the object belongs to this thread's session
     for _ in range(20):
-        book_place(session, course_date.id, details())
+        booked(session, course_date.id, details())
     people = [details() for _ in range(BOOKERS)]
 
-    results = run_together(app, BOOKERS, lambda i: summary(book_place(db.session, date_id, people[i])))
+    results = run_together(app, BOOKERS, lambda i: summary(booked(db.session, date_id, people[i])))
 
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
@@ -74,7 +74,7 @@ def test_one_person_clicking_book_many_times_at_once_gets_one_booking(app, sessi
     person = details(email="double.clicker@example.org")
 
     results = run_together(
-        app, 10, lambda i: summary(book_place(db.session, date_id, person, submission_key="same-form-key-1234"))
+        app, 10, lambda i: summary(booked(db.session, date_id, person, submission_key="same-form-key-1234"))
     )
 
     errors = [r for r in results if isinstance(r, Exception)]
@@ -86,14 +86,14 @@ def test_one_person_clicking_book_many_times_at_once_gets_one_booking(app, sessi
 def test_cancellations_and_bookings_at_once_never_overfill_the_date(app, session):
     course_date = make_date(session, capacity=10)
     date_id = course_date.id  # read once: the object belongs to this thread's session
-    holders = [book_place(session, course_date.id, details()).booking for _ in range(10)]
+    holders = [booked(session, course_date.id, details()).booking for _ in range(10)]
     tokens = [b.manage_token for b in holders]
     newcomers = [details() for _ in range(20)]
 
     def work(index):
         if index < 10:
             return cancel_booking(db.session, tokens[index]).changed
-        return summary(book_place(db.session, date_id, newcomers[index - 10]))
+        return summary(booked(db.session, date_id, newcomers[index - 10]))
 
     results = run_together(app, 30, work)
 

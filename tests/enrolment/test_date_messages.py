@@ -5,11 +5,11 @@ import sqlalchemy as sa
 
 from app.core.rules import Refused
 from app.database import writing
-from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.bookings import cancel_booking
 from app.enrolment.dates import message_recipients, send_date_message
 from app.mail.outbox import send_due
 from app.models import Audience, AuditEvent, DateMessage, Role
-from tests.factories import details, make_date, make_staff, sign_in
+from tests.factories import booked, details, make_date, make_staff, sign_in
 from tests.pages import source
 
 
@@ -17,7 +17,7 @@ from tests.pages import source
 def full_date(session):
     """Two places taken, two waiting, one cancelled."""
     course_date = make_date(session, capacity=2)
-    people = {name: book_place(session, course_date.id, details(full_name=name)).booking
+    people = {name: booked(session, course_date.id, details(full_name=name)).booking
               for name in ("Ana Place", "Bo Place", "Cai Waiting", "Dee Waiting", "Eli Gone")}  # fmt: skip
     cancel_booking(session, people["Eli Gone"].manage_token)  # left the waiting list
     return course_date, people

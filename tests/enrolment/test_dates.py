@@ -8,22 +8,21 @@ import sqlalchemy as sa
 
 from app.core.rules import Refused
 from app.enrolment import dates as service
-from app.enrolment.bookings import book_place
 from app.enrolment.interest import register_interest
 from app.extensions import db
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage
-from tests.factories import begin_course, details, make_course, make_date, make_staff, make_venue
+from tests.factories import begin_course, booked, details, make_course, make_date, make_staff, make_venue
 from tests.mail_server import calendar_part
 from tests.pages import source
 
 
 def test_raising_capacity_offers_the_new_places_to_the_waiting_list_in_order(session):
     course_date = make_date(session, capacity=1)
-    book_place(session, course_date.id, details())
-    first = book_place(session, course_date.id, details()).booking
-    second = book_place(session, course_date.id, details()).booking
-    third = book_place(session, course_date.id, details()).booking
+    booked(session, course_date.id, details())
+    first = booked(session, course_date.id, details()).booking
+    second = booked(session, course_date.id, details()).booking
+    third = booked(session, course_date.id, details()).booking
     promoted = service.set_capacity(session, course_date.id, 3, actor=None)
     assert [b.id for b in promoted] == [first.id, second.id]
     session.refresh(third)
@@ -35,7 +34,7 @@ def test_raising_capacity_offers_the_new_places_to_the_waiting_list_in_order(ses
 def test_lowering_capacity_below_the_places_taken_is_refused_with_the_number(session):
     course_date = make_date(session, capacity=5)
     for _ in range(3):
-        book_place(session, course_date.id, details())
+        booked(session, course_date.id, details())
     with pytest.raises(service.CapacityTooLow, match="3 people already have a place"):
         service.set_capacity(session, course_date.id, 2, actor=None)
     service.set_capacity(session, course_date.id, 3, actor=None)
@@ -61,7 +60,7 @@ def race_capacity_cut_against_booking(app, date_id: int, person) -> dict:
     def book():
         with app.app_context():
             barrier.wait()
-            outcomes["booking"] = book_place(db.session, date_id, person).booking.status
+            outcomes["booking"] = booked(db.session, date_id, person).booking.status
             db.session.remove()
 
     threads = [threading.Thread(target=cut), threading.Thread(target=book)]
@@ -76,7 +75,7 @@ def test_a_capacity_cut_racing_a_booking_never_leaves_more_places_taken_than_cap
     for _ in range(10):
         date_id = make_date(session, capacity=5).id
         for _ in range(4):
-            book_place(session, date_id, details())
+            booked(session, date_id, details())
         outcomes = race_capacity_cut_against_booking(app, date_id, details())
         session.rollback()
         course_date = session.get(CourseDate, date_id)
@@ -94,7 +93,7 @@ def test_a_capacity_cut_racing_a_booking_never_leaves_more_places_taken_than_cap
 
 def test_a_date_with_people_on_it_cannot_go_back_to_draft(session):
     course_date = make_date(session)
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     with pytest.raises(Refused, match="1 people are booked or waiting"):
         service.unpublish_date(session, course_date.id, actor=None)
 
@@ -186,7 +185,7 @@ def test_the_date_form_explains_each_mistake(client, session, staff, change, mes
 def test_changing_the_days_of_a_published_date_tells_people_booked(client, session, staff):
     admin = make_staff(session)
     course_date = make_date(session)
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     staff.sign_in(admin.email)
     first = course_date.first_day + timedelta(days=7)
     closes = first - timedelta(days=3)
@@ -231,7 +230,7 @@ def test_before_cancelling_a_date_staff_see_who_will_be_emailed_and_what_they_wi
     staff.sign_in(make_staff(session).email)
     course_date = make_date(session, capacity=1)
     for _ in range(2):
-        book_place(session, course_date.id, details())
+        booked(session, course_date.id, details())
     check = client.post(f"/admin/dates/{course_date.id}/cancel", data={"reason": "The trainer is ill."})
     page = source(check)
     assert "Check before you cancel this date" in page and "2 people</strong> will be emailed" in page
@@ -255,8 +254,8 @@ def test_once_day_one_has_started_the_date_and_its_people_stay_as_they_were(clie
     admin = make_staff(session)
     course_date = make_date(session, capacity=2)
     other = make_date(session, course=course_date.course, days_from_now=60)
-    booking = book_place(session, course_date.id, details()).booking
-    book_place(session, course_date.id, details())
+    booking = booked(session, course_date.id, details()).booking
+    booked(session, course_date.id, details())
     begin_course(session, course_date, days_ago=1)
     mark_attendance(session, course_date.days[0].id, {booking.id: AttendanceMark.ATTENDED}, actor=admin)
     date_id, day = course_date.id, service.DayTimes(date.today() + timedelta(days=9), time(9), time(16))
@@ -274,7 +273,7 @@ def test_once_day_one_has_started_the_date_and_its_people_stay_as_they_were(clie
     with pytest.raises(CannotChange, match="started"):
         move_booking(session, booking.manage_token, other.id, actor=admin)
     with pytest.raises(BookingClosed, match="started"):
-        book_place(session, date_id, details(), actor=admin)
+        booked(session, date_id, details(), actor=admin)
     session.rollback()
     assert session.get(CourseDate, date_id).status == DateStatus.PUBLISHED
     assert session.scalar(sa.select(sa.func.count(Attendance.id))) == 1
@@ -294,7 +293,7 @@ def test_the_capacity_page_refuses_a_cut_below_the_booked_number(client, session
     admin = make_staff(session)
     course_date = make_date(session, capacity=3)
     for _ in range(2):
-        book_place(session, course_date.id, details())
+        booked(session, course_date.id, details())
     staff.sign_in(admin.email)
     page = client.post(f"/admin/dates/{course_date.id}/capacity", data={"capacity": "1"}).get_data(as_text=True)
     assert "2 people already have a place, so there must be at least 2 places" in page
@@ -302,7 +301,7 @@ def test_the_capacity_page_refuses_a_cut_below_the_booked_number(client, session
 
 def test_cancelling_a_date_cancels_each_booking_as_cancelling_it_alone_would(session, mail_server):
     course_date = make_date(session, capacity=2)
-    people = [book_place(session, course_date.id, details()).booking for _ in range(3)]  # two places, one waiting
+    people = [booked(session, course_date.id, details()).booking for _ in range(3)]  # two places, one waiting
     send_due(session)
     mail_server.messages.clear()
     assert service.cancel_date(session, course_date.id, "The trainer is ill.", actor=make_staff(session)) == 3

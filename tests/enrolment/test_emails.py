@@ -8,14 +8,14 @@ import sqlalchemy as sa
 
 from app.core.rules import Refused
 from app.database import writing
-from app.enrolment.bookings import book_place, cancel_booking, move_booking
+from app.enrolment.bookings import cancel_booking, move_booking
 from app.enrolment.dates import DayTimes, cancel_date, change_date, publish_date
 from app.enrolment.interest import register_interest
 from app.enrolment.invites import subject_for
 from app.enrolment.reminders import queue_reminders
 from app.mail.outbox import send_due
 from app.models import DateStatus, OutboxMessage
-from tests.factories import details, make_course, make_date, make_venue
+from tests.factories import booked, details, make_course, make_date, make_venue
 from tests.mail_server import calendar_part
 
 
@@ -35,9 +35,9 @@ def sent(session, mail_server):
 
 def test_waiting_list_email_gives_the_position_and_no_invite(session, mail_server):
     course_date = make_date(session, capacity=1)
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     sent(session, mail_server)
-    book_place(session, course_date.id, details(email="waiting@example.org"))
+    booked(session, course_date.id, details(email="waiting@example.org"))
     ((subject, method, _event, message),) = sent(session, mail_server)
     assert subject == subject_for(course_date, "Waiting list")
     assert subject.startswith("Waiting list: Signs of Safety")
@@ -47,8 +47,8 @@ def test_waiting_list_email_gives_the_position_and_no_invite(session, mail_serve
 
 def test_a_place_from_the_waiting_list_comes_with_an_invite(session, mail_server):
     course_date = make_date(session, capacity=1)
-    holder = book_place(session, course_date.id, details(email="holder@example.org")).booking
-    book_place(session, course_date.id, details(email="next@example.org"))
+    holder = booked(session, course_date.id, details(email="holder@example.org")).booking
+    booked(session, course_date.id, details(email="next@example.org"))
     sent(session, mail_server)
     cancel_booking(session, holder.manage_token)
     arrived = {m["To"]: (subject, method) for subject, method, _e, m in sent(session, mail_server)}
@@ -64,7 +64,7 @@ def new_hours(session, course_date) -> None:
 
 def test_uid_stays_the_same_and_sequence_rises_through_confirm_change_and_cancel(session, mail_server):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     arrived = sent(session, mail_server)
     new_hours(session, course_date)
     arrived += sent(session, mail_server)
@@ -83,7 +83,7 @@ def test_uid_stays_the_same_and_sequence_rises_through_confirm_change_and_cancel
 def test_invites_overtaken_before_they_went_are_never_sent(session, mail_server):
     """Confirm, change and cancel with the mail server away: only the cancellation may reach the calendar."""
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     new_hours(session, course_date)
     cancel_booking(session, booking.manage_token)
     report = send_due(session)
@@ -99,7 +99,7 @@ def test_moving_sends_an_invite_for_the_new_date_and_a_cancellation_for_the_old(
     course = make_course(session)
     old = make_date(session, course=course)
     new = make_date(session, course=course, days_from_now=60)
-    booking = book_place(session, old.id, details()).booking
+    booking = booked(session, old.id, details()).booking
     sent(session, mail_server)
     move_booking(session, booking.manage_token, new.id)
     arrived = sent(session, mail_server)
@@ -112,9 +112,9 @@ def test_moving_sends_an_invite_for_the_new_date_and_a_cancellation_for_the_old(
 
 def test_the_team_cancelling_a_date_tells_everyone_booked_or_waiting_with_the_reason(session, mail_server):
     course_date = make_date(session, capacity=1)
-    book_place(session, course_date.id, details(email="booked@example.org"))
-    book_place(session, course_date.id, details(email="waiting@example.org"))
-    book_place(session, course_date.id, details(email="gone@example.org"))
+    booked(session, course_date.id, details(email="booked@example.org"))
+    booked(session, course_date.id, details(email="waiting@example.org"))
+    booked(session, course_date.id, details(email="gone@example.org"))
     sent(session, mail_server)
     told = cancel_date(session, course_date.id, "The trainer is ill.", actor=None)
     arrived = {m["To"]: (method, m) for _s, method, _e, m in sent(session, mail_server)}
@@ -126,7 +126,7 @@ def test_the_team_cancelling_a_date_tells_everyone_booked_or_waiting_with_the_re
 
 def test_changing_the_venue_says_what_changed(session, mail_server):
     course_date = make_date(session)
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     sent(session, mail_server)
     kendal = make_venue(session, name="County Offices", address="Busher Walk", town="Kendal", postcode="LA9 4RQ")
     change_date(session, course_date.id, venue_id=kendal.id, actor=None)
@@ -139,8 +139,8 @@ def test_changing_the_venue_says_what_changed(session, mail_server):
 def test_reminders_go_fourteen_and_two_days_before_once_each_and_not_to_cancelled_places(session, mail_server):
     booked_at = datetime.now(UTC)
     course_date = make_date(session, days_from_now=20, now=booked_at)
-    kept = book_place(session, course_date.id, details(email="kept@example.org"), now=booked_at).booking
-    dropped = book_place(session, course_date.id, details(email="dropped@example.org"), now=booked_at).booking
+    kept = booked(session, course_date.id, details(email="kept@example.org"), now=booked_at).booking
+    dropped = booked(session, course_date.id, details(email="dropped@example.org"), now=booked_at).booking
     cancel_booking(session, dropped.manage_token, now=booked_at)
     sent(session, mail_server)
     starts = course_date.starts_at.astimezone(UTC)
@@ -160,7 +160,7 @@ def test_reminders_go_fourteen_and_two_days_before_once_each_and_not_to_cancelle
 
 def test_no_reminders_for_a_cancelled_date(session):
     course_date = make_date(session, days_from_now=20)
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     cancel_date(session, course_date.id, "Room not available.", actor=None)
     starts = course_date.starts_at.astimezone(UTC)
     assert queue_reminders(session, starts - timedelta(days=1), [14, 2]) == 0
@@ -168,7 +168,7 @@ def test_no_reminders_for_a_cancelled_date(session):
 
 def test_a_reminder_whose_time_passed_before_booking_is_not_sent(session):
     course_date = make_date(session, days_from_now=10, closes_days_before=1)
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     starts = course_date.starts_at.astimezone(UTC)
     assert queue_reminders(session, starts - timedelta(days=9), [14, 2]) == 0
 
@@ -193,7 +193,7 @@ def test_days_with_different_hours_get_one_invite_each(session, mail_server):
     with writing(session):
         day_one, day_two = course_date.days
         day_two.start_time, day_two.end_time = time(13), time(17)
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     arrived = sent(session, mail_server)
     assert [s for s, _m, _e, _msg in arrived] == [
         subject_for(course_date, "Booked"),
@@ -206,14 +206,14 @@ def test_days_with_different_hours_get_one_invite_each(session, mail_server):
 
 def test_every_message_is_in_the_outbox_before_any_is_sent(session):
     course_date = make_date(session)
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1
 
 
 def test_a_reminder_queued_before_the_place_was_cancelled_is_not_sent(session, mail_server):
     booked_at = datetime.now(UTC)
     course_date = make_date(session, days_from_now=20, now=booked_at)
-    booking = book_place(session, course_date.id, details(email="late@example.org"), now=booked_at).booking
+    booking = booked(session, course_date.id, details(email="late@example.org"), now=booked_at).booking
     sent(session, mail_server)
     starts = course_date.starts_at.astimezone(UTC)
     assert queue_reminders(session, starts - timedelta(days=13), [14, 2]) == 1

@@ -3,10 +3,10 @@
 import pytest
 import sqlalchemy as sa
 
-from app.enrolment.bookings import CannotChange, book_place, cancel_booking, change_needs
+from app.enrolment.bookings import CannotChange, cancel_booking, change_needs
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking
-from tests.factories import booking_form, details, make_date
+from tests.factories import booked, booking_form, confirm_by_email, details, make_date
 
 
 def test_the_confirmation_page_and_email_repeat_the_needs_to_the_person(client, session, mail_server):
@@ -14,19 +14,24 @@ def test_the_confirmation_page_and_email_repeat_the_needs_to_the_person(client, 
     form = booking_form(
         access_needs=["sign_language", "breaks"], access_details="An interpreter", dietary_needs="Halal"
     )
-    response = client.post(f"/dates/{course_date.id}/book", data=form)
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    client.post(f"/dates/{course_date.id}/book", data=form)
+    send_due(session)
+    (check,) = mail_server.inbox.to(form["email"])  # before the address is confirmed: none of what they typed
+    for typed in ("interpreter", "Halal", form["full_name"], form["organisation"], form["manager_name"]):
+        assert typed not in check.as_string()
+    token = confirm_by_email(client, session, form["email"])
+    page = client.get(f"/bookings/{token}/confirmation").get_data(as_text=True)
     for shown in ("A British Sign Language interpreter", "Extra breaks or a quiet space", "An interpreter", "Halal"):
         assert shown in page
     send_due(session)
-    (message,) = mail_server.inbox.to(form["email"])
+    (message,) = [m for m in mail_server.inbox.to(form["email"]) if m["Subject"].startswith("Booked")]
     body = message.get_body(("plain",)).get_content()
     assert "What you told us you need to take part:" in body
     assert "- A British Sign Language interpreter" in body and "Dietary needs: Halal" in body
 
 
 def test_changing_needs_is_audited_and_tells_the_team_at_once(session, mail_server):
-    booking = book_place(session, make_date(session).id, details()).booking
+    booking = booked(session, make_date(session).id, details()).booking
     send_due(session)
     mail_server.messages.clear()
     assert change_needs(
@@ -49,16 +54,14 @@ def test_changing_needs_is_audited_and_tells_the_team_at_once(session, mail_serv
 
 
 def test_a_cancelled_booking_cannot_change_its_needs(session):
-    booking = book_place(session, make_date(session).id, details()).booking
+    booking = booked(session, make_date(session).id, details()).booking
     cancel_booking(session, booking.manage_token)
     with pytest.raises(CannotChange):
         change_needs(session, booking.manage_token, access_needs=[], access_details="", dietary_needs="")
 
 
 def test_the_person_changes_their_needs_from_the_booking_page(client, session):
-    booking = book_place(
-        session, make_date(session).id, details(access_needs=["breaks"], dietary_needs="Halal")
-    ).booking
+    booking = booked(session, make_date(session).id, details(access_needs=["breaks"], dietary_needs="Halal")).booking
     manage = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
     assert f'href="/bookings/{booking.manage_token}/needs"' in manage
     form = client.get(f"/bookings/{booking.manage_token}/needs").get_data(as_text=True)
@@ -101,7 +104,7 @@ def test_moving_shows_what_each_other_venue_lacks_of_what_you_asked_for(client, 
     here = make_date(session, course=course, venue=make_venue(session, hearing_loop=True))
     kendal = make_venue(session, name="Kendal Town Hall", town="Kendal", hearing_loop=False)
     make_date(session, course=course, venue=kendal, days_from_now=60)
-    booking = book_place(session, here.id, details(access_needs=["hearing_loop"])).booking
+    booking = booked(session, here.id, details(access_needs=["hearing_loop"])).booking
     page = client.get(f"/bookings/{booking.manage_token}/move").get_data(as_text=True)
     assert "Please note: Kendal Town Hall has no hearing loop." in page
 
@@ -109,9 +112,9 @@ def test_moving_shows_what_each_other_venue_lacks_of_what_you_asked_for(client, 
 def test_the_team_hears_at_once_when_someone_books_with_needs_and_soon_is_urgent(app, session, mail_server):
     later = make_date(session, days_from_now=30)
     soon = make_date(session, days_from_now=6)
-    book_place(session, later.id, details(access_needs=["sign_language"]))
-    book_place(session, soon.id, details(access_details="A quiet room for breaks"))
-    book_place(session, later.id, details())  # no needs: nothing to tell
+    booked(session, later.id, details(access_needs=["sign_language"]))
+    booked(session, soon.id, details(access_details="A quiet room for breaks"))
+    booked(session, later.id, details())  # no needs: nothing to tell
     send_due(session)
     to_team = mail_server.inbox.to("SignsOfSafety@cumbria.gov.uk")
     subjects = sorted(m["Subject"].split(":")[0] for m in to_team)
@@ -124,6 +127,6 @@ def test_the_team_hears_at_once_when_someone_books_with_needs_and_soon_is_urgent
 
 def test_with_the_setting_off_the_team_is_not_emailed(app, session, mail_server, monkeypatch):
     monkeypatch.setitem(app.config, "NEEDS_EMAILS", False)
-    book_place(session, make_date(session).id, details(access_needs=["sign_language"]))
+    booked(session, make_date(session).id, details(access_needs=["sign_language"]))
     send_due(session)
     assert mail_server.inbox.to("SignsOfSafety@cumbria.gov.uk") == []

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.database import utcnow, writing
-from app.enrolment.bookings import book_place, cancel_booking, change_needs, move_booking
+from app.enrolment.bookings import cancel_booking, change_needs, move_booking
 from app.enrolment.needs import needs_fingerprint, record_needs_outcome
 from app.enrolment.refusals import CannotChange, NeedsChanged
 from app.enrolment.reminders import queue_access_summaries
@@ -14,13 +14,13 @@ from app.enrolment.roster import needs_urgent, roster
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking, NeedsStatus, Role
 from app.personal_data.retention import purge
-from tests.factories import details, make_date, make_staff, sign_in
+from tests.factories import booked, details, make_date, make_staff, sign_in
 from tests.pages import source
 
 
 def needing(session, course_date, **overrides):
     values = {"access_needs": ["sign_language"], "access_details": "An interpreter for both days"} | overrides
-    return book_place(session, course_date.id, details(**values)).booking
+    return booked(session, course_date.id, details(**values)).booking
 
 
 def test_marking_needs_arranged_keeps_the_note_and_audits_without_it(session):
@@ -52,7 +52,7 @@ def test_not_possible_needs_a_note_and_nothing_is_saved_without_one(session):
 def test_a_booking_without_needs_or_cancelled_cannot_be_marked(session):
     course_date = make_date(session)
     admin = make_staff(session)
-    plain = book_place(session, course_date.id, details()).booking
+    plain = booked(session, course_date.id, details()).booking
     with pytest.raises(CannotChange, match="not told us about any"):
         record_needs_outcome(session, plain.id, NeedsStatus.ARRANGED, "", actor=admin)
     gone = needing(session, course_date)
@@ -101,7 +101,7 @@ def test_the_roster_lists_needs_still_to_arrange_first(session):
     course_date = make_date(session)
     admin = make_staff(session)
     done = needing(session, course_date)
-    book_place(session, course_date.id, details())  # no needs: not listed
+    booked(session, course_date.id, details())  # no needs: not listed
     open_one = needing(session, course_date, access_needs=[], access_details="", dietary_needs="Halal")
     record_needs_outcome(session, done.id, NeedsStatus.ARRANGED, "", actor=admin)
     session.rollback()
@@ -165,7 +165,7 @@ def test_a_trainer_records_needs_on_their_own_dates_only(client, session):
     sign_in(client, trainer)
     assert client.get(f"/admin/bookings/{mine.id}/needs").status_code == 200
     assert client.get(f"/admin/bookings/{not_mine.id}/needs").status_code == 403
-    plain = book_place(session, theirs.id, details()).booking
+    plain = booked(session, theirs.id, details()).booking
     assert client.get(f"/admin/bookings/{plain.id}/needs").status_code == 404
 
 

@@ -3,10 +3,10 @@
 import pytest
 
 from app.database import writing
-from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.bookings import cancel_booking
 from app.enrolment.overview import find_people
 from app.models import Role
-from tests.factories import details, make_date, make_staff, sign_in
+from tests.factories import booked, details, make_date, make_staff, sign_in
 from tests.pages import source
 
 
@@ -14,14 +14,14 @@ from tests.pages import source
 def people(session):
     spring, summer = make_date(session, days_from_now=20), make_date(session, days_from_now=80)
     return {
-        "aoife": book_place(
+        "aoife": booked(
             session,
             spring.id,
             details(
                 full_name="Aoife O'Neill", email="aoife.oneill@example.org", organisation="Kendal Early Help team"
             ),  # fmt: skip
         ).booking,
-        "ben": book_place(
+        "ben": booked(
             session,
             summer.id,
             details(
@@ -88,7 +88,7 @@ def test_the_search_page_explains_a_short_or_hostile_search(client, session, peo
 def test_many_results_say_how_many_and_show_the_latest(session):
     course_date = make_date(session)
     for _ in range(55):
-        book_place(session, course_date.id, details(organisation="Barrow Family Centre"))
+        booked(session, course_date.id, details(organisation="Barrow Family Centre"))
     admin = make_staff(session)
     found = find_people(session, admin, "barrow")
     assert (found.total, len(found.bookings)) == (55, 50)

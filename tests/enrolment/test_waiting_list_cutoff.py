@@ -5,19 +5,19 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.enrolment.bookings import DateFull, book_place, cancel_booking, take_freed_place
+from app.enrolment.bookings import DateFull, cancel_booking, take_freed_place
 from app.enrolment.dates import DayTimes, change_date, set_capacity
 from app.mail.outbox import send_due
 from app.models import LONDON, Booking, BookingStatus, CourseDate
-from tests.factories import details, make_date
+from tests.factories import booked, details, make_date
 from tests.mail_server import calendar_part
 
 
 def full_date_with_two_waiting(session, **options):
     course_date = make_date(session, capacity=1, **options)
-    holder = book_place(session, course_date.id, details(email="holder@example.org")).booking
-    first = book_place(session, course_date.id, details(email="first@example.org")).booking
-    second = book_place(session, course_date.id, details(email="second@example.org")).booking
+    holder = booked(session, course_date.id, details(email="holder@example.org")).booking
+    first = booked(session, course_date.id, details(email="first@example.org")).booking
+    second = booked(session, course_date.id, details(email="second@example.org")).booking
     return course_date, holder, first, second
 
 

@@ -7,11 +7,11 @@ import icalendar
 from dateutil.rrule import rrulestr
 
 from app.database import writing
-from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.bookings import cancel_booking
 from app.enrolment.dates import DayTimes, change_date
 from app.mail import calendar
 from app.models import CourseDay, DateStatus
-from tests.factories import details, make_date, make_venue
+from tests.factories import booked, details, make_date, make_venue
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
@@ -47,7 +47,7 @@ def test_a_weekly_two_day_course_across_the_clocks_changing_keeps_its_local_time
         (date(2027, 3, 23), time(9, 30), time(16, 30)),
         (date(2027, 3, 30), time(9, 30), time(16, 30)),
     )
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     (invite,) = invites_for(session, booking)
     parsed = parse(invite.ics)
 
@@ -69,7 +69,7 @@ def test_a_weekly_two_day_course_across_the_clocks_changing_keeps_its_local_time
 
 def test_an_invite_names_organiser_attendee_and_location_but_never_the_manage_link(session):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details(full_name='Siân "Sid" O\'Neill', email="sian@example.org"))
+    booking = booked(session, course_date.id, details(full_name='Siân "Sid" O\'Neill', email="sian@example.org"))
     booking = booking.booking
     (invite,) = invites_for(session, booking)
     (event,) = parse(invite.ics).walk("VEVENT")
@@ -86,7 +86,7 @@ def test_an_invite_names_organiser_attendee_and_location_but_never_the_manage_li
 
 def test_a_cancellation_keeps_the_uid_and_says_cancelled(session):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     (request,) = invites_for(session, booking)
     cancel_booking(session, booking.manage_token)
     (cancel,) = invites_for(session, booking, "CANCEL")
@@ -102,7 +102,7 @@ def test_days_with_different_hours_become_one_event_each(session):
     course_date = make_date(session)
     first = course_date.first_day
     set_days(session, course_date, (first, time(9, 30), time(16, 30)), (first + timedelta(days=1), time(9), time(12)))
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     invites = invites_for(session, booking)
     assert len(invites) == 2
     assert len({invite.uid for invite in invites}) == 2
@@ -142,7 +142,7 @@ def test_the_feeds_show_free_time_refresh_twice_a_day_and_replace_a_changed_date
 
 def test_the_manage_page_offers_the_booking_as_a_calendar_file(client, session):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     change_date(session, course_date.id, venue_id=make_venue(session, town="Kendal").id, actor=None)
     page = client.get(f"/bookings/{booking.manage_token}").get_data(as_text=True)
     assert f"/bookings/{booking.manage_token}/calendar.ics" in page

@@ -11,11 +11,10 @@ import trustme
 
 from app.database import utcnow, writing
 from app.enrolment import date_emails as messages
-from app.enrolment.bookings import book_place
 from app.extensions import db
 from app.mail.outbox import claim_due, outbox_summary, retry_failed, send_due
 from app.models import Interest, OutboxMessage, OutboxStatus
-from tests.factories import details, make_date
+from tests.factories import booked, details, make_date
 from tests.mail_server import MailServer, calendar_part
 
 
@@ -27,7 +26,7 @@ def outbox(session):
 def test_booking_writes_its_email_to_the_outbox_and_sends_nothing_during_the_request(client, session, mail_server):
     course_date = make_date(session)
     client.post(f"/dates/{course_date.id}/book", data={})  # an invalid form queues nothing
-    book_place(session, course_date.id, details(email="sam@example.org"))
+    booked(session, course_date.id, details(email="sam@example.org"))
     assert [m.status for m in outbox(session)] == [OutboxStatus.PENDING]
     assert mail_server.messages == []
     send_due(session)
@@ -36,7 +35,7 @@ def test_booking_writes_its_email_to_the_outbox_and_sends_nothing_during_the_req
 
 def test_the_confirmation_has_text_html_and_a_request_invite_inline_and_attached(session, mail_server):
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details(email="sam@example.org")).booking
+    booking = booked(session, course_date.id, details(email="sam@example.org")).booking
     send_due(session)
     (message,) = mail_server.messages
     assert message.get_content_type() == "multipart/mixed"
@@ -74,7 +73,7 @@ def test_a_booking_made_while_the_mail_server_is_down_is_delivered_exactly_once_
     current_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5)
     try:
         course_date = make_date(session)
-        result = book_place(session, course_date.id, details(email="down@example.org"))
+        result = booked(session, course_date.id, details(email="down@example.org"))
         assert result.created  # the booking succeeds at once
 
         report = send_due(session)
@@ -125,7 +124,7 @@ def test_a_server_that_never_answers_is_given_up_on_for_this_attempt_and_retried
     silent = SilentServer()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.port, MAIL_TIMEOUT=1)
     try:
-        book_place(session, make_date(session).id, details())
+        booked(session, make_date(session).id, details())
         report = send_due(session)
         (message,) = outbox(session)
         assert report.retrying == 1
@@ -155,7 +154,7 @@ def tls_mail_server(app, tmp_path):
 
 def test_a_self_signed_tls_server_is_refused_unless_its_ca_is_configured(app, session, tls_mail_server):
     server, ca_file = tls_mail_server
-    book_place(session, make_date(session).id, details())
+    booked(session, make_date(session).id, details())
 
     refused = send_due(session)
     assert refused.sent == 0
@@ -171,7 +170,7 @@ def test_a_self_signed_tls_server_is_refused_unless_its_ca_is_configured(app, se
 def test_a_message_is_marked_failed_after_the_last_attempt_kept_and_can_be_tried_again(app, session, runner):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=MailServer().port, MAIL_MAX_ATTEMPTS=3)
     try:
-        book_place(session, make_date(session).id, details(email="unlucky@example.org"))
+        booked(session, make_date(session).id, details(email="unlucky@example.org"))
         later = utcnow()
         for _ in range(3):
             later += timedelta(days=1)
@@ -187,7 +186,7 @@ def test_a_message_is_marked_failed_after_the_last_attempt_kept_and_can_be_tried
 
 
 def test_a_message_claimed_by_a_worker_that_died_is_sent_after_its_lease_expires(app, session, mail_server):
-    book_place(session, make_date(session).id, details())
+    booked(session, make_date(session).id, details())
     claimed = claim_due(session, utcnow(), 10)  # a worker claims it, then dies before sending
     assert len(claimed) == 1
     assert send_due(session).sent == 0  # still held by the dead worker's lease
@@ -233,7 +232,7 @@ def test_two_workers_deliver_200_queued_messages_with_none_sent_twice(app, sessi
 
 
 def test_the_worker_command_and_send_due_command_deliver(runner, session, mail_server):
-    book_place(session, make_date(session).id, details())
+    booked(session, make_date(session).id, details())
     output = runner.invoke(args=["mail", "send-due"]).output
     assert "sent: 1" in output
     assert len(mail_server.messages) == 1
@@ -258,9 +257,7 @@ def test_messages_are_marked_automatic_keep_plain_headers_plain_and_stay_within_
 
     course_date = make_date(session, days_from_now=4)
     make_staff(session, email="admin@example.org")
-    book_place(
-        session, course_date.id, details(email="zoe@example.org", access_details=("Breaks, please. " * 63)[:1000])
-    )
+    booked(session, course_date.id, details(email="zoe@example.org", access_details=("Breaks, please. " * 63)[:1000]))
     queue_access_summaries(session, utcnow(), 5)
     send_due(session)
     by_recipient = {message["To"]: message for message in mail_server.messages}
@@ -281,7 +278,7 @@ def test_with_a_slow_mail_server_and_two_workers_each_email_goes_exactly_once(ap
     try:
         course_date = make_date(session)
         for number in range(6):
-            book_place(session, course_date.id, details(email=f"slow{number}@example.org"))
+            booked(session, course_date.id, details(email=f"slow{number}@example.org"))
         reports = []
 
         def worker(wait: float):
@@ -307,7 +304,7 @@ def test_with_a_slow_mail_server_and_two_workers_each_email_goes_exactly_once(ap
 def test_a_message_that_cannot_be_written_fails_alone_and_ends_failed(app, session, mail_server):
     from app.mail.outbox import queue_message
 
-    book_place(session, make_date(session).id, details(email="fine@example.org"))
+    booked(session, make_date(session).id, details(email="fine@example.org"))
     with writing(session):
         queue_message(session, kind="no_such_email", to="x@example.org", subject="?", context={})
     app.config["MAIL_MAX_ATTEMPTS"] = 2
@@ -327,8 +324,8 @@ def test_a_message_that_cannot_be_written_fails_alone_and_ends_failed(app, sessi
 def test_an_address_that_needs_smtputf8_stored_before_the_forms_refused_it_fails_at_once(session, mail_server):
     """Never eight silent tries: the first says plainly why, and the rest of the batch goes."""
     course_date = make_date(session)
-    book_place(session, course_date.id, details(email="用户@例子.广告"))
-    book_place(session, course_date.id, details(email="fine@example.org"))
+    booked(session, course_date.id, details(email="用户@例子.广告"))
+    booked(session, course_date.id, details(email="fine@example.org"))
     report = send_due(session)
     assert (report.sent, report.failed) == (1, 1)
     stuck = next(message for message in outbox(session) if message.status == OutboxStatus.FAILED)
@@ -341,7 +338,7 @@ def test_flask_mails_suppress_switch_cannot_silently_stop_delivery(app, session,
     # Flask-Mail suppresses sending when MAIL_SUPPRESS_SEND (or TESTING) is set, leaving the connection
     # empty: every worker pass would then fail and no email would ever be marked failed. We always send.
     monkeypatch.setattr(app.extensions["mail"], "suppress", True)
-    book_place(session, make_date(session).id, details(email="sam@example.org"))
+    booked(session, make_date(session).id, details(email="sam@example.org"))
     report = send_due(session)
     assert (report.sent, report.failed) == (1, 0)
     assert [m["To"] for m in mail_server.messages] == ["sam@example.org"]

@@ -14,7 +14,7 @@ from app.enrolment.bookings import book_place
 from app.extensions import db
 from app.mail.registry import RenderedEmail, registry, render_batch
 from app.models import Audience, CouncilArea, CourseDate, DateMessage, Interest, OutboxMessage, Sector
-from tests.factories import details, make_briefing, make_date, make_staff
+from tests.factories import booked, details, make_briefing, make_date, make_staff
 
 PEOPLE = 50
 
@@ -28,8 +28,9 @@ def queue_every_kind(session, people: int) -> None:
         briefing = make_briefing(session, files=(), published=False)
         course_date = make_date(session, days_from_now=20 + number, capacity=1)
         other_date = make_date(session, days_from_now=200 + number)
-        booking = book_place(session, course_date.id, details(access_details="A quiet room")).booking
-        waiting = book_place(session, course_date.id, details(email=f"waiting{number}@example.org")).booking
+        booking = booked(session, course_date.id, details(access_details="A quiet room")).booking
+        waiting = booked(session, course_date.id, details(email=f"waiting{number}@example.org")).booking
+        held = book_place(session, other_date.id, details(email=f"held{number}@example.org")).booking  # check sent
         with writing(session):
             # Day 2 gets other hours, so the next change sends one invite per day, in calendar_update emails too.
             day_two = session.get(CourseDate, course_date.id).days[1]
@@ -46,6 +47,7 @@ def queue_every_kind(session, people: int) -> None:
             date_messages.place_confirmed_late(session, booking)
             date_messages.late_place_open(session, session.merge(waiting), utcnow())
             booking_messages.booking_links(session, [booking])
+            booking_messages.hold_released(session, session.merge(held))
             booking_messages.needs_changed(session, booking)
             for kind in after_course_emails.AFTER_COURSE:
                 after_course_emails.after_course_email(session, booking, kind)

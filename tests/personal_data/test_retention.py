@@ -6,19 +6,19 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from app.database import writing
-from app.enrolment.bookings import book_place, booking_by_token
+from app.enrolment.bookings import booking_by_token
 from app.enrolment.dates import publish_date
 from app.enrolment.interest import register_interest
 from app.mail.outbox import send_due
 from app.models import Attendance, Booking, BookingStatus, CouncilArea, DateStatus, Interest, OutboxMessage, Sector
 from app.personal_data.retention import months_before, purge
-from tests.factories import details, make_course, make_date
+from tests.factories import booked, details, make_course, make_date
 
 
 def booked_long_ago(session, *, days_ago: int, **person):
     """A date that ended `days_ago` days ago, with one confirmed booking made before it."""
     course_date = make_date(session, days_from_now=40)
-    booking = book_place(session, course_date.id, details(**person)).booking
+    booking = booked(session, course_date.id, details(**person)).booking
     with writing(session):
         for day in course_date.days:
             day.day -= timedelta(days=41 + days_ago)
@@ -131,7 +131,7 @@ def test_people_who_asked_about_new_dates_are_forgotten_after_a_year_even_if_nev
 
 
 def test_the_email_workers_log_names_message_ids_not_addresses(app, session, caplog):
-    book_place(session, make_date(session).id, details(email="private.person@example.org"))
+    booked(session, make_date(session).id, details(email="private.person@example.org"))
     saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_TIMEOUT=1)  # nothing listens on port 9
     try:

@@ -9,11 +9,11 @@ import pytest
 from app.after_course.feedback import FeedbackAnswers, save_feedback
 from app.after_course.register import mark_attendance
 from app.briefings import service as briefings
-from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.bookings import cancel_booking
 from app.enrolment.interest import register_interest
 from app.models import AttendanceMark, CouncilArea, Sector
 from app.reports.report import Period, bar_chart, build_report, financial_year, financial_year_of
-from tests.factories import begin_course, details, make_briefing, make_course, make_date, make_staff, sign_in
+from tests.factories import begin_course, booked, details, make_briefing, make_course, make_date, make_staff, sign_in
 from tests.pages import words
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
@@ -34,10 +34,10 @@ def data(session):
         ("Abi Absent", Sector.SCHOOLS, CouncilArea.CUMBERLAND, "Keswick School"),
         ("Wyn Waiting", Sector.SCHOOLS, CouncilArea.CUMBERLAND, "=Penrith School"),
     ):
-        people[name] = book_place(session, course_date.id, details(full_name=name, sector=sector, council_area=area,
+        people[name] = booked(session, course_date.id, details(full_name=name, sector=sector, council_area=area,
                                                                    organisation=organisation)).booking  # fmt: skip
     cancel_booking(session, people["Abi Absent"].manage_token)  # Wyn gets the place from the waiting list
-    abi = book_place(session, make_date(session, course=course, days_from_now=60).id,
+    abi = booked(session, make_date(session, course=course, days_from_now=60).id,
                      details(full_name="Abi Absent", sector=Sector.SCHOOLS)).booking  # fmt: skip
     staff = make_staff(session)
     begin_course(session, course_date, days_ago=3)
@@ -149,7 +149,7 @@ def test_a_date_the_team_cancelled_is_counted_on_its_own_not_as_people_cancellin
 
     before = rows(build_report(session, WIDE), "summary")
     cancelled = make_date(session, days_from_now=90)
-    book_place(session, cancelled.id, details())
+    booked(session, cancelled.id, details())
     cancel_date(session, cancelled.id, "The trainer is ill.", actor=make_staff(session))
     after = rows(build_report(session, WIDE), "summary")
     assert after["Dates the team cancelled"][0] == before["Dates the team cancelled"][0] + 1

@@ -8,9 +8,8 @@ import sqlalchemy as sa
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from app.database import utcnow, writing
-from app.enrolment.bookings import book_place
 from app.models import Role, StaffSession
-from tests.factories import STAFF_PASSWORD, details, make_date, make_staff
+from tests.factories import STAFF_PASSWORD, booked, details, make_date, make_staff
 
 OPEN = {"admin.sign_in"}
 FOR_EVERY_SIGNED_IN = {
@@ -65,7 +64,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_admin_page(app, sessi
 
 def test_a_trainer_is_refused_every_admin_page_except_their_own_dates(app, session, staff):
     course_date = make_date(session)  # not assigned to the trainer
-    booking = book_place(session, course_date.id, details(access_needs=["hearing_loop"])).booking
+    booking = booked(session, course_date.id, details(access_needs=["hearing_loop"])).booking
     trainer = make_staff(session, role=Role.TRAINER)
     assert staff.sign_in(trainer.email).status_code == 302
     for rule, method in admin_rules(app):
@@ -244,7 +243,7 @@ def test_a_trainer_sees_a_date_and_its_people_only_when_assigned_one_rule_for_pa
 
     theirs, other = make_date(session), make_date(session)
     for course_date in (theirs, other):
-        book_place(session, course_date.id, details())
+        booked(session, course_date.id, details())
     admin, trainer = make_staff(session), make_staff(session, role=Role.TRAINER)
     with writing(session):
         session.merge(theirs).trainers.append(session.merge(trainer))

@@ -9,12 +9,11 @@ import sqlalchemy as sa
 
 from app.core.exports import safe_cell
 from app.database import writing
-from app.enrolment.bookings import book_place
 from app.enrolment.reminders import queue_access_summaries
 from app.enrolment.roster import roster
 from app.mail.outbox import send_due
 from app.models import Attendance, AuditEvent, Booking, BookingStatus, Role
-from tests.factories import begin_course, booking_form, details, make_date, make_staff
+from tests.factories import begin_course, booked, booking_form, details, make_date, make_staff
 
 
 @pytest.fixture
@@ -26,9 +25,9 @@ def signed_in_admin(session, staff):
 
 def test_the_date_page_lists_places_and_the_waiting_list_in_order_with_needs_flagged(client, session, signed_in_admin):
     course_date = make_date(session, capacity=1)
-    book_place(session, course_date.id, details(full_name="Siân First", access_needs=["hearing_loop"]))
-    book_place(session, course_date.id, details(full_name="Zoë Second", dietary_needs="Vegan"))
-    book_place(session, course_date.id, details(full_name="Third Person"))
+    booked(session, course_date.id, details(full_name="Siân First", access_needs=["hearing_loop"]))
+    booked(session, course_date.id, details(full_name="Zoë Second", dietary_needs="Vegan"))
+    booked(session, course_date.id, details(full_name="Third Person"))
     page = client.get(f"/admin/dates/{course_date.id}").get_data(as_text=True)
     assert "Confirmed places (1)" in page and "Waiting list (2)" in page
     assert page.index("Zoë Second") < page.index("Third Person")
@@ -44,8 +43,8 @@ def test_spreadsheet_cells_that_look_like_formulas_are_made_harmless(dangerous):
 
 def test_the_csv_has_a_byte_order_mark_every_person_and_no_live_formulas(client, session, signed_in_admin):
     course_date = make_date(session, capacity=1)
-    book_place(session, course_date.id, details(full_name="=cmd|' /C calc'!A0", organisation="@SUM(1)"))
-    book_place(session, course_date.id, details(full_name="李明"))
+    booked(session, course_date.id, details(full_name="=cmd|' /C calc'!A0", organisation="@SUM(1)"))
+    booked(session, course_date.id, details(full_name="李明"))
     response = client.get(f"/admin/dates/{course_date.id}/bookings.csv")
     assert response.mimetype == "text/csv"
     body = response.data
@@ -60,9 +59,9 @@ def test_the_csv_has_a_byte_order_mark_every_person_and_no_live_formulas(client,
 
 def test_taking_the_register_records_each_day_and_shows_in_the_spreadsheet(client, session, signed_in_admin):
     course_date = make_date(session)
-    came = book_place(session, course_date.id, details()).booking
-    missed = book_place(session, course_date.id, details()).booking
-    went = book_place(session, course_date.id, details()).booking
+    came = booked(session, course_date.id, details()).booking
+    missed = booked(session, course_date.id, details()).booking
+    went = booked(session, course_date.id, details()).booking
     begin_course(session, course_date)
     day_one = course_date.days[0]
     response = client.post(
@@ -94,7 +93,7 @@ def test_a_trainer_takes_the_register_for_their_date(client, session, staff):
     trainer = make_staff(session, role=Role.TRAINER)
     with writing(session):
         course_date.trainers.append(trainer)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     begin_course(session, course_date, days_ago=1)
     staff.sign_in(trainer.email)
     day = course_date.days[1]
@@ -105,7 +104,7 @@ def test_a_trainer_takes_the_register_for_their_date(client, session, staff):
 
 def test_the_sign_in_sheet_has_a_column_per_day(client, session, signed_in_admin):
     course_date = make_date(session)
-    book_place(session, course_date.id, details(full_name="Aoife O'Neill"))
+    booked(session, course_date.id, details(full_name="Aoife O'Neill"))
     page = client.get(f"/admin/dates/{course_date.id}/sign-in-sheet").get_data(as_text=True)
     assert "Aoife O&#39;Neill" in page
     assert "Day 1<br>" in page and "Day 2<br>" in page
@@ -124,8 +123,8 @@ def test_booking_on_someones_behalf_follows_the_same_rules_and_emails(client, se
 
 def test_an_admin_cancels_a_booking_and_the_place_goes_to_the_waiting_list(client, session, signed_in_admin):
     course_date = make_date(session, capacity=1)
-    holder = book_place(session, course_date.id, details()).booking
-    waiting = book_place(session, course_date.id, details()).booking
+    holder = booked(session, course_date.id, details()).booking
+    waiting = booked(session, course_date.id, details()).booking
     client.post(f"/admin/bookings/{holder.id}/cancel")
     session.rollback()
     assert session.get(Booking, waiting.id).status == BookingStatus.CONFIRMED
@@ -136,7 +135,7 @@ def test_an_admin_cancels_a_booking_and_the_place_goes_to_the_waiting_list(clien
 def test_a_refused_change_leaves_no_audit_entry(client, session, signed_in_admin):
     course_date = make_date(session, capacity=3)
     for _ in range(2):
-        book_place(session, course_date.id, details())
+        booked(session, course_date.id, details())
     client.post(f"/admin/dates/{course_date.id}/capacity", data={"capacity": "1"})
     session.rollback()
     assert session.scalars(sa.select(AuditEvent.action)).all() == []
@@ -144,8 +143,8 @@ def test_a_refused_change_leaves_no_audit_entry(client, session, signed_in_admin
 
 def test_the_access_summary_shows_needs_only_to_signed_in_staff(app, client, session, signed_in_admin):
     course_date = make_date(session)
-    book_place(session, course_date.id, details(full_name="Needs Person", access_details="I lip-read"))
-    book_place(session, course_date.id, details(full_name="No Needs"))
+    booked(session, course_date.id, details(full_name="Needs Person", access_details="I lip-read"))
+    booked(session, course_date.id, details(full_name="No Needs"))
     page = client.get(f"/admin/dates/{course_date.id}/access").get_data(as_text=True)
     assert "I lip-read" in page and "No Needs" not in page
     assert app.test_client().get(f"/admin/dates/{course_date.id}/access").status_code == 302
@@ -158,7 +157,7 @@ def test_admins_and_the_dates_trainers_are_emailed_the_access_summary_five_days_
     make_staff(session, email="other.trainer@example.org", role=Role.TRAINER)
     with writing(session):
         course_date.trainers.append(trainer)
-    book_place(session, course_date.id, details(access_details="A quiet space at lunch"))
+    booked(session, course_date.id, details(access_details="A quiet space at lunch"))
     send_due(session)
     mail_server.messages.clear()
     starts = course_date.starts_at.astimezone(UTC)
@@ -189,9 +188,9 @@ def test_the_roster_takes_the_same_number_of_queries_however_many_bookings(app, 
 
     small, large = make_date(session, capacity=2), make_date(session, capacity=20)
     for _ in range(2):
-        book_place(session, small.id, details())
+        booked(session, small.id, details())
     for _ in range(30):
-        book_place(session, large.id, details())
+        booked(session, large.id, details())
     assert count_queries(small) == count_queries(large)
 
 
@@ -200,7 +199,7 @@ def test_an_admin_moves_a_booking_to_another_date(client, session, signed_in_adm
 
     course = make_course(session)
     old, new = make_date(session, course=course), make_date(session, course=course, days_from_now=60)
-    booking = book_place(session, old.id, details()).booking
+    booking = booked(session, old.id, details()).booking
     assert f'value="{new.id}"' in client.get(f"/admin/bookings/{booking.id}/move").get_data(as_text=True)
     client.post(f"/admin/bookings/{booking.id}/move", data={"new_date": str(new.id)})
     session.rollback()
@@ -210,7 +209,7 @@ def test_an_admin_moves_a_booking_to_another_date(client, session, signed_in_adm
 def test_a_failed_email_can_be_tried_again_from_the_dashboard(app, client, session, signed_in_admin):
     from app.models import OutboxMessage, OutboxStatus
 
-    book_place(session, make_date(session).id, details(email="unlucky@example.org"))
+    booked(session, make_date(session).id, details(email="unlucky@example.org"))
     with writing(session):
         message = session.scalars(sa.select(OutboxMessage)).one()
         message.status, message.last_error = OutboxStatus.FAILED, "ConnectionRefusedError: no mail server"

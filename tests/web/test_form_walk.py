@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing import AnyConverter
 
-from app.enrolment.bookings import book_place
 from app.models import (
     Attendance,
     AuditEvent,
@@ -25,7 +24,7 @@ from app.models import (
     Venue,
     WatchedRecord,
 )
-from tests.factories import details, make_briefing, make_date, make_staff, sign_in
+from tests.factories import booked, details, make_briefing, make_date, make_staff, sign_in
 
 HOSTILE = {
     "none": "None",
@@ -117,7 +116,7 @@ def sensible(name: str) -> str:
 def world(app, session, client):
     """One of everything the forms work on, and an admin signed in."""
     course_date = make_date(session, capacity=2)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     briefing = make_briefing(session)
     admin = make_staff(session, email="walker.admin@example.org")
     sign_in(client, admin)

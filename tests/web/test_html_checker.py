@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from app.after_course.register import mark_attendance
-from app.enrolment.bookings import book_place
 from app.models import AttendanceMark, DateStatus
 from tests.factories import (
     begin_course,
+    booked,
     details,
     make_briefing,
     make_course,
@@ -41,10 +41,10 @@ def test_the_main_pages_pass_the_nu_html_checker(app, client, session, tmp_path)
     make_course(session, title="Signs of Wellbeing")
     make_venue(session, name="Carlisle Civic Centre", town="Carlisle")
     open_date = make_date(session, course=course)
-    booking = book_place(session, open_date.id, details(access_needs=["hearing_loop"], dietary_needs="Vegan")).booking
+    booking = booked(session, open_date.id, details(access_needs=["hearing_loop"], dietary_needs="Vegan")).booking
     started = make_date(session, course=course, days_from_now=20)
-    book_place(session, started.id, details(access_details="A quiet room"))
-    attendee = book_place(session, started.id, details()).booking
+    booked(session, started.id, details(access_details="A quiet room"))
+    attendee = booked(session, started.id, details()).booking
     draft = make_date(session, course=course, status=DateStatus.DRAFT, days_from_now=60)
     begin_course(session, started, days_ago=2)
     mark_attendance(session, started.days[0].id, {attendee.id: AttendanceMark.ATTENDED}, actor=make_staff(session))

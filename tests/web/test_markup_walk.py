@@ -12,12 +12,12 @@ from urllib.parse import urljoin, urlsplit
 
 import sqlalchemy as sa
 
-from app.enrolment.bookings import book_place, cancel_booking
+from app.enrolment.bookings import cancel_booking
 from app.enrolment.dates import send_date_message
 from app.enrolment.needs import record_needs_outcome
 from app.mail.registry import NoLongerApplies, render_batch
 from app.models import Audience, NeedsStatus, OutboxMessage
-from tests.factories import details, make_briefing, make_course, make_date, make_staff, sign_in
+from tests.factories import booked, details, make_briefing, make_course, make_date, make_staff, sign_in
 
 MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|&(lt|gt|amp|quot|#\d+);")
 EMPTY_WORDS = re.compile(r"\b(None|null|undefined)\b")
@@ -92,13 +92,13 @@ def seed(session):
     course = make_course(session)
     open_date = make_date(session, course=course)
     full = make_date(session, course=course, capacity=1, days_from_now=50)
-    booked = book_place(session, open_date.id, details(access_needs=["sign_language", "breaks"], dietary_needs="Halal"))
-    holder = book_place(session, full.id, details())
-    waiting = book_place(session, full.id, details())
-    gone = book_place(session, open_date.id, details())
+    first = booked(session, open_date.id, details(access_needs=["sign_language", "breaks"], dietary_needs="Halal"))
+    holder = booked(session, full.id, details())
+    waiting = booked(session, full.id, details())
+    gone = booked(session, open_date.id, details())
     cancel_booking(session, gone.manage_token)
     make_briefing(session)
-    return [booked, holder, waiting, gone]
+    return [first, holder, waiting, gone]
 
 
 def test_no_page_or_email_shows_markup_or_empty_words(app, client, session):

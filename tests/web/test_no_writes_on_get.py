@@ -16,7 +16,7 @@ from app.database import utcnow
 from app.enrolment.bookings import book_place
 from app.extensions import db
 from app.models import AttendanceMark, AuditEvent, Certificate
-from tests.factories import begin_course, details, make_briefing, make_date, make_staff, sign_in
+from tests.factories import begin_course, booked, details, make_briefing, make_date, make_staff, sign_in
 
 ANSWERS = FeedbackAnswers("The scaling questions.", "", "", 3, 8, False, False)
 
@@ -36,8 +36,8 @@ def world(app, session, monkeypatch):
     issue it with the feedback request), Ben gave feedback and has his. A date to come with Cy on it."""
     monkeypatch.setitem(app.config, "CERTIFICATE_AFTER_FEEDBACK", False)
     finished = make_date(session)
-    ana = book_place(session, finished.id, details(full_name="Ana Came")).booking
-    ben = book_place(session, finished.id, details(full_name="Ben Answered")).booking
+    ana = booked(session, finished.id, details(full_name="Ana Came")).booking
+    ben = booked(session, finished.id, details(full_name="Ben Answered")).booking
     begin_course(session, finished, days_ago=2)
     admin = make_staff(session)
     for day in finished.days:
@@ -46,12 +46,14 @@ def world(app, session, monkeypatch):
         )
     save_feedback(session, ben.id, ANSWERS)
     upcoming = make_date(session, course=finished.course)
-    cy = book_place(session, upcoming.id, details(full_name="Cy Coming")).booking
+    cy = booked(session, upcoming.id, details(full_name="Cy Coming")).booking
+    hal = book_place(session, upcoming.id, details(full_name="Hal Held")).booking  # not confirmed yet
     briefing = make_briefing(session, files=("webm", "captions", "transcript"))
     session.rollback()
     return {
         "finished": (finished, ana),
         "upcoming": (upcoming, cy),
+        "held": (upcoming, hal),
         "briefing": briefing,
         "reference": session.scalar(sa.select(Certificate.reference)),
         "admin": admin,
@@ -88,7 +90,7 @@ def path_for(rule, world: dict, which: str) -> str:
     return re.sub(r"<(?:[^>:]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
-@pytest.mark.parametrize("which", ["finished", "upcoming"])
+@pytest.mark.parametrize("which", ["finished", "upcoming", "held"])
 def test_no_get_route_changes_any_table_for_a_person_or_for_staff(app, client, world, which):
     staff = app.test_client()
     sign_in(staff, world["admin"])

@@ -4,10 +4,10 @@ import re
 
 import sqlalchemy as sa
 
-from app.enrolment.bookings import book_place, cancel_booking, send_booking_links
+from app.enrolment.bookings import cancel_booking, send_booking_links
 from app.mail.outbox import send_due
 from app.models import OutboxMessage
-from tests.factories import STAFF_PASSWORD, booking_form, details, make_date, make_staff
+from tests.factories import STAFF_PASSWORD, booked, booking_form, confirm_by_email, details, make_date, make_staff
 
 TOO_MANY = "You have tried this too many times. Try again in an hour."
 
@@ -79,9 +79,9 @@ def test_the_cookies_page_names_every_cookie_the_service_sets(app, client, sessi
 
 def test_booking_links_go_to_the_address_only_for_bookings_still_to_come(session, mail_server):
     email = "lost.link@example.org"
-    first = book_place(session, make_date(session).id, details(email=email)).booking
+    first = booked(session, make_date(session).id, details(email=email)).booking
     second_date = make_date(session, days_from_now=60)
-    gone = book_place(session, second_date.id, details(email=email)).booking
+    gone = booked(session, second_date.id, details(email=email)).booking
     cancel_booking(session, gone.manage_token)
     send_due(session)
     mail_server.messages.clear()
@@ -96,7 +96,7 @@ def test_booking_links_go_to_the_address_only_for_bookings_still_to_come(session
 
 
 def test_the_find_page_says_the_same_whether_or_not_there_are_bookings(client, session):
-    book_place(session, make_date(session).id, details(email="has.one@example.org"))
+    booked(session, make_date(session).id, details(email="has.one@example.org"))
     session.rollback()
     before = session.scalar(sa.select(sa.func.count(OutboxMessage.id)))
     answers = []
@@ -123,9 +123,11 @@ def test_the_find_page_is_limited_per_address_and_per_recipient(app, client, ses
 
 def test_the_confirmation_page_and_emails_say_how_to_get_a_lost_link_again(client, session, mail_server):
     course_date = make_date(session)
-    response = client.post(f"/dates/{course_date.id}/book", data=booking_form())
-    page = text(client.get(response.headers["Location"]))
+    form = booking_form()
+    client.post(f"/dates/{course_date.id}/book", data=form)
+    token = confirm_by_email(client, session, form["email"])
+    page = text(client.get(f"/bookings/{token}/confirmation"))
     assert re.search(r'href="/bookings/find">get the links to your bookings by email', page)
     send_due(session)
-    (message,) = mail_server.messages
+    (message,) = [m for m in mail_server.messages if m["Subject"].startswith("Booked")]
     assert "http://training.example.test/bookings/find" in message.get_body(("plain",)).get_content()

@@ -4,9 +4,8 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.database import writing
-from app.enrolment.bookings import book_place
 from app.models import DateStatus, Interest
-from tests.factories import details, make_course, make_date, make_venue
+from tests.factories import booked, details, make_course, make_date, make_venue
 
 
 def text(client, path):
@@ -27,7 +26,7 @@ def test_dates_page_shows_both_days_venue_and_places_left(client, session):
     venue = make_venue(session, name="County Offices", town="Kendal")
     make_date(session, venue=venue, capacity=12)
     full = make_date(session, capacity=1, days_from_now=50)
-    book_place(session, full.id, details())
+    booked(session, full.id, details())
     page = text(client, "/dates")
     assert "Day 1:" in page and "Day 2:" in page and "9:30am to 4:30pm" in page
     assert "County Offices, Kendal" in page
@@ -140,7 +139,7 @@ def test_healthz_says_503_when_the_database_does_not_answer(tmp_path):
 
 def test_pages_send_no_access_requirements_to_the_public(client, session):
     course_date = make_date(session)
-    book_place(session, course_date.id, details(access_needs=["sign_language"], access_details="Needs an interpreter"))
+    booked(session, course_date.id, details(access_needs=["sign_language"], access_details="Needs an interpreter"))
     for path in ["/", "/dates", f"/dates/{course_date.id}", f"/dates/{course_date.id}/book"]:
         page = text(client, path)
         assert "Needs an interpreter" not in page
@@ -177,7 +176,7 @@ def test_a_forbidden_request_gets_a_plain_403_page(app):
 def test_the_dates_page_shows_changes_at_once_despite_being_kept_between_requests(client, session):
     course_date = make_date(session, capacity=3)
     assert "3 places left" in text(client, "/dates")
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     assert "2 places left" in text(client, "/dates")
     later = make_date(session, days_from_now=90)
     assert f"/dates/{later.id}" in text(client, "/dates")
@@ -193,7 +192,7 @@ def test_the_dates_page_answers_not_modified_when_nothing_changed(client, sessio
     etag = first.headers["ETag"]
     again = client.get("/dates", headers={"If-None-Match": etag})
     assert again.status_code == 304
-    book_place(session, course_date.id, details())
+    booked(session, course_date.id, details())
     changed = client.get("/dates", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 

@@ -63,11 +63,10 @@ def test_the_one_inline_script_is_allowed_by_its_hash(client):
 
 
 def test_pages_with_someones_booking_or_staff_details_are_never_cached(app, client, session):
-    from app.enrolment.bookings import book_place
-    from tests.factories import details, make_staff, sign_in
+    from tests.factories import booked, details, make_staff, sign_in
 
     course_date = make_date(session)
-    booking = book_place(session, course_date.id, details()).booking
+    booking = booked(session, course_date.id, details()).booking
     link = f"/bookings/{booking.manage_token}"
     for path in (link, f"{link}/confirmation", f"{link}/feedback", f"/dates/{course_date.id}/book", "/admin/sign-in"):
         assert client.get(path).headers["Cache-Control"] == "no-store", path

@@ -1,6 +1,5 @@
 """Booking a place and managing it through the link only the booker has."""
 
-import hashlib
 import re
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -28,24 +27,9 @@ from app.web.public.forms import BookingForm, CancelForm, FeedbackForm, FindBook
 
 bp = Blueprint("booking", __name__)
 
-REMEMBERED = "my_bookings"
-
-
-def fingerprint(token: str) -> str:
-    """A digest of a booking link: the session cookie can be read by whoever holds it, so it never holds the
-    link itself, only enough to recognise it."""
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
-
-
-def remember(token: str) -> None:
-    """Let this browser find its own recent bookings again, for double submits."""
-    kept = [seen for seen in session.get(REMEMBERED, []) if seen != fingerprint(token)][-9:]
-    session[REMEMBERED] = [*kept, fingerprint(token)]
-
-
-def made_here(token: str) -> bool:
-    """Whether this browser session made the booking behind this link."""
-    return fingerprint(token) in session.get(REMEMBERED, [])
+# What the last booking form of this browser was about (the address typed and the date), for the page that
+# says to check that address. Never a booking link: that is only ever in the email.
+SENT = "booking_sent"
 
 
 @bp.route("/dates/<id:date_id>/book", methods=["GET", "POST"])
@@ -65,34 +49,43 @@ def book(date_id: int):
             limits.by_recipient(form.email.data),
         )
     ):
+        # The same answer whatever happens next, so the page never tells anyone whether an address has a
+        # booking: a new booking, one the address already has, or a form sent again all end with "check
+        # the email we sent", and the booking's link is only ever in that email.
         try:
             result = service.book_place(db.session, date_id, form.details(), submission_key=form.submission_key.data)
         except NotFound:
             abort(404)
         except (service.AlreadyBooked, service.BookedOnAnotherDate) as refused:
-            if refused.booking and made_here(refused.booking.manage_token):
-                flash("You have already booked this course. Here is your booking.", "info")
-                return redirect(url_for("booking.manage", token=refused.booking.manage_token))
             if refused.booking is not None:
                 service.send_booking_link(db.session, refused.booking.id)
-            # Nothing about the booking itself: the address may not be the person's own.
-            form.email.errors.append(
-                "This email address already has a booking for this course. We have emailed the link to it "
-                "to this address. Use that link to see, move or cancel the booking."
-            )
+            return sent(form.email.data, date_id)
         except Refused as refused:
             reason = refused.message
         else:
-            if not result.created and not made_here(result.manage_token):
-                # A form sent again from another browser: its key is no way to read someone's booking.
+            if not result.created:
                 service.send_booking_link(db.session, result.booking.id)
-                return redirect(url_for("booking.find_sent"))
-            remember(result.manage_token)
-            return redirect(url_for("booking.confirmation", token=result.manage_token))
+            return sent(form.email.data, date_id)
     reason = reason or availability(course_date, utcnow()).reason
     warning = gaps if warn_first and not form.errors else []
     page = render_template("booking/book.html", course_date=course_date, form=form, reason=reason, gaps=warning)
     return page, limits.status_for(form)
+
+
+def sent(email: str, date_id: int):
+    session[SENT] = {"email": email.strip(), "date_id": date_id}
+    return redirect(url_for("booking.check_your_email"))
+
+
+@bp.get("/bookings/check-your-email")
+def check_your_email():
+    """After the booking form: check the email we sent to the address given (and whether it was typed right)."""
+    sent_to = session.get(SENT) or {}
+    course_date = published_date(db.session, sent_to.get("date_id", 0)) if sent_to.get("date_id") else None
+    if course_date is None or not sent_to.get("email"):
+        return redirect(url_for("courses.dates"))
+    until = service.hold_until(course_date, utcnow())
+    return render_template("booking/check_email.html", email=sent_to["email"], course_date=course_date, until=until)
 
 
 @bp.route("/bookings/find", methods=["GET", "POST"])
@@ -119,17 +112,35 @@ def booking_or_404(token: str):
 
 @bp.get("/bookings/<token>/confirmation")
 def confirmation(token: str):
-    """Confirm the booking: the reference, what happens next and the manage link."""
+    """Once the booking is confirmed: the reference, what happens next and the manage link."""
     booking = booking_or_404(token)
+    if not booking.email_checked:
+        return redirect(url_for("booking.manage", token=token))
     position = waiting_position(db.session, booking)
     return render_template("booking/confirmation.html", booking=booking, position=position)
 
 
+@bp.post("/bookings/<token>/confirm")
+def confirm(token: str):
+    """The person opened the link we emailed and confirms the booking: the address is theirs."""
+    booking_or_404(token)
+    ConfirmForm().validate_on_submit() or abort(400)
+    try:
+        service.check_email(db.session, token)
+    except Refused as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("booking.manage", token=token))
+    return redirect(url_for("booking.confirmation", token=token))
+
+
 @bp.get("/bookings/<token>")
 def manage(token: str):
-    """Show a booking, with ways to cancel or move it."""
+    """Show a booking, with ways to cancel or move it; while it is held, the button that confirms it."""
     booking = booking_or_404(token)
     now = utcnow()
+    if booking.is_hold:
+        page = "booking/confirm.html"
+        return render_template(page, booking=booking, form=ConfirmForm(), can_change=service.can_change(booking, now))
     return render_template(
         "booking/manage.html",
         booking=booking,
@@ -280,6 +291,16 @@ def booking_calendar(token: str):
 def certificate(token: str):
     """Download your certificate of attendance, once it has been issued."""
     booking = booking_or_404(token)
+    if booking.is_hold:
+        return redirect(url_for("booking.manage", token=token))  # confirm it first
+    if booking.is_hold:
+        return redirect(url_for("booking.manage", token=token))  # confirm it first
+    if booking.is_hold:
+        return redirect(url_for("booking.manage", token=token))  # confirm it first
+    if booking.is_hold:
+        return redirect(url_for("booking.manage", token=token))  # confirm it first
+    if booking.is_hold:
+        return redirect(url_for("booking.manage", token=token))  # confirm it first
     try:
         issued = certificates.certificate_to_download(db.session, booking)
     except certificates.NoCertificate as refused:
