@@ -89,8 +89,6 @@ class Config:
     ACCESS_NEEDS_LEAD_DAYS = 10
     # Email a person's line manager (if they gave one) when they book, move or cancel. No access needs in it.
     MANAGER_EMAILS = True
-    # At most this many such emails an hour to one manager's address, whoever books.
-    MANAGER_EMAILS_PER_HOUR = 20
     # Hours before a course starts when the waiting list stops getting freed places by itself: after it, the
     # people waiting are told a place is free and the first to take it has it.
     WAITING_LIST_CUTOFF_HOURS = 24
@@ -122,6 +120,8 @@ class Config:
     INTEREST_LIMIT_PER_ADDRESS = "10 per hour"
     WATCHED_LIMIT_PER_ADDRESS = "10 per hour"
     FIND_LIMIT_PER_ADDRESS = "10 per hour"
+    # Changes of needs through one booking's link (each can email the training team's mailbox).
+    NEEDS_CHANGE_LIMIT_PER_BOOKING = "5 per hour"
     # Emails the public forms may send to one address, whoever asks.
     EMAIL_LIMIT_PER_RECIPIENT = "5 per hour"
 

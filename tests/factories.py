@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.briefings import service as briefings
 from app.database import writing
 from app.enrolment.bookings import BookingDetails, book_place
+from app.enrolment.interest import confirm_interest, register_interest
 from app.models import (
     LONDON,
     Booking,
@@ -223,3 +224,9 @@ def confirm_by_email(client, session, email: str) -> str:
     response = client.post(f"/bookings/{booking.manage_token}/confirm")
     assert response.status_code == 302, response.get_data(as_text=True)
     return booking.manage_token
+
+
+def interested(session, course_id: int, full_name: str, email: str):
+    """Someone who asked to hear about new dates of a course and confirmed it by the link we emailed."""
+    interest, _created = register_interest(session, course_id, full_name, email)
+    return confirm_interest(session, interest.check_token)

@@ -8,6 +8,8 @@ from app.models import CourseDate, DateMessage, Interest
 
 def install(mail: Registry) -> None:
     """Every email enrolment sends, and the jobs the email worker runs for it: named here and nowhere else."""
+    import sqlalchemy.orm as so
+
     from app.enrolment import booking_emails, bookings, date_emails, invites, reminders
     from app.enrolment.invites import BOOKING_REFERENCES, booking_kind, place_still_held, still_waiting
 
@@ -38,6 +40,8 @@ def install(mail: Registry) -> None:
     mail.email("booking_links", booking_emails.render_booking_links, prepare=booking_emails.load_bookings)
     mail.email("manager_notice", booking_emails.render_manager_notice, references=BOOKING_REFERENCES)
     mail.email("needs_changed", booking_emails.render_needs_changed, references=BOOKING_REFERENCES)
+    mail.load_with(Interest, so.joinedload(Interest.course))
+    mail.email("interest_check", date_emails.render_interest_check, references=(Reference("interest_id", Interest),))
     mail.email(
         "dates_published",
         date_emails.render_dates_published,

@@ -17,6 +17,7 @@ from app.enrolment.invites import (
     starts_in,
     subject_for,
 )
+from app.enrolment.recipients import has_room
 from app.enrolment.roster import needs_urgent_today
 from app.mail.outbox import queue_message
 from app.mail.registry import (
@@ -26,7 +27,7 @@ from app.mail.registry import (
     public_url,
     render_pair,
 )
-from app.models import ACCESS_NEEDS, Booking, BookingStatus, CourseDate, OutboxMessage
+from app.models import ACCESS_NEEDS, Booking, BookingStatus, CourseDate, OutboxMessage, OutboxStatus
 
 
 def check_booking(session: Session, booking: Booking, *, again: bool = False) -> None:
@@ -44,7 +45,10 @@ def check_booking(session: Session, booking: Booking, *, again: bool = False) ->
 
 
 def hold_released(session: Session, booking: Booking) -> None:
-    """Nobody confirmed the booking in time: its place has gone to someone else."""
+    """Nobody confirmed the booking in time: its place has gone to someone else. Left out when the address
+    has had its share of emails it did not ask for."""
+    if not has_room(session, booking.email):
+        return
     queue_booking_email(
         session, booking, "hold_released", subject_for(booking.course_date, "Not confirmed, so not booked")
     )
@@ -122,21 +126,16 @@ MANAGER_NEWS = {
 
 
 def tell_manager(session: Session, booking: Booking, what: str) -> None:
-    """A short note to the person's line manager, if they gave one: what happened, and no access needs.
+    """A short note to the person's line manager, if they gave one and have confirmed their own address: what
+    happened, naming them by that address, and nothing typed into the form (the manager's address is one
+    nobody has confirmed).
 
-    One manager may have a whole team booking at once, so their address never stops a booking; instead
-    it gets at most MANAGER_EMAILS_PER_HOUR notes an hour, whoever books."""
+    The manager's address counts against EMAIL_LIMIT_PER_RECIPIENT with every other email someone else can
+    cause it to get. A whole team may book at once, so it never stops a booking: the notes stop instead."""
     config = current_app.config
     if not config["MANAGER_EMAILS"] or not booking.manager_email or not booking.email_checked:
         return
-    recent = session.scalar(
-        sa.select(sa.func.count(OutboxMessage.id)).where(
-            OutboxMessage.kind == "manager_notice",
-            OutboxMessage.to_address == booking.manager_email,
-            OutboxMessage.created_at >= utcnow() - timedelta(hours=1),
-        )
-    )
-    if recent >= config["MANAGER_EMAILS_PER_HOUR"]:
+    if not has_room(session, booking.manager_email):
         return
     queue_message(
         session,
@@ -163,13 +162,31 @@ NEEDS_NEWS = {
 }
 
 
-def needs_changed(session: Session, booking: Booking, *, reason: str = "changed") -> None:
+def needs_of(booking: Booking) -> dict:
+    """What someone needs, as kept with an email to show what changed."""
+    return {
+        "access_needs": list(booking.access_needs or []),
+        "access_details": booking.access_details,
+        "dietary_needs": booking.dietary_needs,
+    }
+
+
+def needs_changed(session: Session, booking: Booking, *, reason: str = "changed", before: dict | None = None) -> None:
     """Tell the training team's mailbox at once what someone needs to take part: when they book with needs,
-    change them, or move to another date. Marked urgent when the course is fewer than
-    ACCESS_NEEDS_LEAD_DAYS away."""
+    change them (with what they were before), or move to another date. Marked urgent when the course is
+    fewer than ACCESS_NEEDS_LEAD_DAYS away.
+
+    Changes made through a booking link send at most one email an hour for a booking, however often they
+    come: while one is still to go it says it all (the needs before the first change, and as they are when
+    it goes); after one went, the next waits for the hour to pass."""
     config = current_app.config
     if not config["NEEDS_EMAILS"] or not booking.email_checked:
         return
+    not_before = None
+    if reason == "changed":  # a booking or a move is always told at once
+        not_before = _after_the_last_needs_email(session, booking)
+        if not_before is False:
+            return
     course_date = booking.course_date
     urgent = needs_urgent_today(course_date)
     heading = NEEDS_NEWS[reason][0]
@@ -179,9 +196,28 @@ def needs_changed(session: Session, booking: Booking, *, reason: str = "changed"
         to=config["TRAINING_TEAM_EMAIL"],
         subject=f"{'Urgent: ' if urgent else ''}{heading}: {booking.reference}, "
         f"{short_days([day.day for day in course_date.days])}",
-        context={"course_date_id": booking.course_date_id, "reason": reason, "urgent": urgent},
+        context={"course_date_id": booking.course_date_id, "reason": reason, "urgent": urgent, "before": before},
         booking=booking,
+        not_before=not_before,
     )
+
+
+def _after_the_last_needs_email(session: Session, booking: Booking):
+    """When a needs email about this booking may go: None for now, a time an hour after the last one, or False
+    when one is still waiting to go (it will show the needs as they are then)."""
+    earlier = session.execute(
+        sa.select(OutboxMessage.status, OutboxMessage.created_at)
+        .where(OutboxMessage.kind == "needs_changed", OutboxMessage.booking_id == booking.id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.status == OutboxStatus.PENDING:
+        return False
+    if earlier.created_at > utcnow() - timedelta(hours=1):
+        return earlier.created_at + timedelta(hours=1)
+    return None
 
 
 def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
@@ -199,6 +235,7 @@ def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
         heading=heading,
         news=news,
         urgent=bool(message.context.get("urgent")),
+        before=message.context.get("before"),
         **records,
     )
     return RenderedEmail(text, html)

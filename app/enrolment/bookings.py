@@ -498,6 +498,7 @@ def change_needs(
         new = (sorted(access_needs), access_details.strip(), dietary_needs.strip())
         if new == (sorted(booking.access_needs or []), booking.access_details, booking.dietary_needs):
             return False
+        before = messages.needs_of(booking)
         booking.access_needs, booking.access_details, booking.dietary_needs = list(access_needs), new[1], new[2]
         booking.needs_status = NeedsStatus.TO_ARRANGE
         audit.record(
@@ -508,5 +509,5 @@ def change_needs(
             f"Access or dietary needs changed for {booking.reference}",
             by=None if actor is not None else audit.PERSON_BOOKED,
         )
-        messages.needs_changed(session, booking)
+        messages.needs_changed(session, booking, before=before)
         return True

@@ -7,6 +7,7 @@ people who asked hear when new dates are published; the training team gets the a
 from sqlalchemy.orm import Session
 
 from app.core.filters import short_days
+from app.database import utcnow
 from app.enrolment.invites import (
     place_still_held,
     queue_booking_email,
@@ -108,6 +109,35 @@ def reminder(session: Session, booking: Booking, days_before: int) -> OutboxMess
         days_before=days_before,
         dedupe_key=reminder_key(booking, days_before),
     )
+
+
+# A request to hear about new dates nobody confirms is forgotten after this many days (the purge does it).
+UNCONFIRMED_INTEREST_DAYS = 7
+
+
+def interest_check(session: Session, interest: Interest, *, again: bool = False) -> None:
+    """The one email to an address that asked to hear about new dates, until it confirms: our words only."""
+    queue_message(
+        session,
+        kind="interest_check",
+        to=interest.email,
+        subject="Confirm you want to hear about new Signs of Safety training dates",
+        context={"interest_id": interest.id},
+        dedupe_key=f"interest-check:{interest.id}:{utcnow():%Y-%m-%dT%H}" if again else f"interest-check:{interest.id}",
+    )
+
+
+def render_interest_check(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    interest = batch.referenced(message)["interest"]
+    if interest.email_checked_at is not None:
+        raise NoLongerApplies("the request was confirmed before this email went")
+    text, html = render_pair(
+        "interest_check",
+        course=interest.course,
+        confirm_url=public_url(f"/interest/{interest.check_token}"),
+        days=UNCONFIRMED_INTEREST_DAYS,
+    )
+    return RenderedEmail(text, html)
 
 
 def dates_published(session: Session, interest: Interest, course_date: CourseDate) -> None:

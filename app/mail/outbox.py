@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.core import audit
+from app.core.addresses import email_key
 from app.database import utcnow, writing
 from app.mail.registry import NoLongerApplies, render_batch
 from app.mail.transport import Undeliverable, build_email, send_all
@@ -36,8 +37,10 @@ def queue_message(
     context: dict,
     booking: Booking | None = None,
     dedupe_key: str | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage | None:
-    """Add an email to the outbox in the caller's (write) transaction. A repeated dedupe key adds nothing."""
+    """Add an email to the outbox in the caller's (write) transaction, to go now or at `not_before`. A
+    repeated dedupe key adds nothing."""
     if dedupe_key and session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip(">").strip() or None
@@ -46,13 +49,22 @@ def queue_message(
         dedupe_key=dedupe_key,
         booking=booking,
         to_address=to,
+        to_key=email_key(to),
         subject=subject,
         context=context,
         message_id=make_msgid(domain=domain),
-        next_attempt_at=utcnow(),
+        next_attempt_at=not_before or utcnow(),
     )
     session.add(message)
     return message
+
+
+def sent_within(session: Session, address: str, since: datetime, kinds: tuple[str, ...]) -> int:
+    """How many emails of these kinds have been queued to this address (as one person) since then."""
+    query = sa.select(sa.func.count(OutboxMessage.id)).where(
+        OutboxMessage.to_key == email_key(address), OutboxMessage.created_at >= since, OutboxMessage.kind.in_(kinds)
+    )
+    return session.scalar(query) or 0
 
 
 def retry_delay(attempts: int, base: float, cap: float) -> float:

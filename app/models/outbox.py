@@ -23,7 +23,10 @@ class OutboxStatus(enum.StrEnum):
 class OutboxMessage(db.Model):
     """An email waiting to be sent, written in the same transaction as the change that caused it."""
 
-    __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_message_recipient", "to_key", "created_at"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
@@ -31,6 +34,8 @@ class OutboxMessage(db.Model):
     dedupe_key: so.Mapped[str | None] = so.mapped_column(sa.String(200), unique=True)
     booking_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("booking.id"), index=True)
     to_address: so.Mapped[str] = so.mapped_column(sa.String(254))
+    # The recipient as one person (app.core.addresses.email_key), to count what one address has been sent.
+    to_key: so.Mapped[str] = so.mapped_column(sa.String(254), default="", server_default="")
     subject: so.Mapped[str] = so.mapped_column(sa.String(300))
     # What the message needs besides its booking (date, calendar method and sequence, reason...).
     # The text, HTML and invite are rendered from it when the message is sent, outside the

@@ -16,7 +16,11 @@ from app.core import audit
 from app.core.clock import today_in_london
 from app.database import writing
 from app.enrolment.availability import last_day_column
+from app.enrolment.date_emails import UNCONFIRMED_INTEREST_DAYS
 from app.models import Booking, Certificate, Feedback, Interest, OutboxMessage, OutboxStatus, WatchedRecord
+
+# The emails sent to someone because they asked to hear about new dates.
+INTEREST_EMAILS = ("interest_check", "dates_published")
 
 
 @dataclass
@@ -141,16 +145,32 @@ def _purge(
         )
         .execution_options(synchronize_session=False)
     )
-    # People waiting to hear about new dates are forgotten after RETENTION_INTEREST_MONTHS, told or not.
+    # People waiting to hear about new dates are forgotten after RETENTION_INTEREST_MONTHS, told or not, and a
+    # request nobody confirmed after UNCONFIRMED_INTEREST_DAYS; the emails to them go with them.
     interest_cutoff = months_before(today, interest_months)
-    session.execute(
-        sa.delete(Interest)
-        .where(
-            sa.or_(
-                sa.and_(Interest.notified_at.is_not(None), sa.func.date(Interest.notified_at) < cutoff),
-                sa.func.date(Interest.created_at) < interest_cutoff,
-            )
+    forgotten = sa.select(Interest.id, Interest.email).where(
+        sa.or_(
+            sa.and_(Interest.notified_at.is_not(None), sa.func.date(Interest.notified_at) < cutoff),
+            sa.func.date(Interest.created_at) < interest_cutoff,
+            sa.and_(
+                Interest.email_checked_at.is_(None),
+                Interest.created_at < now - timedelta(days=UNCONFIRMED_INTEREST_DAYS),
+            ),
         )
-        .execution_options(synchronize_session=False)
     )
+    gone = session.execute(forgotten).all()
+    if gone:
+        session.execute(
+            sa.delete(OutboxMessage)
+            .where(
+                OutboxMessage.kind.in_(INTEREST_EMAILS),
+                OutboxMessage.to_address.in_(sorted({email for _, email in gone})),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            sa.delete(Interest)
+            .where(Interest.id.in_([interest_id for interest_id, _ in gone]))
+            .execution_options(synchronize_session=False)
+        )
     return PurgeReport(needs_removed, anonymised, emails_removed)

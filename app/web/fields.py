@@ -60,13 +60,25 @@ def printable_text(message: str):
     return check
 
 
-# What a web or email address looks like. These fields go into emails the service sends from the council's
-# address, so a stranger must not be able to put a link or an address in front of someone else through them.
-ADDRESS_LIKE = re.compile(r"(?i)(://|\bwww\.|https?:|@|\bmailto:)")
+# What a web or email address looks like, with a scheme or without: a bare domain such as
+# evil-login.co.uk/verify or bit.ly/x is a link in most mail programs. These fields can reach the training
+# team's mailbox and staff pages, so a stranger must not be able to put a link or an address in front of
+# someone through them. A name such as "St.John" or "J.R. Hartley" is not a domain: a dot must be followed
+# by a real top-level domain, or a part of a path.
+TOP_LEVEL_DOMAINS = (
+    "com|net|org|info|biz|uk|co|io|ly|me|us|eu|de|fr|nl|gov|ac|edu|app|dev|xyz|online|site|top|club|shop|"
+    "link|click|ru|cn|tk|ml|ga|cf|gq|ws|cc|tv|in|au|ca|nz|ie|scot|wales|cymru|gg|je|im|page|sh|to|gl|gd|am|fm|"
+    "so|ai|live|email|zip|mov|win|bid|top|icu|cyou|cfd|sbs|lol|pw|su|vip|work|tech|store|cloud|website"
+)
+ADDRESS_LIKE = re.compile(
+    r"(?i)(://|\bwww\.|https?:|@|\bmailto:"
+    rf"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:{TOP_LEVEL_DOMAINS})\b"
+    r"|\b[a-z0-9-]+\.[a-z]{2,}/|\b\d{1,3}(?:\.\d{1,3}){3}\b)"
+)
 
 
 def no_addresses(label: str):
-    """Refuse web addresses and email addresses in a name, a job title or an organisation."""
+    """Refuse web addresses, bare domains and email addresses in anything a person types into a public form."""
 
     def check(_form, field):
         if ADDRESS_LIKE.search(field.data or ""):

@@ -16,7 +16,8 @@ from flask import current_app, request
 from limits import parse_many
 
 from app.core.addresses import email_key
-from app.extensions import limiter
+from app.enrolment.recipients import has_room
+from app.extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ class Check:
     setting: str  # the config key holding a limit such as "5 per hour"
     scope: str
     key: str
+    # For a limit on emails to an address: the address, whose emails in the outbox count too.
+    address: str | None = None
 
 
 def client_address() -> str:
@@ -40,8 +43,9 @@ def by_address(setting: str, scope: str) -> Check:
 
 
 def by_recipient(address: str) -> Check:
-    """Every public form that emails an address shares one count for that address."""
-    return Check("EMAIL_LIMIT_PER_RECIPIENT", "recipient", "recipient:" + email_key(address or ""))
+    """Every public form that emails an address shares one count for that address, and the address must
+    have room for one more email someone else caused (app.enrolment.recipients), everything included."""
+    return Check("EMAIL_LIMIT_PER_RECIPIENT", "recipient", "recipient:" + email_key(address or ""), address or "")
 
 
 def _each(checks: Iterable[Check]):
@@ -83,6 +87,8 @@ def take(*checks: Check) -> bool:
     Each limit is counted by the store in one step, so two requests at once cannot both take the last use."""
     if not _enabled():
         return True
+    if any(check.address and not has_room(db.session, check.address) for check in checks):
+        return False
     try:
         return all([limiter.limiter.hit(item, *keys) for item, keys in _each(checks)])
     except Exception:  # noqa: BLE001

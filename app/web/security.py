@@ -49,7 +49,7 @@ def register(app: Flask) -> None:
 HSTS_SECONDS = 365 * 24 * 3600
 # Pages with someone's booking, answers or staff-only details: never kept by a browser or a proxy, so the
 # back button on a shared computer shows nothing.
-PRIVATE_PATHS = re.compile(r"^/(admin(/|$)|bookings/|dates/[^/]+/book$)")
+PRIVATE_PATHS = re.compile(r"^/(admin(/|$)|bookings/|interest/|dates/[^/]+/book$)")
 
 
 def private_page(path: str) -> bool:

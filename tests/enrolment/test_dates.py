@@ -8,11 +8,10 @@ import sqlalchemy as sa
 
 from app.core.rules import Refused
 from app.enrolment import dates as service
-from app.enrolment.interest import register_interest
 from app.extensions import db
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage
-from tests.factories import begin_course, booked, details, make_course, make_date, make_staff, make_venue
+from tests.factories import begin_course, booked, details, interested, make_course, make_date, make_staff, make_venue
 from tests.mail_server import calendar_part
 from tests.pages import source
 
@@ -102,7 +101,7 @@ def test_an_admin_adds_and_publishes_a_date_and_interested_people_are_told(clien
     admin = make_staff(session)
     course = make_course(session)
     venue = make_venue(session)
-    register_interest(session, course.id, "Lee", "lee@example.org")
+    interested(session, course.id, "Lee", "lee@example.org")
     staff.sign_in(admin.email)
     first = date.today() + timedelta(days=40)
     form = {

@@ -10,12 +10,11 @@ from app.core.rules import Refused
 from app.database import writing
 from app.enrolment.bookings import cancel_booking, move_booking
 from app.enrolment.dates import DayTimes, cancel_date, change_date, publish_date
-from app.enrolment.interest import register_interest
 from app.enrolment.invites import subject_for
 from app.enrolment.reminders import queue_reminders
 from app.mail.outbox import send_due
 from app.models import DateStatus, OutboxMessage
-from tests.factories import booked, details, make_course, make_date, make_venue
+from tests.factories import booked, details, interested, make_course, make_date, make_venue
 from tests.mail_server import calendar_part
 
 
@@ -175,8 +174,8 @@ def test_a_reminder_whose_time_passed_before_booking_is_not_sent(session):
 
 def test_publishing_a_date_tells_everyone_interested_once(session, mail_server):
     course = make_course(session)
-    register_interest(session, course.id, "Zoë", "zoe@example.org")
-    register_interest(session, course.id, "Lee", "lee@example.org")
+    interested(session, course.id, "Zoë", "zoe@example.org")
+    interested(session, course.id, "Lee", "lee@example.org")
     first = make_date(session, course=course, status=DateStatus.DRAFT)
     second = make_date(session, course=course, status=DateStatus.DRAFT, days_from_now=60)
     assert publish_date(session, first.id, actor=None) == 2

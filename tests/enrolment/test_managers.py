@@ -79,7 +79,7 @@ def test_without_that_box_the_manager_questions_are_still_asked(client, session)
 
 def test_one_manager_address_gets_few_emails_and_never_stops_a_booking(app, client, session, monkeypatch):
     monkeypatch.setitem(app.config, "MANAGER_EMAILS", True)
-    monkeypatch.setitem(app.config, "MANAGER_EMAILS_PER_HOUR", 2)
+    monkeypatch.setitem(app.config, "EMAIL_LIMIT_PER_RECIPIENT", "2 per hour")
     course_date = make_date(session)
     path = f"/dates/{course_date.id}/book"
     for number in range(4):

@@ -130,3 +130,33 @@ def test_with_the_setting_off_the_team_is_not_emailed(app, session, mail_server,
     booked(session, make_date(session).id, details(access_needs=["sign_language"]))
     send_due(session)
     assert mail_server.inbox.to("SignsOfSafety@cumbria.gov.uk") == []
+
+
+def test_needs_changed_by_the_link_are_limited_and_the_team_gets_one_email_an_hour_with_before_and_after(
+    app, client, session, mail_server, monkeypatch
+):
+    from datetime import timedelta
+
+    from app.models import OutboxMessage
+
+    monkeypatch.setitem(app.config, "NEEDS_CHANGE_LIMIT_PER_BOOKING", "3 per hour")
+    booking = booked(session, make_date(session).id, details(dietary_needs="Vegan")).booking
+    send_due(session)
+    mail_server.messages.clear()
+    link = f"/bookings/{booking.manage_token}/needs"
+    for diet in ("Halal", "Kosher", "Vegetarian"):
+        assert client.post(link, data={"dietary_needs": diet}).status_code == 302
+    refused = client.post(link, data={"dietary_needs": "No nuts"})
+    assert refused.status_code == 429 and "too many times" in refused.get_data(as_text=True)
+    send_due(session)
+    team = app.config["TRAINING_TEAM_EMAIL"]
+    (email,) = mail_server.inbox.to(team)
+    body = email.get_body(("plain",)).get_content()
+    now, before = body.split("What they needed before:")
+    assert "Dietary needs: Vegetarian" in now and "Dietary needs: Vegan" in before
+    # A change after that email went waits for the hour to pass.
+    change_needs(session, booking.manage_token, access_needs=[], access_details="", dietary_needs="Halal")
+    session.rollback()
+    last = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == team).order_by(
+        OutboxMessage.id.desc())).first()  # fmt: skip
+    assert last.next_attempt_at >= last.created_at + timedelta(minutes=59)

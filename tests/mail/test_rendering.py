@@ -52,10 +52,10 @@ def queue_every_kind(session, people: int) -> None:
             for kind in after_course_emails.AFTER_COURSE:
                 after_course_emails.after_course_email(session, booking, kind)
             after_course_emails.missed_course(session, booking)
-            saved = app.config["MANAGER_EMAILS"], app.config["MANAGER_EMAILS_PER_HOUR"]
-            app.config.update(MANAGER_EMAILS=True, MANAGER_EMAILS_PER_HOUR=1000)
+            saved = app.config["MANAGER_EMAILS"], app.config["EMAIL_LIMIT_PER_RECIPIENT"]
+            app.config.update(MANAGER_EMAILS=True, EMAIL_LIMIT_PER_RECIPIENT="1000 per hour")
             booking_messages.tell_manager(session, booking, "booked")
-            app.config["MANAGER_EMAILS"], app.config["MANAGER_EMAILS_PER_HOUR"] = saved
+            app.config["MANAGER_EMAILS"], app.config["EMAIL_LIMIT_PER_RECIPIENT"] = saved
             interest = Interest(
                 course_id=course_date.course_id,
                 full_name="Lee",
@@ -64,6 +64,8 @@ def queue_every_kind(session, people: int) -> None:
             )
             session.add(interest)
             session.flush()
+            interest.check_token = f"{number:043d}"
+            date_messages.interest_check(session, interest)
             date_messages.dates_published(session, interest, booking.course_date)
             date_messages.access_summary(session, staff, booking.course_date)
             to_date = DateMessage(course_date_id=course_date.id, subject="Room 4", body="We are in Room 4.",

@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from app.database import writing
 from app.enrolment.bookings import booking_by_token
 from app.enrolment.dates import publish_date
-from app.enrolment.interest import register_interest
 from app.mail.outbox import send_due
 from app.models import Attendance, Booking, BookingStatus, CouncilArea, DateStatus, Interest, OutboxMessage, Sector
 from app.personal_data.retention import months_before, purge
-from tests.factories import booked, details, make_course, make_date
+from tests.factories import booked, details, interested, make_course, make_date
 
 
 def booked_long_ago(session, *, days_ago: int, **person):
@@ -68,7 +67,7 @@ def test_bookings_are_anonymised_after_two_years_keeping_what_reports_count(sess
 
 def test_people_told_about_new_dates_long_ago_are_forgotten(session):
     course = make_course(session)
-    register_interest(session, course.id, "Lee", "lee@example.org")
+    interested(session, course.id, "Lee", "lee@example.org")
     publish_date(session, make_date(session, course=course, status=DateStatus.DRAFT).id, actor=None)
     later = datetime.now(UTC) + timedelta(days=800)
     purge(session, later, access_needs_days=30, anonymise_months=24)
@@ -122,12 +121,27 @@ def test_the_purge_removes_waiting_emails_about_anonymised_bookings_too(session)
 
 def test_people_who_asked_about_new_dates_are_forgotten_after_a_year_even_if_never_told(session):
     course = make_course(session)
-    register_interest(session, course.id, "Lee", "lee@example.org")
+    interested(session, course.id, "Lee", "lee@example.org")
     purge(session, datetime.now(UTC) + timedelta(days=300), access_needs_days=30, anonymise_months=24)
     assert session.scalar(sa.select(sa.func.count(Interest.id))) == 1
     purge(session, datetime.now(UTC) + timedelta(days=370), access_needs_days=30, anonymise_months=24)
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(Interest.id))) == 0
+    # Their address leaves the outbox with them: the email that confirmed the request went too.
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
+
+
+def test_a_request_nobody_confirms_is_forgotten_after_a_week_with_its_email(session):
+    from app.enrolment.interest import register_interest
+
+    course = make_course(session)
+    register_interest(session, course.id, "Someone", "someone@example.org")
+    purge(session, datetime.now(UTC) + timedelta(days=6), access_needs_days=30, anonymise_months=24)
+    assert session.scalar(sa.select(sa.func.count(Interest.id))) == 1
+    purge(session, datetime.now(UTC) + timedelta(days=8), access_needs_days=30, anonymise_months=24)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Interest.id))) == 0
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
 
 
 def test_the_email_workers_log_names_message_ids_not_addresses(app, session, caplog):

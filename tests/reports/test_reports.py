@@ -10,10 +10,19 @@ from app.after_course.feedback import FeedbackAnswers, save_feedback
 from app.after_course.register import mark_attendance
 from app.briefings import service as briefings
 from app.enrolment.bookings import cancel_booking
-from app.enrolment.interest import register_interest
 from app.models import AttendanceMark, CouncilArea, Sector
 from app.reports.report import Period, bar_chart, build_report, financial_year, financial_year_of
-from tests.factories import begin_course, booked, details, make_briefing, make_course, make_date, make_staff, sign_in
+from tests.factories import (
+    begin_course,
+    booked,
+    details,
+    interested,
+    make_briefing,
+    make_course,
+    make_date,
+    make_staff,
+    sign_in,
+)
 from tests.pages import words
 
 A, L, X = AttendanceMark.ATTENDED, AttendanceMark.LEFT_EARLY, AttendanceMark.ABSENT
@@ -49,7 +58,7 @@ def data(session):
         session, cat.id, FeedbackAnswers("Hearing the family's words.", "", "More practice.", 2, 8, True, True)
     )
     save_feedback(session, len_.id, FeedbackAnswers("The mapping.", "Too fast.", "", 4, 6, True, False))
-    register_interest(session, course.id, "Ida Interested", "ida@example.org")
+    interested(session, course.id, "Ida Interested", "ida@example.org")
     briefing = make_briefing(session)
     for sector in (Sector.HEALTH, Sector.HEALTH):
         briefings.record_watched(session, briefing, briefings.WatchedDetails(

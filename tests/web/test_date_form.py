@@ -6,7 +6,7 @@ import pytest
 
 from app.core.filters import clock_time, short_time
 from app.web.fields import parse_clock_time
-from tests.factories import make_course, make_staff, make_venue, sign_in
+from tests.factories import interested, make_course, make_staff, make_venue, sign_in
 from tests.pages import source
 
 
@@ -68,16 +68,15 @@ def test_other_usual_hours_can_be_set(app, client, session, monkeypatch):
 
 
 def test_publishing_shows_a_check_page_that_counts_the_people_who_will_be_emailed(client, session, mail_server):
-    from app.enrolment.interest import register_interest
     from app.mail.outbox import send_due
     from app.models import CourseDate, DateStatus
     from tests.factories import make_date
 
     course = make_course(session, title="Signs of Safety Two Day Introductory Training")
     other = make_course(session, title="Signs of Wellbeing")
-    register_interest(session, course.id, "Lee", "lee@example.org")
-    register_interest(session, course.id, "Sam", "sam@example.org")
-    register_interest(session, other.id, "Kim", "kim@example.org")  # another course: not told
+    interested(session, course.id, "Lee", "lee@example.org")
+    interested(session, course.id, "Sam", "sam@example.org")
+    interested(session, other.id, "Kim", "kim@example.org")  # another course: not told
     draft = make_date(session, course=course, status=DateStatus.DRAFT)
     sign_in(client, make_staff(session))
     page = source(client.get(f"/admin/dates/{draft.id}/publish"))

@@ -84,7 +84,7 @@ def test_one_recipient_gets_few_emails_whoever_asks_from_wherever(app, client, s
     assert third.status_code == 429
     assert TOO_MANY in page(third)
     session.rollback()
-    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1  # the first record only
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 2  # the record and the interest check
     # Another person at the same address is not affected.
     other = post(client, f"/briefings/{briefing.slug}/watched", watched(email="someone@example.org"), "192.0.2.3")
     assert other.status_code == 302
@@ -247,3 +247,45 @@ def test_successful_sign_ins_are_not_counted(app, session):
     for _ in range(8):
         assert sign_in_from(client, admin.email, STAFF_PASSWORD, OFFICE).status_code == 302
         client.post("/admin/sign-out")
+
+
+def test_a_stranger_can_cause_one_address_no_more_than_its_share_of_emails_everything_included(
+    app, client, session, monkeypatch, capsys
+):
+    """Every way to make the service email someone else, tried many times from many network addresses:
+    booking with their address (and its +tags), asking for their booking links, for new dates, saying
+    they watched a briefing, naming them as the line manager of bookings the stranger confirms, and the
+    holds nobody confirms being released. Their address gets at most EMAIL_LIMIT_PER_RECIPIENT."""
+    from datetime import timedelta
+
+    from app.database import utcnow
+    from app.enrolment.bookings import release_holds
+
+    monkeypatch.setitem(app.config, "MANAGER_EMAILS", True)
+    limit = 5
+    monkeypatch.setitem(app.config, "EMAIL_LIMIT_PER_RECIPIENT", f"{limit} per hour")
+    victim = "victim@example.org"
+    course, briefing = make_course(session), make_briefing(session)
+    dates = [make_date(session, course=course, days_from_now=20 + n) for n in range(4)]
+    where = iter(f"192.0.2.{n}" for n in range(1, 250))
+    for n, course_date in enumerate(dates):
+        post(client, f"/dates/{course_date.id}/book", booking_form(email=f"Victim+{n}@example.org"), next(where))
+    for _ in range(3):
+        post(
+            client,
+            f"/courses/{course.slug}/interest",
+            {"full_name": "V", "email": victim, "organisation": ""},
+            next(where),
+        )
+        post(client, f"/briefings/{briefing.slug}/watched", watched(email=victim), next(where))
+        post(client, "/bookings/find", {"email": victim}, next(where))
+    for n in range(8):  # addresses the stranger really has, confirmed, naming the victim as their manager
+        form = booking_form(email=f"stranger{n}@example.net", manager_email=victim)
+        post(client, f"/dates/{dates[n % 4].id}/book", form, next(where))
+        confirm_by_email(client, session, form["email"])
+    release_holds(session, utcnow() + timedelta(days=3))
+    session.rollback()
+    to_victim = session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.to_key == victim)).all()
+    with capsys.disabled():
+        print(f"\nemails a stranger caused to one address in an hour: {len(to_victim)} (limit {limit}): {to_victim}")
+    assert len(to_victim) <= limit

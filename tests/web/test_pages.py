@@ -38,6 +38,14 @@ def test_the_privacy_notice_reads_its_periods_and_contact_from_the_settings(app,
     assert "article 9(2)" in page
 
 
+def test_the_privacy_notice_names_every_place_the_information_goes(app, client):
+    page = text(client.get("/privacy"))
+    for place in ("Your line manager", "The training team's mailbox", app.config["TRAINING_TEAM_EMAIL"],
+                  "Your feedback", "quoted in reports", "Your certificate", "check it is genuine",
+                  "nothing you typed into the form", "a week if you never confirmed it"):  # fmt: skip
+        assert place in page, place
+
+
 def test_the_accessibility_statement_follows_the_model(client):
     page = text(client.get("/accessibility"))
     for heading in ("How accessible this service is", "Reporting problems with this service", "Enforcement procedure"):

@@ -1,5 +1,7 @@
 """The public pages: what they say, and how they answer bad requests."""
 
+import re
+
 import sqlalchemy as sa
 
 from app import create_app
@@ -84,9 +86,35 @@ def test_registering_interest_records_it_once(client, session):
             f"/courses/{course.slug}/interest", data={"full_name": "Lee", "email": email, "organisation": ""}
         )
         assert response.status_code == 302
-    assert "We will email you" in text(client, f"/courses/{course.slug}/interest/done")
+    assert "Check your email" in text(client, f"/courses/{course.slug}/interest/done")
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(Interest.id))) == 1
+
+
+def test_a_request_to_hear_about_new_dates_is_confirmed_by_the_emailed_link_before_anything_else_goes(
+    client, session, mail_server
+):
+    from app.enrolment.dates import publish_date
+    from app.mail.outbox import send_due
+    from app.models import DateStatus
+    from tests.factories import make_date
+
+    course = make_course(session)
+    form = {"full_name": "Pay the invoice at evil", "email": "lee@example.org", "organisation": "Urgent"}
+    client.post(f"/courses/{course.slug}/interest", data=form)
+    draft = make_date(session, course=course, status=DateStatus.DRAFT)
+    assert publish_date(session, draft.id, actor=None) == 0  # not confirmed: not told
+    send_due(session)
+    (check,) = mail_server.messages
+    body = check.get_body(("plain",)).get_content()
+    assert "Pay the invoice" not in check.as_string() and "Urgent" not in body  # our words only
+    link = re.search(r"http://training.example.test(/interest/[A-Za-z0-9_-]{43})", body).group(1)
+    assert "Confirm you want to hear about new dates" in text(client, link)  # opening it confirms nothing
+    session.rollback()
+    assert session.scalar(sa.select(Interest.email_checked_at)) is None
+    assert "We will email you" in client.post(link).get_data(as_text=True)
+    session.rollback()
+    assert session.scalar(sa.select(Interest.email_checked_at)) is not None
 
 
 def test_interest_form_errors_are_plain(client, session):

@@ -189,10 +189,13 @@ def take_place(token: str):
 def change_needs(token: str):
     """Change what you need to take part, and your dietary needs. The training team is told."""
     booking = booking_or_404(token)
+    if booking.is_hold:
+        return redirect(url_for("booking.manage", token=token))  # confirm it first
     if not booking.is_active:
         return redirect(url_for("booking.manage", token=token))
     form = NeedsForm(obj=booking)  # what they said before, until they send the form
-    if form.validate_on_submit():
+    limit = limits.Check("NEEDS_CHANGE_LIMIT_PER_BOOKING", "needs", f"booking:{booking.id}")
+    if form.validate_on_submit() and limits.take_for(form.access_needs, limit):
         try:
             changed = service.change_needs(
                 db.session,
@@ -207,13 +210,15 @@ def change_needs(token: str):
             if changed:
                 flash("Thank you. We have told the training team what you need now.", "success")
         return redirect(url_for("booking.manage", token=token))
-    return render_template("booking/needs.html", booking=booking, form=form)
+    return render_template("booking/needs.html", booking=booking, form=form), limits.status_for(form)
 
 
 @bp.route("/bookings/<token>/feedback", methods=["GET", "POST"])
 def feedback(token: str):
     """Tell us what you thought of the course; change it until the team closes feedback for the date."""
     booking = booking_or_404(token)
+    if booking.is_hold:
+        return redirect(url_for("booking.manage", token=token))  # confirm it first
     reason = feedback_rules.why_not(db.session, booking, utcnow())
     given = feedback_rules.feedback_for(db.session, booking)
     form = FeedbackForm()
@@ -244,6 +249,11 @@ def cancel(token: str):
         except Refused as refused:
             flash(refused.message, "error")
         else:
+            # A cancellation counts against the emails to its address and its manager's, like any public form,
+            # but is never refused for it: anyone must be able to give a place back.
+            limits.count(
+                *[limits.by_recipient(address) for address in (booking.email, booking.manager_email) if address]
+            )
             flash("Your booking has been cancelled.", "success")
         return redirect(url_for("booking.manage", token=token))
     return render_template("booking/cancel.html", booking=booking, form=form)
@@ -253,6 +263,8 @@ def cancel(token: str):
 def move(token: str):
     """Let the person choose another date of the same course with places free."""
     booking = booking_or_404(token)
+    if booking.is_hold:
+        return redirect(url_for("booking.manage", token=token))  # confirm it first
     if not booking.is_active:
         return redirect(url_for("booking.manage", token=token))
     choices = service.dates_to_move_to(db.session, booking, utcnow())
@@ -280,6 +292,8 @@ def move_choice(course_date, asked_for: list[str]) -> str:
 def booking_calendar(token: str):
     """Add your place to a calendar by hand: the entries we last sent, with their SEQUENCE."""
     booking = booking_or_404(token)
+    if booking.is_hold:
+        return redirect(url_for("booking.manage", token=token))  # confirm it first
     held = [entry for entry in booking.calendar_entries if entry.is_active]
     if not held:
         abort(404)
@@ -291,14 +305,6 @@ def booking_calendar(token: str):
 def certificate(token: str):
     """Download your certificate of attendance, once it has been issued."""
     booking = booking_or_404(token)
-    if booking.is_hold:
-        return redirect(url_for("booking.manage", token=token))  # confirm it first
-    if booking.is_hold:
-        return redirect(url_for("booking.manage", token=token))  # confirm it first
-    if booking.is_hold:
-        return redirect(url_for("booking.manage", token=token))  # confirm it first
-    if booking.is_hold:
-        return redirect(url_for("booking.manage", token=token))  # confirm it first
     if booking.is_hold:
         return redirect(url_for("booking.manage", token=token))  # confirm it first
     try:

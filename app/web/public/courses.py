@@ -5,13 +5,15 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 from app.catalogue import service as catalogue
 from app.database import utcnow
 from app.enrolment import availability
-from app.enrolment.interest import register_interest
+from app.enrolment.interest import confirm_interest as confirm_interest_of
+from app.enrolment.interest import interest_by_token, register_interest
 from app.enrolment.invites import organiser_email
 from app.extensions import db
 from app.mail import calendar
 from app.mail.entries import uid_domain
 from app.web import limits
 from app.web.downloads import download
+from app.web.forms import ConfirmForm
 from app.web.page_cache import cached_page
 from app.web.public.forms import InterestForm
 
@@ -75,9 +77,22 @@ def interest(slug: str):
 
 @bp.get("/courses/<slug:slug>/interest/done")
 def interest_done(slug: str):
-    """Confirm that we will be in touch."""
+    """Check your email: the same answer whether or not the address asked before."""
     found = catalogue.course_by_slug(db.session, slug) or abort(404)
     return render_template("courses/interest_done.html", course=found)
+
+
+@bp.route("/interest/<token>", methods=["GET", "POST"])
+def confirm_interest(token: str):
+    """The link we emailed: confirm the request (a button, so that a mail scanner opening it confirms nothing)."""
+    found = interest_by_token(db.session, token) or abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        confirm_interest_of(db.session, token)
+        return render_template("courses/interest_confirmed.html", course=found.course)
+    if found.email_checked_at is not None:
+        return render_template("courses/interest_confirmed.html", course=found.course)
+    return render_template("courses/interest_confirm.html", course=found.course, form=form)
 
 
 def feed(dates, name: str) -> str:

@@ -40,7 +40,8 @@ def access_details_field() -> LongTextField:
     return LongTextField(
         "Tell us more about what you need (optional)",
         validators=[
-            Length(max=ACCESS_DETAILS_MAX, message=f"What you need must be {ACCESS_DETAILS_MAX} characters or fewer")
+            Length(max=ACCESS_DETAILS_MAX, message=f"What you need must be {ACCESS_DETAILS_MAX} characters or fewer"),
+            no_addresses("What you need"),
         ],
         description="For example, the size of print you need or when you need a break.",
     )
@@ -50,7 +51,8 @@ def dietary_needs_field() -> LongTextField:
     return LongTextField(
         "Dietary needs (optional)",
         validators=[
-            Length(max=DIETARY_NEEDS_MAX, message=f"Dietary needs must be {DIETARY_NEEDS_MAX} characters or fewer")
+            Length(max=DIETARY_NEEDS_MAX, message=f"Dietary needs must be {DIETARY_NEEDS_MAX} characters or fewer"),
+            no_addresses("Dietary needs"),
         ],
         description="For example, vegetarian, halal or a nut allergy.",
     )
@@ -186,6 +188,7 @@ def answer_field(label: str) -> LongTextField:
         validators=[
             Optional(),
             Length(max=TEXT_MAX, message=f"{label.removesuffix(' (optional)')} must be {TEXT_MAX} characters or fewer"),
+            no_addresses("Your answer"),
         ],
     )
 
@@ -250,6 +253,7 @@ class WatchedForm(FlaskForm):
             Optional(),
             Length(max=1000, message="What you will take from this must be 1000 characters or fewer"),
             printable_text("What you will take from this must only include letters, numbers and punctuation"),
+            no_addresses("What you will take from this"),
         ],
         description="The training team keeps this with your record. It is not put in the email we send you.",
     )
