@@ -87,10 +87,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_emails(app: Flask) -> None:
     """Each domain package installs the emails it sends and the jobs the email worker runs for it."""
-    from app import after_course, briefings, enrolment
+    from app import after_course, briefings, enrolment, staff
     from app.mail import registry
 
-    registry.install(app, enrolment.install, after_course.install, briefings.install)
+    registry.install(app, staff.install, enrolment.install, after_course.install, briefings.install)
 
 
 def register_commands(app: Flask) -> None:

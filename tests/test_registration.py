@@ -1,7 +1,7 @@
 """Each domain package names its emails and the worker's jobs in its one install function, which create_app
 calls: nothing is registered by importing a module, so nothing exists by accident or goes missing."""
 
-from app import after_course, briefings, enrolment
+from app import after_course, briefings, enrolment, staff
 from app.mail import registry
 
 EMAIL_KINDS = {
@@ -14,13 +14,15 @@ EMAIL_KINDS = {
     },
     "after_course": {"feedback_request", "feedback_reminder", "feedback_thanks", "certificate_ready", "missed_course"},
     "briefings": {"watched_record"},
+    "staff": {"staff_invite", "staff_reset"},
 }  # fmt: skip
 JOBS = {
     "enrolment": ["released holds", "reminders", "access summaries"],
     "after_course": ["feedback requests and reminders", "certificates", "follow-ups"],
     "briefings": [],
+    "staff": [],
 }
-PACKAGES = {"enrolment": enrolment, "after_course": after_course, "briefings": briefings}
+PACKAGES = {"enrolment": enrolment, "after_course": after_course, "briefings": briefings, "staff": staff}
 
 
 def test_the_app_has_exactly_these_emails_and_runs_exactly_these_jobs_in_this_order(app):

@@ -1,5 +1,6 @@
 """Settings, migrations and the demo data: what a newcomer and an operator rely on."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -12,6 +13,7 @@ from app.database import only_this_database
 from app.extensions import db
 from app.models import LONDON, Booking, BookingStatus, Certificate, CourseDate, Feedback, OutboxMessage, OutboxStatus
 from config import Config, normalise_database_url, settings_from_environment
+from tests.factories import sign_in
 
 
 def test_settings_come_from_environment_variables_named_after_the_config_keys():
@@ -105,13 +107,18 @@ def test_demo_load_makes_open_nearly_full_and_full_dates_once(runner, session):
         .where(Booking.course_date_id == finished.id, OutboxMessage.status == OutboxStatus.PENDING)
     ).all()
     assert sorted(set(pending)) == ["feedback_thanks"]
-    # Its trainer's account is there to sign the register, and cannot be signed in to.
-    response = runner.app.test_client().post(
-        "/admin/sign-in", data={"email": "demo.trainer@example.org", "password": "!"}
-    )
-    assert response.status_code == 200 and "Enter a correct email address and password" in response.get_data(
-        as_text=True
-    )
+    # A demo admin and the course's trainer sign in with the passwords printed when the demo loads, new each time.
+    again = runner.invoke(args=["demo", "load"]).output
+    printed = dict(re.findall(r"(demo\.\w+@example\.org)\s+password: (\S+)", again))
+    assert set(printed) == {"demo.admin@example.org", "demo.trainer@example.org"}
+    for email, password in printed.items():
+        browser = runner.app.test_client()
+        assert sign_in(browser, email, password, check=False).status_code == 302, email
+    assert browser.get("/admin/accounts").status_code == 403  # the trainer's role, to try
+    old = dict(re.findall(r"(demo\.\w+@example\.org)\s+password: (\S+)", runner.invoke(args=["demo", "load"]).output))
+    assert old != printed
+    assert sign_in(runner.app.test_client(), "demo.admin@example.org", printed["demo.admin@example.org"],
+                   check=False).status_code == 200  # fmt: skip
     waiting = session.scalar(
         sa.select(sa.func.count(Booking.id)).where(
             Booking.course_date_id == dates[2].id, Booking.status == BookingStatus.WAITING

@@ -1,5 +1,7 @@
-"""Demo data: the real course, venues in Cumbria and a few sample dates. Loading twice adds nothing."""
+"""Demo data: the real course, venues in Cumbria and a few sample dates, and an admin and a trainer to try the
+staff pages with. Loading twice adds no dates."""
 
+import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -28,6 +30,7 @@ from app.models import (
     StaffUser,
     Venue,
 )
+from app.staff import accounts
 from config import BASE_DIR
 
 COURSE = {
@@ -252,6 +255,21 @@ def demo_person(number: int) -> BookingDetails:
     )
 
 
+DEMO_ADMIN = "demo.admin@example.org"
+
+
+def demo_accounts(session: Session) -> list[tuple[str, Role, str]]:
+    """An admin and a trainer to try the staff pages with, each with a new password every time the demo loads
+    (printed once, at the terminal that loaded it): (email, role, password)."""
+    found = []
+    for email, name, role in ((DEMO_ADMIN, "Alex Admin", Role.ADMIN), (DEMO_TRAINER, "Morgan Trainer", Role.TRAINER)):
+        password = secrets.token_urlsafe(12)
+        user, _created = accounts.create_or_reset(session, email, name=name, role=role, password=password)
+        accounts.set_active(session, user.id, True, actor=None)
+        found.append((email, role, password))
+    return found
+
+
 def load_demo(session: Session, now: datetime) -> int:
     """Load the demo; return how many new dates were added."""
     load_briefings(session)
@@ -307,9 +325,8 @@ def load_finished_course(session: Session, now: datetime, course: Course, venue:
     with writing(session):
         trainer = session.scalar(sa.select(StaffUser).where(StaffUser.email == DEMO_TRAINER))
         if trainer is None:
-            # Cannot sign in: no password works, and the account is switched off.
-            trainer = StaffUser(email=DEMO_TRAINER, name="Morgan Trainer", role=Role.TRAINER, active=False,
-                                password_hash="!")  # fmt: skip
+            # No password until demo_accounts gives it one, printed at the terminal that loads the demo.
+            trainer = StaffUser(email=DEMO_TRAINER, name="Morgan Trainer", role=Role.TRAINER, password_hash=None)
             session.add(trainer)
         course_date = sample_date(course, venue, first_day, len(FINISHED_MARKS))
         course_date.trainers.append(trainer)

@@ -3,9 +3,10 @@ EMAIL_LIMIT_PER_RECIPIENT in its window, everything included.
 
 Someone who types an address that is not theirs can cause the emails below to reach it: the check of a
 booking or a request, the note that a hold was released, a booking's link, the links to someone's
-bookings, a line manager's note and a record of learning. The public forms refuse once the address has had
-its share (app.web.limits), and the service itself leaves out a manager's note or a released hold's note
-rather than send more. Emails the owner of the address asked for, once they confirmed it, do not count.
+bookings, a line manager's note, a record of learning and a staff account's new-password link. The public
+forms refuse once the address has had its share (app.web.limits), and the service itself leaves out a
+manager's note or a released hold's note rather than send more. Emails the owner of the address asked for,
+once they confirmed it, do not count.
 """
 
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from app.mail.outbox import sent_within
 
 UNASKED = (
     "booking_check", "hold_released", "booking_link", "booking_links", "manager_notice", "interest_check",
-    "watched_record",
+    "watched_record", "staff_reset",
 )  # fmt: skip
 
 

@@ -32,7 +32,8 @@ class StaffUser(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
-    password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # None until an invited person sets one, and for accounts that only sign in through the council's provider.
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     role: so.Mapped[Role] = so.mapped_column(enum_column(Role, "staff_role"), default=Role.ADMIN)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     # Part of the session cookie's user id: changing it (a new password) signs out every session.
@@ -56,6 +57,26 @@ class StaffUser(UserMixin, db.Model):
     @property
     def label(self) -> str:
         return f"{self.name} ({self.email})" if self.name else self.email
+
+
+class LinkPurpose(enum.StrEnum):
+    INVITE = "invite"
+    RESET = "reset"
+
+
+class StaffLink(db.Model):
+    """A single-use, short-lived link emailed to a member of staff: to set a password when invited, or a new
+    one when they forgot theirs. Using it, or a new one of the same purpose, ends it."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    staff_user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    purpose: so.Mapped[LinkPurpose] = so.mapped_column(enum_column(LinkPurpose, "staff_link_purpose"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    staff_user: so.Mapped[StaffUser] = so.relationship()
 
 
 class StaffSession(db.Model):

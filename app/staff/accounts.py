@@ -1,4 +1,5 @@
-"""Staff accounts: made by an operator at the command line, signed in to, and given new passwords.
+"""Staff accounts: the first admin made at the command line, the rest invited by an admin in the web; signed
+in to, given new passwords, given a role, and switched off and on.
 
 Checking and hashing a password takes a noticeable moment on purpose, so it is done before the
 write transaction starts: the database is never held while argon2 works.
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.rules import NotFound, Refused
 from app.database import utcnow, writing
-from app.models import Role, StaffSession, StaffUser
+from app.models import LinkPurpose, Role, StaffSession, StaffUser
+from app.staff import links
 from app.staff.passwords import (
     PasswordNotAllowed,
     check_new_password,
@@ -107,23 +109,113 @@ def create_or_reset(session: Session, email: str, *, name: str, role: Role, pass
     return user, created
 
 
-def activate(session: Session, email: str) -> StaffUser:
-    """Switch an account back on: it can sign in again with its password."""
+class AccountRefused(Refused):
+    """A change to the team's accounts that the rules do not allow."""
+
+
+def accounts(session: Session) -> list[StaffUser]:
+    """Every staff account: switched on first, then by name."""
+    return list(
+        session.scalars(sa.select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.name, StaffUser.email))
+    )
+
+
+def invite(session: Session, email: str, *, name: str, role: Role, actor: StaffUser) -> StaffUser:
+    """Add a member of staff: an account with no password, and an email with a link to set one."""
+    email = email.strip().lower()
     with writing(session):
-        user = find_staff(session, email)
-        if user is None:
-            raise NotFound(f"There is no account for {email}.")
-        user.active = True
-        audit.record(session, None, "account switched on", user, f"Switched on the account {user.email}")
+        if find_staff(session, email) is not None:
+            raise AccountRefused(f"There is already an account for {email}.")
+        user = StaffUser(email=email, name=name.strip(), role=role, password_hash=None)
+        session.add(user)
+        session.flush()
+        links.send_link(session, user, LinkPurpose.INVITE, invited_by=actor)
+        audit.record(session, actor, "account invited", user, f"Invited {email} as {role}")
     return user
 
 
+def _locked_account(session: Session, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("We could not find that account.")
+    return user
+
+
+def _other_active_admins(session: Session, user: StaffUser) -> int:
+    query = sa.select(sa.func.count(StaffUser.id)).where(
+        StaffUser.active, StaffUser.role == Role.ADMIN, StaffUser.id != user.id
+    )
+    return session.scalar(query) or 0
+
+
+def change_role(session: Session, user_id: int, role: Role, *, actor: StaffUser | None) -> StaffUser:
+    """Make an account an admin or a trainer. The last admin stays one, so nobody is locked out."""
+    with writing(session):
+        user = _locked_account(session, user_id)
+        if user.role == role:
+            return user
+        if user.role == Role.ADMIN and user.active and not _other_active_admins(session, user):
+            raise AccountRefused("This is the only admin. Make someone else an admin first.")
+        user.role = role
+        audit.record(session, actor, "role changed", user, f"{user.email} is now a {role}")
+    return user
+
+
+def set_active(session: Session, user_id: int, active: bool, *, actor: StaffUser | None) -> StaffUser:
+    """Switch an account on, or off: off ends every one of its sessions at once, and it can no longer sign
+    in. Nobody switches off their own account, nor the last admin."""
+    with writing(session):
+        user = _locked_account(session, user_id)
+        if user.active == active:
+            return user
+        if not active:
+            if actor is not None and actor.id == user.id:
+                raise AccountRefused("You cannot switch off your own account.")
+            if user.role == Role.ADMIN and not _other_active_admins(session, user):
+                raise AccountRefused("This is the only admin. Make someone else an admin first.")
+            user.session_key = secrets.token_hex(8)
+            session.execute(sa.delete(StaffSession).where(StaffSession.staff_user_id == user.id))
+        user.active = active
+        action = "account switched on" if active else "account switched off"
+        audit.record(session, actor, action, user, f"{'Switched on' if active else 'Switched off'} {user.email}")
+    return user
+
+
+def activate(session: Session, email: str) -> StaffUser:
+    """Switch an account back on, from the command line."""
+    user = find_staff(session, email)
+    if user is None:
+        raise NotFound(f"There is no account for {email}.")
+    return set_active(session, user.id, True, actor=None)
+
+
 def deactivate(session: Session, email: str) -> StaffUser:
-    """Switch an account off: it can no longer sign in."""
+    """Switch an account off, from the command line: it can no longer sign in, and its sessions end."""
+    user = find_staff(session, email)
+    if user is None:
+        raise NotFound(f"There is no account for {email}.")
+    return set_active(session, user.id, False, actor=None)
+
+
+def send_password_link(session: Session, email: str) -> None:
+    """Someone forgot their password: email a link to set a new one, if the address is an account that is
+    switched on. The answer is the same either way, so nobody learns who has an account."""
     with writing(session):
         user = find_staff(session, email)
-        if user is None:
-            raise NotFound(f"There is no account for {email}.")
-        user.active = False
-        audit.record(session, None, "account switched off", user, f"Switched off the account {user.email}")
+        if user is not None and user.active:
+            links.send_link(session, user, LinkPurpose.RESET)
+
+
+def invite_again(session: Session, user_id: int, *, actor: StaffUser) -> StaffUser:
+    """A new invitation for an account that has not set its password yet (the earlier link stops working)."""
+    with writing(session):
+        user = _locked_account(session, user_id)
+        if user.password_hash is not None:
+            raise AccountRefused(
+                f"{user.email} has set a password already. They can ask for a new one if they forgot it."
+            )
+        if not user.active:
+            raise AccountRefused("This account is switched off. Switch it on first.")
+        links.send_link(session, user, LinkPurpose.INVITE, invited_by=actor)
+        audit.record(session, actor, "account invited again", user, f"Invited {user.email} again")
     return user

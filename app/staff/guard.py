@@ -10,7 +10,7 @@ from app.database import utcnow
 from app.extensions import db, login_manager
 from app.models import Role, StaffSession, StaffUser
 
-OPEN_ENDPOINTS = {"admin.sign_in"}
+OPEN_ENDPOINTS = {"admin.sign_in", "admin.forgot_password", "admin.set_password"}
 
 
 SESSION_TOKEN = "staff_session"

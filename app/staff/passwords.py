@@ -42,12 +42,13 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(user: StaffUser | None, password: str) -> bool:
-    """Check a password with argon2, taking as long whether or not the account exists."""
+    """Check a password with argon2, taking as long whether or not the account exists or has a password."""
+    has_password = user is not None and user.password_hash is not None
     try:
-        hasher.verify(user.password_hash if user else NO_SUCH_ACCOUNT, password)
+        hasher.verify(user.password_hash if has_password else NO_SUCH_ACCOUNT, password)
     except (VerificationError, InvalidHashError):
         return False
-    return user is not None
+    return has_password
 
 
 def needs_new_hash(user: StaffUser) -> bool:

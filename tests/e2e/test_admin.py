@@ -347,13 +347,19 @@ ADMIN_PAGES = {
     "email the people on a date": ("/admin/dates/{date}/message", "Email the people on this date"),
     "record what was done about needs": ("/admin/bookings/{booking}/needs", "Needs for Ada Booked"),
     "change password": ("/admin/account/password", "Change your password"),
+    "accounts": ("/admin/accounts", "Accounts"),
+    "give someone an account": ("/admin/accounts/invite", "Give someone an account"),
+    "an account": ("/admin/accounts/{user}", None),
+    "forgotten password": ("/admin/sign-in/forgot", "Forgotten your password?"),
 }
 
 
 def page_path(template: str, course_date: CourseDate, session) -> str:
     booking = session.scalars(sa.select(Booking).order_by(Booking.id)).first()
     draft = session.scalars(sa.select(CourseDate).where(CourseDate.status == DateStatus.DRAFT)).first()
+    user = session.scalars(sa.select(StaffUser).order_by(StaffUser.id)).first()
     return template.format(
+        user=user.id if user else 0,
         draft=draft.id if draft else 0,
         month=course_date.first_day.strftime("%Y-%m"),
         date=course_date.id,

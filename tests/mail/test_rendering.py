@@ -13,7 +13,19 @@ from app.enrolment import date_emails as date_messages
 from app.enrolment.bookings import book_place
 from app.extensions import db
 from app.mail.registry import RenderedEmail, registry, render_batch
-from app.models import Audience, CouncilArea, CourseDate, DateMessage, Interest, OutboxMessage, Sector
+from app.models import (
+    Audience,
+    CouncilArea,
+    CourseDate,
+    DateMessage,
+    Interest,
+    LinkPurpose,
+    OutboxMessage,
+    Role,
+    Sector,
+    StaffUser,
+)
+from app.staff import links
 from tests.factories import booked, details, make_briefing, make_date, make_staff
 
 PEOPLE = 50
@@ -73,6 +85,11 @@ def queue_every_kind(session, people: int) -> None:
             session.add(to_date)
             session.flush()
             date_messages.date_message(session, booking, to_date)
+            member = StaffUser(email=f"member{number}@example.org", name="Mo Member", role=Role.TRAINER)
+            session.add(member)
+            session.flush()
+            for purpose in LinkPurpose:
+                links.send_link(session, member, purpose, invited_by=staff)
         briefings.record_watched(
             session,
             briefing,

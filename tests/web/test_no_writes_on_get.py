@@ -79,6 +79,7 @@ def path_for(rule, world: dict, which: str) -> str:
         "briefing_id": briefing.id,
         "reference": world["reference"],
         "slot": "captions",
+        "user_id": world["admin"].id,
     }
     for name, converter in rule._converters.items():
         if name == "slug":

@@ -1,6 +1,7 @@
 """The training team's pages, under /admin, all behind a sign-in."""
 
 from app.web.admin import (  # noqa: F401  (attach the views)
+    accounts,
     audit_log,
     bookings,
     catalogue,

@@ -7,7 +7,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Opti
 
 from app.enrolment.dates import CANCEL_REASON_MAX, CAPACITY_MAX, MESSAGE_BODY_MAX, MESSAGE_SUBJECT_MAX
 from app.enrolment.needs import NEEDS_NOTE_MAX
-from app.models import AUDIENCE_LABELS, NEEDS_STATUS_LABELS, NeedsStatus
+from app.models import AUDIENCE_LABELS, NEEDS_STATUS_LABELS, NeedsStatus, Role
 from app.staff import passwords
 from app.staff.passwords import PASSWORD_MAX
 from app.web.fields import (
@@ -37,6 +37,64 @@ class SignOutForm(FlaskForm):
     """Signing out is a POST with the security token."""
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = TextField("Email address", validators=work_email("Enter your email address"))
+
+
+class SetPasswordForm(FlaskForm):
+    """A new password, from a link emailed to its account (an invitation, or a forgotten password)."""
+
+    new_password = PasswordField("New password", widget=GovPasswordInput())
+    confirm_password = PasswordField("Type the new password again", widget=GovPasswordInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        new_password_rules(self)
+
+
+def new_password_rules(form) -> None:
+    """The rules of a new password, by its two boxes: long enough, and typed twice the same."""
+    min_length = passwords.minimum_length()
+    form.new_password.validators = [
+        InputRequired(message="Enter a new password"),
+        Length(min=min_length, message=f"Your new password must be at least {min_length} characters"),
+        Length(max=PASSWORD_MAX, message=f"Your new password must be {PASSWORD_MAX} characters or fewer"),
+    ]
+    form.new_password.description = f"At least {min_length} characters. A few unrelated words work well."
+    form.confirm_password.validators = [
+        InputRequired(message="Type the new password again"),
+        EqualTo("new_password", message="The two new passwords do not match"),
+    ]
+
+
+ROLE_LABELS = {Role.TRAINER: "Trainer: sees the dates they are given, their people and needs, takes the register",
+               Role.ADMIN: "Admin: does everything, including accounts, courses, dates and reports"}  # fmt: skip
+
+
+class InviteForm(FlaskForm):
+    email = TextField(
+        "Work email address",
+        validators=work_email("Enter their work email address"),
+        description="We email them a link to set their password. It works once, for 72 hours.",
+    )
+    name = required_text("Full name", "Enter their full name", 120)
+    role = ChoiceField(
+        "What can they do?",
+        choices=choices_from(ROLE_LABELS),
+        validators=[InputRequired(message="Select trainer or admin")],
+        invalid_message="Select trainer or admin",
+    )
+
+
+class RoleForm(FlaskForm):
+    role = ChoiceField(
+        "What can they do?",
+        choices=choices_from(ROLE_LABELS),
+        validators=[InputRequired(message="Select trainer or admin")],
+        invalid_message="Select trainer or admin",
+    )
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your current password")]
@@ -46,17 +104,7 @@ class ChangePasswordForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        min_length = passwords.minimum_length()
-        self.new_password.validators = [
-            InputRequired(message="Enter a new password"),
-            Length(min=min_length, message=f"Your new password must be at least {min_length} characters"),
-            Length(max=PASSWORD_MAX, message=f"Your new password must be {PASSWORD_MAX} characters or fewer"),
-        ]
-        self.new_password.description = f"At least {min_length} characters. A few unrelated words work well."
-        self.confirm_password.validators = [
-            InputRequired(message="Type the new password again"),
-            EqualTo("new_password", message="The two new passwords do not match"),
-        ]
+        new_password_rules(self)
 
 
 class CourseForm(FlaskForm):

@@ -9,11 +9,11 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from app.core.rules import Refused
 from app.extensions import db
 from app.models import Role
-from app.staff import accounts
+from app.staff import accounts, links
 from app.staff.guard import SESSION_TOKEN, acting_staff, roles
 from app.web import limits
 from app.web.admin.blueprint import bp
-from app.web.admin.forms import ChangePasswordForm, SignInForm, SignOutForm
+from app.web.admin.forms import ChangePasswordForm, ForgotPasswordForm, SetPasswordForm, SignInForm, SignOutForm
 
 KNOWN_BROWSER = "sos_known_browser"
 KNOWN_BROWSER_DAYS = 180
@@ -130,3 +130,33 @@ def change_password():
             flash("Your password has been changed.", "success")
             return redirect(url_for("admin.dashboard"))
     return render_template("admin/change_password.html", form=form)
+
+
+@bp.route("/sign-in/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Email a link to set a new password. The answer is the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit() and limits.take_for(
+        form.email, limits.by_address("FIND_LIMIT_PER_ADDRESS", "forgot"), limits.by_recipient(form.email.data)
+    ):
+        accounts.send_password_link(db.session, form.email.data)
+        return render_template("admin/forgot_password_sent.html")
+    return render_template("admin/forgot_password.html", form=form), limits.status_for(form)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Set a password from the link emailed to the account: an invitation, or a forgotten password."""
+    link = links.valid_link(db.session, token)
+    if link is None:
+        return render_template("admin/link_not_valid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            links.set_password_by_link(db.session, token, form.new_password.data)
+        except Refused as refused:
+            form.new_password.errors.append(refused.message)
+        else:
+            flash("Your password is set. Sign in with your email address and your new password.", "success")
+            return redirect(url_for("admin.sign_in"))
+    return render_template("admin/set_password.html", form=form, link=link)
