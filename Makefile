@@ -35,6 +35,12 @@ static/css/app.css: node_modules/.installed $(wildcard static/scss/*.scss)
 
 assets: static/css/app.css
 
+# A real OpenID provider (the npm package oidc-provider) for the staff sign-in tests.
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Set up everything, load the demo and serve on http://127.0.0.1:5000 with the email worker
 # beside it (Ctrl+C stops both). Without MAIL_SERVER, emails are written to instance/mail/.
 run: $(VENV)/.runtime assets
@@ -46,13 +52,13 @@ run: $(VENV)/.runtime assets
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite: lint, the layers' import contract, then every test. DATABASE_URL chooses the database.
-test: $(VENV)/.test assets
+test: $(VENV)/.test assets $(OIDC_PROVIDER)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
-test-postgres: $(VENV)/.test assets
+test-postgres: $(VENV)/.test assets $(OIDC_PROVIDER)
 	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/pytest
 
 lint: $(VENV)/.test
@@ -70,6 +76,7 @@ bench: $(VENV)/.test assets
 	$(BIN)/python bench/media_streaming.py
 	$(BIN)/python bench/admin_pages.py
 	$(BIN)/python bench/outbox_rate.py
+	$(BIN)/python bench/sign_in.py
 
 clean:
-	rm -rf $(VENV) node_modules static/css static/vendor
+	rm -rf $(VENV) node_modules tests/oidc/node_modules static/css static/vendor

@@ -1,6 +1,7 @@
 """Settings. Each one can be given as an environment variable of the same name."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -100,6 +101,17 @@ class Config:
     # A signed-in session ends this many seconds after signing in, however active it is.
     SESSION_ABSOLUTE_LIFETIME = 12 * 3600
     MIN_PASSWORD_LENGTH = 12
+    # Signing in with the council's Microsoft account (OpenID Connect). OIDC_PROVIDERS names one provider or
+    # more, comma-separated (for example "cumberland,westmorland" for two tenants). Each NAME needs
+    # OIDC_<NAME>_ISSUER (https://login.microsoftonline.com/<tenant id>/v2.0), OIDC_<NAME>_CLIENT_ID,
+    # OIDC_<NAME>_CLIENT_SECRET and OIDC_<NAME>_TENANTS (the tenant ids it lets in), and may have
+    # OIDC_<NAME>_LABEL (the words on its button, "Cumberland Council"). The token's roles claim gives the role:
+    OIDC_PROVIDERS: str | None = None
+    OIDC_ADMIN_ROLES = "Admin"
+    OIDC_TRAINER_ROLES = "Trainer"
+    # Signing in with a password kept here: for small installs, and the break-glass admin when the provider is
+    # down. With a provider set up, set false to allow only the provider.
+    LOCAL_SIGN_IN = True
     # Limits on how often forms may be used, counted in RATELIMIT_STORAGE_URI. memory:// suits one
     # process; with several workers use Redis (for example redis://127.0.0.1:6379) so they share the counts.
     RATELIMIT_ENABLED = True
@@ -112,6 +124,8 @@ class Config:
     SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "5 per 5 minutes"
     SIGN_IN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
     SIGN_IN_LIMIT_PER_ACCOUNT = "50 per 5 minutes"
+    # Wrong codes from an authenticator app, per account (a second factor, when the account has one).
+    SECOND_FACTOR_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
     # Wrong guesses at the current password when a signed-in member of staff changes theirs.
     PASSWORD_CHANGE_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     # Public forms, per network address. Raise BOOKING_LIMIT_PER_ADDRESS if many staff book from one
@@ -158,6 +172,10 @@ class Config:
     PLAY_COUNT_LIMIT = "30 per hour"
 
 
+# Each provider's own settings, named after it: OIDC_CUMBERLAND_ISSUER and the rest.
+PROVIDER_SETTING = re.compile(r"^OIDC_[A-Z][A-Z0-9]{0,29}_(ISSUER|CLIENT_ID|CLIENT_SECRET|TENANTS|LABEL)$")
+
+
 def settings_from_environment(config: type = Config, environ=os.environ) -> dict:
     """Read every setting named in Config from the environment, typed like its default."""
     settings = {}
@@ -174,6 +192,9 @@ def settings_from_environment(config: type = Config, environ=os.environ) -> dict
             settings[key] = int(raw)
         else:
             settings[key] = raw or None
+    for key, raw in environ.items():
+        if PROVIDER_SETTING.match(key):
+            settings[key] = raw.strip()
     if "SQLALCHEMY_DATABASE_URI" in environ:
         settings.setdefault("DATABASE_URL", environ["SQLALCHEMY_DATABASE_URI"])
     return settings

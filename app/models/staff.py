@@ -27,10 +27,28 @@ course_date_trainer = sa.Table(
 
 
 class StaffUser(UserMixin, db.Model):
-    """Someone in the training team who signs in: an admin, or a trainer who takes the register."""
+    """Someone in the training team who signs in: an admin, or a trainer who takes the register.
+
+    Either with a password kept here (an email address no other such account has), or through the council's
+    Microsoft account, found by its tenant and object ids and never by its address."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "object_id", name="uq_staff_user_tenant_object"),
+        sa.Index(
+            "uq_staff_user_local_email",
+            "email",
+            unique=True,
+            sqlite_where=sa.text("object_id IS NULL"),
+            postgresql_where=sa.text("object_id IS NULL"),
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    # The Microsoft Entra ID tenant (`tid`) and the person's object id in it (`oid`), for accounts that sign
+    # in with the council's provider; None for accounts with a password here.
+    tenant_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    object_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     # None until an invited person sets one, and for accounts that only sign in through the council's provider.
     password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(200))
@@ -40,6 +58,12 @@ class StaffUser(UserMixin, db.Model):
     session_key: so.Mapped[str] = so.mapped_column(sa.String(32), default=lambda: secrets.token_hex(8))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_signed_in_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # A second factor for signing in with a password: the secret of an authenticator app (base32), and the
+    # last 30-second step whose code was used, so no code works twice.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_last_step: so.Mapped[int | None]
+    # An admin asked that this account use a second factor: it sets one up at its next sign-in.
+    second_factor_required: so.Mapped[bool] = so.mapped_column(default=False)
 
     dates: so.Mapped[list["CourseDate"]] = so.relationship(secondary=course_date_trainer, back_populates="trainers")  # noqa: F821
 
@@ -53,6 +77,10 @@ class StaffUser(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def signs_in_with_provider(self) -> bool:
+        return self.object_id is not None
 
     @property
     def label(self) -> str:

@@ -27,14 +27,15 @@ from app.staff.passwords import (
 
 
 def find_staff(session: Session, email: str) -> StaffUser | None:
-    return session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    """The account with a password here for this address (accounts that sign in with the council's provider
+    are never found by their address)."""
+    query = sa.select(StaffUser).where(StaffUser.email == email.strip().lower(), StaffUser.object_id.is_(None))
+    return session.scalar(query)
 
 
-def sign_in(session: Session, email: str, password: str, *, lifetime_seconds: int) -> tuple[StaffUser, str] | None:
-    """The account and a new session's token, if the email and password match an active account.
-
-    The time of signing in is kept, and the account's sessions past their lifetime are removed.
-    """
+def check_password(session: Session, email: str, password: str) -> StaffUser | None:
+    """The active account with a password here that this email and password match, or None. A hash made
+    with weaker settings than today's is replaced. Nobody is signed in yet: a second factor may be next."""
     user = find_staff(session, email)
     if not (password_matches(user, password) and user.active):
         session.rollback()
@@ -42,20 +43,36 @@ def sign_in(session: Session, email: str, password: str, *, lifetime_seconds: in
     upgraded = hash_password(password) if needs_new_hash(user) else None
     user_id = user.id
     session.rollback()  # end the read, so the write below starts as a write
+    if upgraded:
+        with writing(session):
+            session.get(StaffUser, user_id, with_for_update=True).password_hash = upgraded
+    return session.get(StaffUser, user_id)
+
+
+def open_session(session: Session, user: StaffUser, *, lifetime_seconds: int) -> str:
+    """A new signed-in session for the account, in the caller's write transaction: the time of signing in is
+    kept, and the account's sessions past their lifetime are removed. Returns the session's token."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    user.last_signed_in_at = now
+    session.execute(
+        sa.delete(StaffSession).where(
+            StaffSession.staff_user_id == user.id,
+            StaffSession.started_at <= now - timedelta(seconds=lifetime_seconds),
+        )
+    )
+    session.add(StaffSession(token=token, staff_user_id=user.id, started_at=now))
+    return token
+
+
+def start_session(session: Session, user_id: int, *, lifetime_seconds: int) -> tuple[StaffUser, str] | None:
+    """Sign in an account whose password (and second factor, if it has one) were checked: the account and
+    the new session's token, or None if it was switched off meanwhile."""
     with writing(session):
         user = session.get(StaffUser, user_id, with_for_update=True)
-        user.last_signed_in_at = now
-        if upgraded:
-            user.password_hash = upgraded
-        session.execute(
-            sa.delete(StaffSession).where(
-                StaffSession.staff_user_id == user_id,
-                StaffSession.started_at <= now - timedelta(seconds=lifetime_seconds),
-            )
-        )
-        session.add(StaffSession(token=token, staff_user_id=user_id, started_at=now))
+        if user is None or not user.active:
+            return None
+        token = open_session(session, user, lifetime_seconds=lifetime_seconds)
     return user, token
 
 
@@ -152,6 +169,8 @@ def change_role(session: Session, user_id: int, role: Role, *, actor: StaffUser 
     """Make an account an admin or a trainer. The last admin stays one, so nobody is locked out."""
     with writing(session):
         user = _locked_account(session, user_id)
+        if user.object_id is not None:
+            raise AccountRefused("Their role comes from their council Microsoft account. Ask council IT to change it.")
         if user.role == role:
             return user
         if user.role == Role.ADMIN and user.active and not _other_active_admins(session, user):
@@ -210,6 +229,8 @@ def invite_again(session: Session, user_id: int, *, actor: StaffUser) -> StaffUs
     """A new invitation for an account that has not set its password yet (the earlier link stops working)."""
     with writing(session):
         user = _locked_account(session, user_id)
+        if user.object_id is not None:
+            raise AccountRefused(f"{user.email} signs in with their council Microsoft account: no invitation needed.")
         if user.password_hash is not None:
             raise AccountRefused(
                 f"{user.email} has set a password already. They can ask for a new one if they forgot it."

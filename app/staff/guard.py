@@ -10,7 +10,16 @@ from app.database import utcnow
 from app.extensions import db, login_manager
 from app.models import Role, StaffSession, StaffUser
 
-OPEN_ENDPOINTS = {"admin.sign_in", "admin.forgot_password", "admin.set_password"}
+OPEN_ENDPOINTS = {
+    "admin.sign_in",
+    "admin.forgot_password",
+    "admin.set_password",
+    "admin.sign_in_with",
+    "admin.sign_in_with_done",
+    "admin.signed_out",
+    "admin.sign_in_code",
+    "admin.sign_in_set_up",
+}
 
 
 SESSION_TOKEN = "staff_session"

@@ -38,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
     """Attach each part of the product."""
     from app.web import converters
     from app.web.admin import bp as admin_bp
+    from app.web.admin import providers
     from app.web.admin.briefings import bp as briefings_admin_bp
     from app.web.public.booking import bp as booking_bp
     from app.web.public.briefings import bp as briefings_bp
@@ -46,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.public.pages import bp as pages_bp
 
     converters.register(app)
+    providers.install(app)
     for blueprint in (health_bp, courses_bp, booking_bp, admin_bp, briefings_bp, briefings_admin_bp, pages_bp):
         app.register_blueprint(blueprint)
 

@@ -9,8 +9,11 @@ survive the page cache).
 import base64
 import hashlib
 import re
+from urllib.parse import urlsplit
 
 from flask import Flask, request
+
+from app.staff import single_sign_on
 
 INLINE_SCRIPT = re.compile(r"<script[^>]*>(.*?)</script>", re.DOTALL)
 
@@ -25,11 +28,22 @@ def inline_script_hashes(app: Flask) -> list[str]:
     return hashes
 
 
+def form_targets(app: Flask) -> str:
+    """Where forms may lead: here, and the council's sign-in providers (signing in and out with them starts
+    with a form here that the app answers with a redirect there, which browsers check against form-action)."""
+    origins = []
+    for provider in single_sign_on.providers_from(app.config):
+        parts = urlsplit(provider.issuer)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return " ".join(["'self'", *sorted(set(origins))])
+
+
 def register(app: Flask) -> None:
     """Add the headers to every response."""
     policy = (
         f"default-src 'self'; script-src 'self' {' '.join(inline_script_hashes(app))}; style-src 'self'; "
-        "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        f"img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action {form_targets(app)}; "
+        "frame-ancestors 'none'"
     )
 
     @app.after_request

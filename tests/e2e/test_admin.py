@@ -4,6 +4,7 @@ register (on a phone too), and axe-core on every admin page."""
 import re
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -351,6 +352,7 @@ ADMIN_PAGES = {
     "give someone an account": ("/admin/accounts/invite", "Give someone an account"),
     "an account": ("/admin/accounts/{user}", None),
     "forgotten password": ("/admin/sign-in/forgot", "Forgotten your password?"),
+    "set up an authenticator app": ("/admin/account/second-factor", "Set up an authenticator app"),
 }
 
 
@@ -525,3 +527,23 @@ def test_the_calendar_is_readable_at_any_width_and_works_by_keyboard(new_page, s
     link.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(day_range(busy_date))
+
+
+def test_the_second_step_of_signing_in_is_accessible(page, session, admin, assert_accessible):
+    """A code is required of the account: the set-up page, then (after sign-out) the code page, each with an
+    error too."""
+    with writing(session):
+        session.get(StaffUser, admin.id).second_factor_required = True
+    sign_in(page, heading="Set up an authenticator app")
+    assert_accessible(page)
+    page.get_by_label("Code from your authenticator app").fill("12")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page)
+    secret = page.locator("#setup-key").inner_text().replace(" ", "")
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming dates")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, heading="Enter the code from your app")
+    assert_accessible(page)

@@ -11,10 +11,21 @@ from app.database import utcnow, writing
 from app.models import Role, StaffSession
 from tests.factories import STAFF_PASSWORD, booked, details, make_date, make_staff
 
-OPEN = {"admin.sign_in", "admin.forgot_password", "admin.set_password"}
+OPEN = {
+    "admin.sign_in",
+    "admin.forgot_password",
+    "admin.set_password",
+    # Signing in with the council's provider, and the second step after a right password.
+    "admin.sign_in_with",
+    "admin.sign_in_with_done",
+    "admin.signed_out",
+    "admin.sign_in_code",
+    "admin.sign_in_set_up",
+}
 FOR_EVERY_SIGNED_IN = {
     "admin.sign_out",
     "admin.change_password",
+    "admin.own_second_factor",
     "admin.dashboard",
     "admin.past_dates",
     "admin.search",

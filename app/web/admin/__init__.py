@@ -8,6 +8,7 @@ from app.web.admin import (  # noqa: F401  (attach the views)
     dates,
     reports,
     sign_in,
+    single_sign_on,
 )
 from app.web.admin.blueprint import bp
 

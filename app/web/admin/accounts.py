@@ -1,15 +1,16 @@
 """The team's accounts, for admins: who has one, their role, how they sign in; inviting, changing roles,
 switching accounts off and on."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from app.core.rules import NotFound, Refused
 from app.extensions import db
 from app.models import Role, StaffUser
-from app.staff import accounts
+from app.staff import accounts, second_factor
 from app.staff.guard import acting_staff
 from app.web.admin.blueprint import bp
 from app.web.admin.forms import InviteForm, RoleForm
+from app.web.admin.providers import providers as sso_providers
 from app.web.forms import ConfirmForm
 
 
@@ -23,7 +24,7 @@ def staff_accounts():
 def invite():
     """Give someone an account: they get an email with a link to set their password."""
     form = InviteForm()
-    if form.validate_on_submit():
+    if current_app.config["LOCAL_SIGN_IN"] and form.validate_on_submit():
         try:
             user = accounts.invite(
                 db.session, form.email.data, name=form.name.data, role=Role(form.role.data), actor=acting_staff()
@@ -33,7 +34,7 @@ def invite():
         else:
             flash(f"{user.email} has been invited. We have emailed them a link to set their password.", "success")
             return redirect(url_for("admin.staff_accounts"))
-    return render_template("admin/invite.html", form=form)
+    return render_template("admin/invite.html", form=form, sso=bool(sso_providers()))
 
 
 @bp.route("/accounts/<id:user_id>", methods=["GET", "POST"])
@@ -52,12 +53,28 @@ def staff_account(user_id: int):
     return render_template("admin/account.html", person=user, form=form, confirm=ConfirmForm())
 
 
-@bp.post("/accounts/<id:user_id>/<any(on, off, invite):action>")
+ACTIONS = ", ".join(
+    repr(action) for action in ("on", "off", "invite", "require-code", "stop-requiring-code", "remove-app")
+)
+
+
+@bp.post(f"/accounts/<id:user_id>/<any({ACTIONS}):action>")
 def account_action(user_id: int, action: str):
-    """Switch an account on or off (off ends all its sessions at once), or send its invitation again."""
+    """Switch an account on or off (off ends all its sessions at once), send its invitation again, require a
+    second factor or stop, or remove its authenticator app (a lost phone)."""
     ConfirmForm().validate_on_submit() or abort(400)
     try:
-        if action == "invite":
+        if action in ("require-code", "stop-requiring-code"):
+            user = second_factor.require(db.session, user_id, action == "require-code", actor=acting_staff())
+            message = (
+                f"{user.email} will need a code from an authenticator app to sign in."
+                if action == "require-code"
+                else f"{user.email} no longer has to use an authenticator app."
+            )
+        elif action == "remove-app":
+            user = second_factor.remove(db.session, user_id, actor=acting_staff())
+            message = f"The authenticator app of {user.email} is removed."
+        elif action == "invite":
             user = accounts.invite_again(db.session, user_id, actor=acting_staff())
             message = f"We have emailed {user.email} a new link to set their password."
         else:

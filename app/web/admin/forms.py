@@ -41,6 +41,16 @@ class ForgotPasswordForm(FlaskForm):
     email = TextField("Email address", validators=work_email("Enter your email address"))
 
 
+class CodeForm(FlaskForm):
+    """The 6-digit code from an authenticator app."""
+
+    code = TextField(
+        "Code from your authenticator app",
+        validators=[InputRequired(message="Enter the 6-digit code your authenticator app shows now"), Length(max=20)],
+        description="The 6 digits your app shows for Signs of Safety training. A new code comes every 30 seconds.",
+    )
+
+
 class SetPasswordForm(FlaskForm):
     """A new password, from a link emailed to its account (an invitation, or a forgotten password)."""
 

@@ -1,6 +1,7 @@
 """Signing in and out, changing your password, and which dates each member of staff may see."""
 
 import hashlib
+import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -8,12 +9,21 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from app.core.rules import Refused
 from app.extensions import db
-from app.models import Role
-from app.staff import accounts, links
+from app.models import Role, StaffUser
+from app.staff import accounts, links, second_factor
 from app.staff.guard import SESSION_TOKEN, acting_staff, roles
 from app.web import limits
 from app.web.admin.blueprint import bp
-from app.web.admin.forms import ChangePasswordForm, ForgotPasswordForm, SetPasswordForm, SignInForm, SignOutForm
+from app.web.admin.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    ForgotPasswordForm,
+    SetPasswordForm,
+    SignInForm,
+    SignOutForm,
+)
+from app.web.admin.providers import SESSION_PROVIDER, provider_sign_out_url
+from app.web.admin.providers import providers as sso_providers
 
 KNOWN_BROWSER = "sos_known_browser"
 KNOWN_BROWSER_DAYS = 180
@@ -63,31 +73,164 @@ def sign_in_checks(email: str) -> list[limits.Check]:
     return checks
 
 
+def local_sign_in_only() -> None:
+    """Pages about passwords kept here are not there when LOCAL_SIGN_IN is off."""
+    if not current_app.config["LOCAL_SIGN_IN"]:
+        abort(404)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     """Sign in with an email address and password. Only failed attempts count towards the limits."""
     if current_user.is_authenticated:
         return redirect(url_for("admin.dashboard"))
     form = SignInForm()
-    if form.validate_on_submit():
+    local = current_app.config["LOCAL_SIGN_IN"]
+    if local and form.validate_on_submit():
         checks = sign_in_checks(form.email.data)
         if not limits.allowed(*checks):
             form.email.errors.append(limits.wait_message(checks))
-            return render_template("admin/sign_in.html", form=form), 429
-        lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
-        signed_in = accounts.sign_in(db.session, form.email.data, form.password.data, lifetime_seconds=lifetime)
-        if signed_in is not None:
-            user, token = signed_in
-            session.clear()
-            session.permanent = True
-            session[SESSION_TOKEN] = token
-            login_user(user)
-            response = redirect(url_for("admin.dashboard"))
+            return render_template("admin/sign_in.html", form=form, providers=sso_providers()), 429
+        user = accounts.check_password(db.session, form.email.data, form.password.data)
+        if user is not None:
+            if second_factor.needed(user):
+                session.clear()
+                session[PENDING] = {"id": user.id, "key": user.session_key, "at": int(time.time())}
+                next_step = "admin.sign_in_code" if user.totp_secret else "admin.sign_in_set_up"
+                response = redirect(url_for(next_step))
+            else:
+                response = finish_sign_in(user.id) or redirect(url_for("admin.sign_in"))
             remember_browser(response, account_key(form.email.data))
             return response
         limits.count(*checks)
         form.email.errors.append("Enter a correct email address and password")
-    return render_template("admin/sign_in.html", form=form)
+    return render_template("admin/sign_in.html", form=form, providers=sso_providers())
+
+
+# A sign-in whose password was right and whose second factor is still to come: the account and its key.
+PENDING = "staff_pending_sign_in"
+PENDING_SECONDS = 10 * 60
+
+
+def finish_sign_in(user_id: int):
+    """Sign the account in on this browser (its password, and second factor if any, were checked)."""
+    lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    signed_in = accounts.start_session(db.session, user_id, lifetime_seconds=lifetime)
+    if signed_in is None:
+        return None
+    user, token = signed_in
+    session.clear()
+    session.permanent = True
+    session[SESSION_TOKEN] = token
+    login_user(user)
+    return redirect(url_for("admin.dashboard"))
+
+
+def pending_account() -> StaffUser:
+    """The account whose password was just given on this browser, or back to the sign-in page."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        abort(redirect(url_for("admin.sign_in")))
+    user = db.session.get(StaffUser, pending.get("id"))
+    if user is None or not user.active or user.session_key != pending.get("key"):
+        abort(redirect(url_for("admin.sign_in")))
+    return user
+
+
+def code_checks(user: StaffUser) -> list[limits.Check]:
+    return [limits.Check("SECOND_FACTOR_LIMIT_PER_ACCOUNT", "second-factor", str(user.id))]
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+def sign_in_code():
+    """The second step of signing in with a password: the code from the account's authenticator app."""
+    user = pending_account()
+    if not user.totp_secret:
+        return redirect(url_for("admin.sign_in_set_up"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        checks = code_checks(user)
+        if not limits.allowed(*checks):
+            form.code.errors.append(limits.wait_message(checks))
+            return render_template("admin/sign_in_code.html", form=form), 429
+        try:
+            second_factor.check(db.session, user.id, form.code.data)
+        except second_factor.CodeNotRight as refused:
+            limits.count(*checks)
+            form.code.errors.append(refused.message)
+        else:
+            return finish_sign_in(user.id) or redirect(url_for("admin.sign_in"))
+    return render_template("admin/sign_in_code.html", form=form)
+
+
+@bp.route("/sign-in/set-up", methods=["GET", "POST"])
+def sign_in_set_up():
+    """An admin requires a second factor of this account and it has none yet: set up an app, then sign in."""
+    user = pending_account()
+    if user.totp_secret:
+        return redirect(url_for("admin.sign_in_code"))
+    pending = session[PENDING]
+    secret = pending.get("secret") or second_factor.new_secret()
+    session[PENDING] = {**pending, "secret": secret}
+    form = CodeForm()
+    if form.validate_on_submit():
+        checks = code_checks(user)
+        if not limits.allowed(*checks):
+            form.code.errors.append(limits.wait_message(checks))
+        else:
+            try:
+                second_factor.set_up(db.session, user.id, secret, form.code.data)
+            except second_factor.CodeNotRight as refused:
+                limits.count(*checks)
+                form.code.errors.append(refused.message)
+            else:
+                return finish_sign_in(user.id) or redirect(url_for("admin.sign_in"))
+    return render_template(
+        "admin/second_factor_set_up.html",
+        form=form,
+        key=secret,
+        address=second_factor.setup_address(user, secret),
+        signing_in=True,
+    ), limits.status_for(form)
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@roles(Role.ADMIN, Role.TRAINER)
+def own_second_factor():
+    """Set up an authenticator app for your own account, or remove it when none is required."""
+    user = acting_staff()
+    if user.signs_in_with_provider:
+        abort(404)
+    if user.totp_secret:
+        form = SignOutForm()
+        if form.validate_on_submit():
+            try:
+                second_factor.remove(db.session, user.id, actor=user)
+            except Refused as refused:
+                flash(refused.message, "error")
+            else:
+                flash("Your authenticator app is removed. Signing in needs only your password.", "success")
+            return redirect(url_for("admin.own_second_factor"))
+        return render_template("admin/second_factor.html", form=form, user=user)
+    secret = session.get("staff_new_secret") or second_factor.new_secret()
+    session["staff_new_secret"] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            second_factor.set_up(db.session, user.id, secret, form.code.data)
+        except second_factor.CodeNotRight as refused:
+            form.code.errors.append(refused.message)
+        else:
+            session.pop("staff_new_secret", None)
+            flash("Your authenticator app is set up. You will need a code from it each time you sign in.", "success")
+            return redirect(url_for("admin.dashboard"))
+    return render_template(
+        "admin/second_factor_set_up.html",
+        form=form,
+        key=secret,
+        address=second_factor.setup_address(user, secret),
+        signing_in=False,
+    )
 
 
 @bp.post("/sign-out")
@@ -96,8 +239,11 @@ def sign_out():
     """Sign out and forget this session."""
     SignOutForm().validate_on_submit() or abort(400)
     accounts.sign_out(db.session, session.get(SESSION_TOKEN))
+    provider_sign_out = provider_sign_out_url(session.get(SESSION_PROVIDER))
     logout_user()
     session.clear()
+    if provider_sign_out:
+        return redirect(provider_sign_out)
     flash("You have signed out.", "success")
     return redirect(url_for("admin.sign_in"))
 
@@ -135,6 +281,7 @@ def change_password():
 @bp.route("/sign-in/forgot", methods=["GET", "POST"])
 def forgot_password():
     """Email a link to set a new password. The answer is the same whether or not the address has an account."""
+    local_sign_in_only()
     form = ForgotPasswordForm()
     if form.validate_on_submit() and limits.take_for(
         form.email, limits.by_address("FIND_LIMIT_PER_ADDRESS", "forgot"), limits.by_recipient(form.email.data)
@@ -147,6 +294,7 @@ def forgot_password():
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
     """Set a password from the link emailed to the account: an invitation, or a forgotten password."""
+    local_sign_in_only()
     link = links.valid_link(db.session, token)
     if link is None:
         return render_template("admin/link_not_valid.html"), 404
