@@ -82,13 +82,51 @@ def format_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# The page's width at the viewport's, and the elements that reach past it (not those inside a region that
+# scrolls on its own, as a wide table may: WCAG 1.4.10 lets data tables scroll).
+REFLOW = """() => {
+    const width = document.documentElement.clientWidth;
+    const scrollWidth = document.documentElement.scrollWidth;
+    if (scrollWidth <= width) return null;
+    const scrollsOnItsOwn = (element) => {
+        const region = element && element.closest('[role=region][tabindex]');
+        return Boolean(region) && getComputedStyle(region).overflowX !== 'visible';
+    };
+    const describe = (element) => {
+        const classes = typeof element.className === 'string' ? element.className.trim() : '';
+        return `${element.tagName.toLowerCase()}${classes ? '.' + classes.split(/\\s+/).join('.') : ''}`
+            + ` to ${Math.round(element.getBoundingClientRect().right)} px:`
+            + ` ${(element.textContent || '').trim().slice(0, 40)}`;
+    };
+    const beyond = [...document.body.querySelectorAll('*')].filter(
+        (element) => element.getBoundingClientRect().right > width + 1);
+    // Those outside a region that scrolls, or if none, all of them (an absolutely positioned element can
+    // escape a scrolling region whose box is not its containing block).
+    const outside = beyond.filter((element) => !scrollsOnItsOwn(element.parentElement));
+    return {scrollWidth, wide: (outside.length ? outside : beyond).slice(-6).map(describe)};
+}"""
+NARROWEST = {"width": 320, "height": 640}
+
+
+def assert_reflows(page) -> None:
+    """WCAG 1.4.10: at 320 CSS pixels wide nothing needs scrolling sideways. The viewport is put back after."""
+    size = page.viewport_size
+    page.set_viewport_size(NARROWEST)
+    overflow = page.evaluate(REFLOW)
+    page.set_viewport_size(size)
+    assert overflow is None, f"{page.url} is {overflow['scrollWidth']} px wide at 320 px:\n" + "\n".join(
+        overflow["wide"]
+    )
+
+
 @pytest.fixture
 def assert_accessible():
-    """Check the page against WCAG 2.2 AA with axe-core."""
+    """Check the page against WCAG 2.2 AA with axe-core, and that it reflows at 320 px."""
 
     def check(page):
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(AXE_RUN)
         assert violations == [], f"{page.url}\n{format_violations(violations)}"
+        assert_reflows(page)
 
     return check
