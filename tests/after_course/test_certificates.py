@@ -213,3 +213,35 @@ def test_the_check_page_is_limited_so_references_cannot_be_guessed(app, client, 
     for number in range(3):
         assert client.get(f"/certificates/CERT-2222222{number + 2}").status_code == 404
     assert client.get("/certificates/CERT-22222229").status_code == 429
+
+
+SCRIPTS = {
+    "Chinese": ("李小龍", "Noto-Sans-CJK"),
+    "Arabic": ("محمد عبد الله", "Noto-Sans-Arabic"),
+    "Vietnamese": ("Nguyễn Thị Minh Khai", None),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_name_in_any_script_prints_with_a_font_that_has_it(app, session, course, script):
+    """Not empty boxes: the name's letters come from a font that has them, embedded in the PDF."""
+    from app.after_course.certificate_pdf import certificate_pdf
+
+    name, font = SCRIPTS[script]
+    _course_date, sian, _liam = course
+    save_feedback(session, sian.id, ANSWERS)
+    issued = session.scalar(sa.select(Certificate).where(Certificate.booking_id == sian.id))
+    with app.test_request_context():
+        copy = Certificate(**{key: getattr(issued, key) for key in ("reference", "course_title", "days", "hours",
+                                                                    "venue", "trainers", "issued_at")},
+                           full_name=name)  # fmt: skip
+        reader = read_pdf(certificate_pdf([copy]))
+    fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    text = reader.pages[0].extract_text()
+    assert name.replace(" ", "") in text.replace(" ", ""), text
+    if font:
+        assert any(font in embedded for embedded in fonts), fonts
+    # Every font that draws text is embedded, so the printer and the reader's computer need none of them.
+    for value in (f for page in reader.pages for f in page["/Resources"]["/Font"].values()):
+        descriptor = value.get_object().get("/FontDescriptor") or value["/DescendantFonts"][0]["/FontDescriptor"]
+        assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), value
