@@ -27,7 +27,7 @@ from app.mail.registry import (
     public_url,
     render_pair,
 )
-from app.models import ACCESS_NEEDS, Booking, BookingStatus, CourseDate, OutboxMessage, OutboxStatus
+from app.models import ACCESS_NEEDS_FOR_STAFF, Booking, BookingStatus, CourseDate, OutboxMessage, OutboxStatus
 
 
 def check_booking(session: Session, booking: Booking, *, again: bool = False) -> None:
@@ -64,9 +64,12 @@ def added_to_waiting_list(session: Session, booking: Booking, position: int) -> 
     queue_booking_email(session, booking, "waiting_list", subject, position=position)
 
 
-def booking_cancelled(session: Session, booking: Booking, *, had_place: bool) -> None:
+def booking_cancelled(session: Session, booking: Booking, *, had_place: bool, passed_on: bool = False) -> None:
+    """The person's cancellation; `passed_on` when their place went to someone on the waiting list."""
     subject = subject_for(booking.course_date, "Cancelled")
-    queue_booking_email(session, booking, "booking_cancelled", subject, calendar_changes=True, had_place=had_place)
+    queue_booking_email(
+        session, booking, "booking_cancelled", subject, calendar_changes=True, had_place=had_place, passed_on=passed_on
+    )
 
 
 def booking_moved(session: Session, booking: Booking, old_date: CourseDate, *, had_place: bool) -> None:
@@ -229,7 +232,7 @@ def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     heading, news = NEEDS_NEWS.get(reason, NEEDS_NEWS["changed"])
     text, html = render_pair(
         "needs_changed",
-        labels=ACCESS_NEEDS,
+        labels=ACCESS_NEEDS_FOR_STAFF,
         date_url=date_url,
         starts_in=starts,
         heading=heading,

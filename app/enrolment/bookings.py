@@ -355,7 +355,7 @@ def cancel_booking(
             raise CannotChange("This course has already started, so the booking cannot be cancelled.")
         had_place = _release(session, booking, course_date, now)
         promoted = fill_from_waiting_list(session, course_date, now) if had_place else []
-        messages.booking_cancelled(session, booking, had_place=had_place)
+        messages.booking_cancelled(session, booking, had_place=had_place, passed_on=bool(promoted))
         messages.tell_manager(session, booking, "cancelled")
         if actor is not None:
             audit.record(session, actor, "booking cancelled", booking, f"Cancelled booking {booking.reference}")

@@ -18,7 +18,7 @@ from app.enrolment.roster import needs_urgent_today, rosters
 from app.mail.outbox import queue_message
 from app.mail.registry import Batch, NoLongerApplies, RenderedEmail, public_url, render_pair
 from app.models import (
-    ACCESS_NEEDS,
+    ACCESS_NEEDS_FOR_STAFF,
     Booking,
     BookingStatus,
     CourseDate,
@@ -196,7 +196,7 @@ def render_access_summary(message: OutboxMessage, batch: Batch) -> RenderedEmail
         still_to_arrange=sum(1 for booking in needs if booking.needs_open),
         urgent=needs_urgent_today(course_date),
         starts_in=starts_in(course_date),
-        labels=ACCESS_NEEDS,
+        labels=ACCESS_NEEDS_FOR_STAFF,
         date_url=public_url(f"/admin/dates/{course_date.id}/access"),
     )
     return RenderedEmail(text, html)

@@ -75,29 +75,23 @@ def describe_entry(days: list[dict]) -> str:
 
 @dataclass(frozen=True)
 class CalendarWords:
-    """What the calendar emails of one change do, for the main email, which carries the first of them."""
+    """What the calendar invite in the main email does. Any further change comes in an email of its own that
+    says what it does, so the main email does not explain how calendars read invites."""
 
     this_email: str
-    more: str = ""
-    others: tuple[str, ...] = ()
 
 
 def calendar_words(changes: list[dict]) -> CalendarWords | None:
     if not changes:
         return None
     doing = {"REQUEST": "adds", "CANCEL": "removes"}
-    own, others = changes[0], changes[1:]
-    this_email = (
+    own = changes[0]
+    return CalendarWords(
         f"The calendar invite in this email {doing[own['method']]} the entry for {describe_entry(own['days'])}."
     )
-    if not others:
-        return CalendarWords(this_email)
-    more = "You will get 1 more email" if len(others) == 1 else f"You will get {len(others)} more emails"
-    return CalendarWords(
-        this_email,
-        f"{more}, each with one calendar change, because some calendars read only one change from each email:",
-        tuple(f"one {doing[change['method']]} the entry for {describe_entry(change['days'])}" for change in others),
-    )
+
+
+CALENDAR_SUBJECTS = {entries.REQUEST: "Added to your calendar", entries.CANCEL: "Removed from your calendar"}
 
 
 def queue_booking_email(
@@ -129,7 +123,7 @@ def queue_booking_email(
             session,
             kind="calendar_update",
             to=booking.email,
-            subject=f"Calendar update: {booking.course_date.course.title}, "
+            subject=f"{CALENDAR_SUBJECTS[change['method']]}: {booking.course_date.course.title}, "
             f"{short_days([date.fromisoformat(day['day']) for day in change['days']])}",
             context={"course_date_id": booking.course_date_id, **change},
             booking=booking,

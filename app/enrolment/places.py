@@ -87,6 +87,14 @@ def waiting_list(session: Session, course_date_id: int) -> list[Booking]:
     )
 
 
+def someone_waiting(session: Session, course_date_id: int) -> bool:
+    """Whether anyone is on the date's waiting list: only then does a place given back go to someone."""
+    query = sa.select(Booking.id).where(
+        Booking.course_date_id == course_date_id, Booking.status == BookingStatus.WAITING
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
 def waiting_position(session: Session, booking: Booking) -> int | None:
     """Where a waiting booking stands in the queue, counting from 1."""
     if booking.status != BookingStatus.WAITING:

@@ -8,6 +8,7 @@ loads the records its messages refer to in one query per kind of record, so rend
 the same number of queries as rendering 5.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -180,4 +181,16 @@ def render_pair(template: str, **context) -> tuple[str, str]:
     """The plain text and HTML versions of an email."""
     context.setdefault("team_email", current_app.config["TRAINING_TEAM_EMAIL"])
     context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
-    return render_template(f"email/{template}.txt", **context), render_template(f"email/{template}.html", **context)
+    return tidy_text(render_template(f"email/{template}.txt", **context)), render_template(
+        f"email/{template}.html", **context
+    )
+
+
+BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def tidy_text(text: str) -> str:
+    """A plain text part as mail clients show it best: no spaces at line ends, paragraphs apart by one blank
+    line (the templates leave blank lines freely between their parts), and one newline at the end."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return BLANK_LINES.sub("\n\n", "\n".join(lines)) + "\n"

@@ -2,6 +2,7 @@
 
 from app.models.booking import (
     ACCESS_NEEDS,
+    ACCESS_NEEDS_FOR_STAFF,
     COUNCIL_AREA_LABELS,
     LONDON,
     NEEDS_STATUS_LABELS,
@@ -76,6 +77,7 @@ __all__ = [
     "StaffUser",
     "course_date_trainer",
     "ACCESS_NEEDS",
+    "ACCESS_NEEDS_FOR_STAFF",
     "COUNCIL_AREA_LABELS",
     "LONDON",
     "NEEDS_STATUS_LABELS",

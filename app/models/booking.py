@@ -126,6 +126,16 @@ ACCESS_NEEDS = {
     "parking": "A parking space close to the entrance",
     "other": "Something else (tell us below)",
 }
+# The same needs in the training team's words, for staff pages, their emails and exports.
+ACCESS_NEEDS_FOR_STAFF = {
+    "step_free": "Step-free access",
+    "hearing_loop": "A hearing loop",
+    "sign_language": "A British Sign Language interpreter",
+    "large_print": "Papers in large print, or sent before the day",
+    "breaks": "Extra breaks or a quiet space",
+    "parking": "A parking space near the entrance",
+    "other": "Something else (in their words below)",
+}
 
 
 class Course(db.Model):

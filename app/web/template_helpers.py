@@ -5,8 +5,13 @@ from flask import Flask
 from app.core import filters
 from app.database import utcnow
 from app.enrolment.availability import Availability, availability
-from app.models import ACCESS_NEEDS
+from app.models import ACCESS_NEEDS, ACCESS_NEEDS_FOR_STAFF
 from app.web.fields import error_summary
+
+
+def staff_need_labels() -> dict[str, str]:
+    """Access needs in the training team's words, for staff pages."""
+    return ACCESS_NEEDS_FOR_STAFF
 
 
 def access_need_labels() -> dict[str, str]:
@@ -22,6 +27,7 @@ def availability_now(course_date) -> Availability:
 def register(app: Flask) -> None:
     """Make the filters and helpers available to every template."""
     app.add_template_global(access_need_labels)
+    app.add_template_global(staff_need_labels)
     app.add_template_global(availability_now)
     app.add_template_global(error_summary)
     for function in (

@@ -77,7 +77,7 @@ def test_the_confirmation_says_how_many_days_and_what_its_one_invite_adds(sessio
     assert "both days" not in body or come_to == "both days"
 
 
-def test_days_with_different_hours_say_that_another_email_brings_day_two(session, mail_server):
+def test_days_with_different_hours_bring_day_two_in_an_email_that_says_what_it_adds(session, mail_server):
     course_date = dated(
         session,
         (date(2027, 3, 2), time(9, 30), time(16, 30)),
@@ -88,10 +88,9 @@ def test_days_with_different_hours_say_that_another_email_brings_day_two(session
     main, day_two = delivered(session, mail_server)
     body = text(main)
     assert "The calendar invite in this email adds the entry for Tuesday 2 March 2027, 9:30am to 4:30pm." in body
-    assert "You will get 1 more email, each with one calendar change" in body
-    assert "one adds the entry for Wednesday 3 March 2027, 9:30am to 12:30pm" in body
-    assert day_two["Subject"] == f"Calendar update: {TITLE}, 3 March"
-    assert "This email adds one calendar entry" in text(day_two)
+    assert "more email" not in body and "calendar change" not in body  # no calendar mechanics
+    assert day_two["Subject"] == f"Added to your calendar: {TITLE}, 3 March"
+    assert "This email puts Wednesday 3 March 2027, 9:30am to 12:30pm in your calendar" in text(day_two)
     assert calendar_part(day_two).get_param("method") == "REQUEST"
 
 
@@ -110,10 +109,15 @@ def test_regrouping_the_days_says_what_is_added_and_removed(session, mail_server
     main, *others = delivered(session, mail_server)
     body = text(main)
     assert main["Subject"] == f"Changed: {TITLE}, 2 and 3 March"
-    assert "You will get 2 more emails" in body
-    assert "one adds the entry for Wednesday 3 March 2027, 10am to 1pm" in body
-    assert "one removes the entry for 2 and 3 March 2027, 9:30am to 4:30pm each day" in body
-    assert sorted(calendar_part(m).get_param("method") for m in others) == ["CANCEL", "REQUEST"]
+    assert "more email" not in body
+    by_method = {calendar_part(m).get_param("method"): m for m in others}
+    assert sorted(by_method) == ["CANCEL", "REQUEST"]
+    added, removed = by_method["REQUEST"], by_method["CANCEL"]
+    assert added["Subject"] == f"Added to your calendar: {TITLE}, 3 March"
+    assert "This email puts Wednesday 3 March 2027, 10am to 1pm in your calendar" in text(added)
+    assert removed["Subject"] == f"Removed from your calendar: {TITLE}, 2 and 3 March"
+    assert "This email takes 2 and 3 March 2027, 9:30am to 4:30pm each day out of your calendar" in text(removed)
+    assert "You do not need to do anything" in text(removed)
 
 
 def test_a_cancelled_booking_says_what_it_removes_and_offers_no_manage_link(session, mail_server):

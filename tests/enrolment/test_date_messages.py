@@ -51,6 +51,9 @@ def test_the_message_reaches_exactly_the_chosen_people(session, mail_server, ful
     assert "/bookings/" in body  # their own booking link
     html_part = message.get_body(("html",)).get_content()
     assert "We are in Room 4." in html_part
+    # The venue's standing words may contradict the message: only the message speaks of the venue.
+    assert "Getting in and around the venue" not in body + html_part
+    assert course_date.venue.name in body
     (event,) = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "date message sent")).all()
     assert event.actor == admin.email and f"Emailed {len(names)}" in event.summary
 

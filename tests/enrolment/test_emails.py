@@ -196,7 +196,7 @@ def test_days_with_different_hours_get_one_invite_each(session, mail_server):
     arrived = sent(session, mail_server)
     assert [s for s, _m, _e, _msg in arrived] == [
         subject_for(course_date, "Booked"),
-        f"Calendar update: Signs of Safety Two Day Introductory Training, {day_two.day.day} {day_two.day:%B}",
+        f"Added to your calendar: Signs of Safety Two Day Introductory Training, {day_two.day.day} {day_two.day:%B}",
     ]
     uids = [str(event["UID"]) for _s, _m, event, _msg in arrived]
     assert uids[0] != uids[1] and all(uid.endswith("@training.example.test") for uid in uids)

@@ -125,6 +125,18 @@ def test_the_team_hears_at_once_when_someone_books_with_needs_and_soon_is_urgent
     assert "A quiet room for breaks" in body
 
 
+def test_the_team_reads_needs_in_its_own_words_not_the_forms(session, mail_server):
+    course_date = make_date(session, days_from_now=30)
+    booked(session, course_date.id, details(access_needs=["step_free", "other"], access_details="A ramp"))
+    send_due(session)
+    (to_team,) = mail_server.inbox.to("SignsOfSafety@cumbria.gov.uk")
+    body = to_team.get_body(("plain",)).get_content()
+    assert "Step-free access" in body and "A ramp" in body
+    assert "I use a wheelchair" not in body and "tell us below" not in body
+    (to_person,) = [m for m in mail_server.messages if m["Subject"].startswith("Booked")]
+    assert "Step-free access (for example, I use a wheelchair)" in to_person.get_body(("plain",)).get_content()
+
+
 def test_with_the_setting_off_the_team_is_not_emailed(app, session, mail_server, monkeypatch):
     monkeypatch.setitem(app.config, "NEEDS_EMAILS", False)
     booked(session, make_date(session).id, details(access_needs=["sign_language"]))

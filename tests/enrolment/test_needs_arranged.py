@@ -151,7 +151,7 @@ def test_a_change_made_while_staff_read_the_page_is_shown_before_anything_is_sav
     response = client.post(f"/admin/bookings/{booking.id}/needs", data={"status": "arranged", "seen": seen})
     page = source(response)
     assert response.status_code == 200 and "Their needs changed while you were looking" in page
-    assert "A parking space close to the entrance" in page
+    assert "A parking space near the entrance" in page
     session.rollback()
     assert session.get(Booking, booking.id).needs_status == NeedsStatus.TO_ARRANGE
 

@@ -5,6 +5,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.mail.outbox import send_due
 from app.models import Booking, BookingStatus
 from tests.factories import booked, booking_form, confirm_by_email, details, make_course, make_date
 
@@ -51,6 +52,12 @@ def test_a_full_date_says_so_before_the_form_and_gives_a_queue_position(client, 
     page = client.get(f"/bookings/{token}/confirmation").get_data(as_text=True)
     assert "You are on the waiting list" in page
     assert "You are 1st on the waiting list" in page
+    # It reads as a waiting list: not the green panel of a booked place, and the word "booking" nowhere in
+    # what it says (only in addresses and the site's own links).
+    assert "govuk-panel" not in page and "You do not have a place yet" in page
+    main = re.search(r"<main.*</main>", page, re.S).group(0)
+    words = re.sub(r"<[^>]+>", " ", main)
+    assert "booking" not in words.lower().replace("/bookings/", "")
 
 
 def test_missing_answers_are_listed_at_the_top_and_by_each_field_keeping_other_answers(client, session):
@@ -225,6 +232,7 @@ def test_cancel_asks_first_then_cancels_and_promotes_the_waiting_list(client, se
     token = booking.manage_token
     ask = client.get(f"/bookings/{token}/cancel")
     assert "Are you sure you want to cancel your booking?" in ask.get_data(as_text=True)
+    assert "Your place will go to the next person on the waiting list" in ask.get_data(as_text=True)
     assert all(b.status != BookingStatus.CANCELLED for b in all_bookings(session))
 
     done = client.post(f"/bookings/{token}/cancel", follow_redirects=True)
@@ -232,6 +240,21 @@ def test_cancel_asks_first_then_cancels_and_promotes_the_waiting_list(client, se
     session.rollback()
     assert session.get(Booking, booking.id).status == BookingStatus.CANCELLED
     assert session.get(Booking, waiting.id).status == BookingStatus.CONFIRMED
+
+
+def test_nobody_is_promised_the_place_when_nobody_is_waiting(client, session, mail_server):
+    course_date = make_date(session, capacity=3)
+    booking = booked(session, course_date.id, details(email="alone@example.org")).booking
+    other = make_date(session, course=course_date.course, days_from_now=60)
+    assert other.id
+    for path in ("cancel", "move"):
+        page = client.get(f"/bookings/{booking.manage_token}/{path}").get_data(as_text=True)
+        assert "waiting list" not in page, path
+    client.post(f"/bookings/{booking.manage_token}/cancel")
+    send_due(session)
+    (cancelled,) = [m for m in mail_server.inbox.to("alone@example.org") if m["Subject"].startswith("Cancelled")]
+    assert "waiting list" not in cancelled.get_body(("plain",)).get_content()
+    assert "waiting list" not in cancelled.get_body(("html",)).get_content()
 
 
 def test_move_lists_dates_with_places_and_moves_the_booking(client, session):

@@ -11,7 +11,7 @@ from app.core.filters import date_summary
 from app.core.rules import Refused
 from app.database import utcnow
 from app.enrolment import bookings as booking_service
-from app.enrolment import needs
+from app.enrolment import needs, places
 from app.enrolment import overview as service
 from app.enrolment.invites import starts_in
 from app.enrolment.roster import needs_urgent_today, roster
@@ -76,6 +76,7 @@ def cancel_booking(booking_id: int):
         form=form,
         booking=booking,
         heading=f"Cancel booking {booking.reference}?",
+        someone_waiting=places.someone_waiting(db.session, booking.course_date_id),
         button="Yes, cancel the booking",
         back=url_for("admin.date", date_id=booking.course_date_id),
     )

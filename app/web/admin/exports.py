@@ -2,7 +2,7 @@
 
 from app.core.exports import csv_text
 from app.enrolment.roster import DateRoster
-from app.models import ACCESS_NEEDS, COUNCIL_AREA_LABELS, SECTOR_LABELS
+from app.models import ACCESS_NEEDS_FOR_STAFF, COUNCIL_AREA_LABELS, SECTOR_LABELS
 
 HEADER = [
     "Reference", "Status", "Waiting list position", "Full name", "Work email", "Phone", "Job title",
@@ -44,7 +44,7 @@ def roster_csv(roster: DateRoster, *, full: bool = True) -> str:
                 booking.manager_name,
                 booking.manager_email,
                 "Yes" if booking.manager_agrees else "No",
-                "; ".join(ACCESS_NEEDS.get(key, key) for key in booking.access_needs or []),
+                "; ".join(ACCESS_NEEDS_FOR_STAFF.get(key, key) for key in booking.access_needs or []),
                 booking.access_details,
                 booking.dietary_needs,
                 booking.needs_status.label if booking.has_needs else "",

@@ -11,7 +11,7 @@ from app.core.filters import date_summary
 from app.core.rules import NotFound, Refused
 from app.database import utcnow
 from app.enrolment import bookings as service
-from app.enrolment import needs
+from app.enrolment import needs, places
 from app.enrolment.availability import availability, published_date
 from app.enrolment.invites import organiser_email
 from app.enrolment.places import waiting_position
@@ -256,7 +256,8 @@ def cancel(token: str):
             )
             flash("Your booking has been cancelled.", "success")
         return redirect(url_for("booking.manage", token=token))
-    return render_template("booking/cancel.html", booking=booking, form=form)
+    waiting = places.someone_waiting(db.session, booking.course_date_id)
+    return render_template("booking/cancel.html", booking=booking, form=form, someone_waiting=waiting)
 
 
 @bp.route("/bookings/<token>/move", methods=["GET", "POST"])
@@ -278,7 +279,8 @@ def move(token: str):
         else:
             flash("Your booking has been moved.", "success")
             return redirect(url_for("booking.manage", token=token))
-    page = render_template("booking/move.html", booking=booking, form=form, choices=choices)
+    waiting = places.someone_waiting(db.session, booking.course_date_id)
+    page = render_template("booking/move.html", booking=booking, form=form, choices=choices, someone_waiting=waiting)
     return page, limits.status_for(form)
 
 
