@@ -34,8 +34,10 @@ def closed_reason(course_date: CourseDate, now: datetime) -> str | None:
         return "This date has been cancelled."
     if course_date.status != DateStatus.PUBLISHED or not course_date.days:
         return "This date is not open for booking."
+    if now >= course_date.days[-1].ends_at:
+        return "This course has finished."
     if has_started(course_date, now):
-        return "This course has already started."
+        return "This course has started, so it is too late to book a place on it."
     if now >= course_date.booking_closes_at:
         return "Booking for this date has closed."
     return None
@@ -110,6 +112,15 @@ def upcoming_dates(
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query).unique())
+
+
+NEXT_DATES = 3
+
+
+def next_dates(session: Session, course_date: CourseDate, now: datetime) -> list[CourseDate]:
+    """For a date that cannot be booked: the next dates of its course that can, soonest first."""
+    later = upcoming_dates(session, now, course_id=course_date.course_id)
+    return [other for other in later if other.id != course_date.id and availability(other, now).bookable][:NEXT_DATES]
 
 
 def dates_with_places(

@@ -11,7 +11,7 @@ from app.core.filters import day_range
 from app.enrolment.bookings import book_place
 from app.mail.outbox import send_due
 from app.models import Booking, BookingStatus
-from tests.factories import booked, details, make_course, make_date
+from tests.factories import begin_course, booked, details, make_course, make_date
 
 pytestmark = pytest.mark.e2e
 
@@ -114,7 +114,9 @@ def paths(session):
     booked(session, full_date.id, details())
     waiting = booked(session, full_date.id, details()).booking
     held = book_place(session, open_date.id, details()).booking  # not confirmed yet
+    finished = begin_course(session, make_date(session, capacity=10), days_ago=10)
     return {
+        "finished date": f"/dates/{finished.id}",
         "home": "/",
         "dates": "/dates",
         "date": f"/dates/{open_date.id}",
@@ -139,6 +141,7 @@ def paths(session):
     "name",
     [
         "home",
+        "finished date",
         "dates",
         "date",
         "full date",
@@ -297,3 +300,18 @@ def test_feedback_from_the_emailed_link_then_the_certificate_download_and_its_ch
     page.goto("/certificates/CERT-22222222")
     expect(page.get_by_role("heading", level=1)).to_have_text("We could not find that certificate")
     assert_accessible(page)
+
+
+def test_moving_shows_places_and_a_check_page_before_anything_moves(page, session, assert_accessible):
+    course = make_course(session)
+    current = make_date(session, course=course)
+    make_date(session, course=course, days_from_now=60)
+    booking = booked(session, current.id, details(access_needs=["hearing_loop"])).booking
+    page.goto(f"/bookings/{booking.manage_token}/move")
+    assert_accessible(page)
+    page.get_by_text("20 places left").first.click()
+    page.get_by_role("button", name="Move my booking").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the move before you make it")
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, move my booking").click()
+    expect(page.get_by_text("Your booking has been moved")).to_be_visible()

@@ -26,7 +26,10 @@ def test_a_date_can_be_booked_while_published_with_its_days_until_it_closes_and_
     assert full.bookable and not full.has_place  # the waiting list is still open
     closed = availability(course_date, course_date.booking_closes_at)
     assert closed.reason == "Booking for this date has closed." and not closed.has_place
-    assert availability(course_date, course_date.starts_at).reason == "This course has already started."
+    assert (
+        availability(course_date, course_date.starts_at).reason
+        == "This course has started, so it is too late to book a place on it."
+    )
     for status, reason in ((DateStatus.DRAFT, "not open for booking"), (DateStatus.CANCELLED, "cancelled")):
         course_date.status = status
         assert reason in availability(course_date, now).reason

@@ -190,7 +190,7 @@ def test_no_booking_after_the_closing_time(session):
 
 def test_no_booking_on_a_date_in_the_past(session):
     course_date = make_date(session, days_from_now=-5, closes_days_before=-100)
-    with pytest.raises(service.BookingClosed, match="started"):
+    with pytest.raises(service.BookingClosed, match="finished"):
         booked(session, course_date.id, details())
 
 

@@ -103,10 +103,16 @@ def test_moving_shows_what_each_other_venue_lacks_of_what_you_asked_for(client, 
     course = make_course(session)
     here = make_date(session, course=course, venue=make_venue(session, hearing_loop=True))
     kendal = make_venue(session, name="Kendal Town Hall", town="Kendal", hearing_loop=False)
-    make_date(session, course=course, venue=kendal, days_from_now=60)
+    kendal_date = make_date(session, course=course, venue=kendal, days_from_now=60)
+    penrith = make_venue(session, name="Penrith Hub", town="Penrith", hearing_loop=True)
+    make_date(session, course=course, venue=penrith, days_from_now=70)
     booking = booked(session, here.id, details(access_needs=["hearing_loop"])).booking
     page = client.get(f"/bookings/{booking.manage_token}/move").get_data(as_text=True)
     assert "Please note: Kendal Town Hall has no hearing loop." in page
+    assert "Penrith Hub, Penrith. 20 places left. The venue has what you asked for." in page
+    # The check step says it again before anything moves.
+    check = client.post(f"/bookings/{booking.manage_token}/move", data={"new_date": str(kendal_date.id)})
+    assert "You asked for something this venue does not have: Kendal Town Hall has no hearing loop." in check.text
 
 
 def test_the_team_hears_at_once_when_someone_books_with_needs_and_soon_is_urgent(app, session, mail_server):

@@ -264,8 +264,13 @@ def test_move_lists_dates_with_places_and_moves_the_booking(client, session):
     booking = booked(session, current.id, details()).booking
     page = client.get(f"/bookings/{booking.manage_token}/move").get_data(as_text=True)
     assert f'value="{other.id}"' in page and f'value="{current.id}"' not in page
+    assert "20 places left." in page  # each date says its places left
 
-    done = client.post(f"/bookings/{booking.manage_token}/move", data={"new_date": str(other.id)})
+    check = client.post(f"/bookings/{booking.manage_token}/move", data={"new_date": str(other.id)})
+    assert check.status_code == 200 and "Check the move before you make it" in check.get_data(as_text=True)
+    session.rollback()
+    assert session.get(Booking, booking.id).course_date_id == current.id  # nothing moved yet
+    done = client.post(f"/bookings/{booking.manage_token}/move", data={"new_date": str(other.id), "checked": "yes"})
     assert done.status_code == 302
     session.rollback()
     assert session.get(Booking, booking.id).course_date_id == other.id

@@ -111,8 +111,8 @@ def test_moving_a_booking_back_and_forth_is_limited(app, client, session, monkey
     first, second = make_date(session, course=course), make_date(session, course=course, days_from_now=40)
     post(client, f"/dates/{first.id}/book", booking_form(email="mover@example.org"))  # the first use
     token = confirm_by_email(client, session, "mover@example.org")
-    assert post(client, f"/bookings/{token}/move", {"new_date": str(second.id)}).status_code == 302
-    refused = post(client, f"/bookings/{token}/move", {"new_date": str(first.id)})
+    assert post(client, f"/bookings/{token}/move", {"new_date": str(second.id), "checked": "yes"}).status_code == 302
+    refused = post(client, f"/bookings/{token}/move", {"new_date": str(first.id), "checked": "yes"})
     assert refused.status_code == 429 and TOO_MANY in page(refused)
     (booking,) = bookings(session)
     assert booking.course_date_id == second.id

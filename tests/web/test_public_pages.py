@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.database import writing
 from app.models import DateStatus, Interest
-from tests.factories import booked, details, make_course, make_date, make_venue
+from tests.factories import begin_course, booked, details, make_course, make_date, make_venue
 
 
 def text(client, path):
@@ -69,6 +69,39 @@ def test_a_cancelled_date_says_so_and_offers_no_booking(client, session):
     page = text(client, f"/dates/{course_date.id}")
     assert "This date has been cancelled" in page
     assert f"/dates/{course_date.id}/book" not in page
+
+
+def test_a_finished_date_says_so_and_leads_to_the_next_dates_not_a_form(client, session):
+    course = make_course(session)
+    finished = make_date(session, course=course, capacity=1)
+    booked(session, finished.id, details())  # full, as it was
+    begin_course(session, finished, days_ago=10)
+    next_date = make_date(session, course=course, days_from_now=30, venue=make_venue(session, town="Kendal"))
+    for path in (f"/dates/{finished.id}", f"/dates/{finished.id}/book"):
+        page = text(client, path)
+        assert "This course has finished." in page, path
+        assert "waiting list" not in page.lower() and "Book a place" not in page, path
+        assert f'href="/dates/{next_date.id}"' in page and "Kendal" in page, path
+        assert f"/courses/{course.slug}/interest" in page, path
+        assert 'name="full_name"' not in page, path
+
+
+def test_a_started_date_says_it_is_too_late_and_without_other_dates_offers_to_tell_me(client, session):
+    course = make_course(session)
+    started = make_date(session, course=course)
+    begin_course(session, started)
+    page = text(client, f"/dates/{started.id}")
+    assert "This course has started, so it is too late to book a place on it." in page
+    assert "There are no other dates for this course at the moment." in page
+    assert f"/courses/{course.slug}/interest" in page
+
+
+def test_every_course_and_dates_page_offers_to_tell_me_about_new_dates(client, session):
+    course = make_course(session)
+    make_date(session, course=course)
+    for path in ("/dates", f"/courses/{course.slug}"):
+        page = text(client, path)
+        assert "Tell me when new dates are published" in page and f"/courses/{course.slug}/interest" in page, path
 
 
 def test_course_page_says_who_should_come_and_that_it_is_in_person_only(client, session):

@@ -13,6 +13,7 @@ from app.database import utcnow
 from app.enrolment import bookings as service
 from app.enrolment import needs, places
 from app.enrolment.availability import availability, published_date
+from app.enrolment.availability import next_dates as next_dates_of
 from app.enrolment.invites import organiser_email
 from app.enrolment.places import waiting_position
 from app.enrolment.roster import roster
@@ -68,7 +69,10 @@ def book(date_id: int):
             return sent(form.email.data, date_id)
     reason = reason or availability(course_date, utcnow()).reason
     warning = gaps if warn_first and not form.errors else []
-    page = render_template("booking/book.html", course_date=course_date, form=form, reason=reason, gaps=warning)
+    next_dates = next_dates_of(db.session, course_date, utcnow()) if reason else []
+    page = render_template(
+        "booking/book.html", course_date=course_date, form=form, reason=reason, gaps=warning, next_dates=next_dates
+    )
     return page, limits.status_for(form)
 
 
@@ -268,9 +272,14 @@ def move(token: str):
         return redirect(url_for("booking.manage", token=token))  # confirm it first
     if not booking.is_active:
         return redirect(url_for("booking.manage", token=token))
-    choices = service.dates_to_move_to(db.session, booking, utcnow())
+    now = utcnow()
+    choices = service.dates_to_move_to(db.session, booking, now)
     form = MoveForm()
-    form.new_date.choices = choices_from({d.id: move_choice(d, booking.access_needs) for d in choices})
+    form.new_date.choices = choices_from({d.id: move_choice(d, booking.access_needs, now) for d in choices})
+    if choices and form.validate_on_submit() and form.checked.data != "yes":
+        chosen = next(d for d in choices if d.id == int(form.new_date.data))
+        gaps = needs.venue_gaps(chosen.venue, booking.access_needs)
+        return render_template("booking/move_check.html", booking=booking, form=form, chosen=chosen, gaps=gaps)
     if choices and form.validate_on_submit() and limits.take_for(form.new_date, limits.by_recipient(booking.email)):
         try:
             service.move_booking(db.session, token, int(form.new_date.data))
@@ -284,10 +293,14 @@ def move(token: str):
     return page, limits.status_for(form)
 
 
-def move_choice(course_date, asked_for: list[str]) -> str:
-    """A date to move to, and anything its venue lacks that the person asked for."""
+def move_choice(course_date, asked_for: list[str], now) -> str:
+    """A date to move to: its places left, and whether its venue has what the person asked for."""
+    left = availability(course_date, now).places_left
+    line = f"{date_summary(course_date)}. {left} place{'' if left == 1 else 's'} left."
+    if not asked_for:
+        return line
     gaps = needs.venue_gaps(course_date.venue, asked_for)
-    return date_summary(course_date) + (f". Please note: {'; '.join(gaps)}." if gaps else "")
+    return line + (f" Please note: {'; '.join(gaps)}." if gaps else " The venue has what you asked for.")
 
 
 @bp.get("/bookings/<token>/calendar.ics")

@@ -48,7 +48,7 @@ def dates():
 
     def render():
         upcoming = availability.upcoming_dates(db.session, now)
-        courses = [] if upcoming else catalogue.all_courses(db.session)
+        courses = catalogue.all_courses(db.session)
         return render_template("courses/dates.html", dates=upcoming, courses=courses)
 
     return cached_page("dates", availability.listing_version(db.session, now), render)
@@ -58,8 +58,10 @@ def dates():
 def course_date(date_id: int):
     """Show one date in full, with the venue's access information."""
     found = availability.published_date(db.session, date_id) or abort(404)
-    now_open = availability.availability(found, utcnow())
-    return render_template("courses/date.html", course_date=found, closed_reason=now_open.reason)
+    now = utcnow()
+    now_open = availability.availability(found, now)
+    next_dates = availability.next_dates(db.session, found, now) if now_open.reason else []
+    return render_template("courses/date.html", course_date=found, closed_reason=now_open.reason, next_dates=next_dates)
 
 
 @bp.route("/courses/<slug:slug>/interest", methods=["GET", "POST"])

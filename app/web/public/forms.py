@@ -149,6 +149,8 @@ class MoveForm(FlaskForm):
         validators=[InputRequired(message="Select the date you would like instead")],
         invalid_message="Select one of the dates shown",
     )
+    # "yes" once the person has seen the check page and pressed "Yes, move my booking".
+    checked = HiddenField()
 
 
 class FindBookingsForm(FlaskForm):
