@@ -36,11 +36,13 @@ def load_certificates(session: Session, batch: Batch, messages: list[OutboxMessa
 def render_with_certificate(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     """A booking email that carries the person's certificate as a PDF, when they have one."""
     certificate = batch.extra["certificates"].get(message.booking_id)
-    rendered = render_booking_email(message, batch)
+    rendered = render_booking_email(message, batch, certificate_attached=certificate is not None)
     if certificate is None:
         return rendered
     pdf = certificate_pdf([certificate])
-    return replace(rendered, attachments=((f"certificate-{certificate.reference}.pdf", "pdf", pdf),))
+    # The subject and the first line say the certificate is there, so it is found again by searching.
+    subject = subject_for(batch.referenced(message)["course_date"], WITH_CERTIFICATE[message.kind])
+    return replace(rendered, attachments=((f"certificate-{certificate.reference}.pdf", "pdf", pdf),), subject=subject)
 
 
 def render_unless_answered(message: OutboxMessage, batch: Batch) -> RenderedEmail:
@@ -57,6 +59,15 @@ AFTER_COURSE = {
     "feedback_reminder": ("A reminder to tell us what you thought", "feedback-reminder"),
     "feedback_thanks": ("Thank you for your feedback", "feedback-thanks"),
     "certificate_ready": ("Your certificate of attendance", "certificate"),
+}
+
+
+# The start of the subject when the email carries the certificate.
+WITH_CERTIFICATE = {
+    "feedback_request": "Your certificate of attendance, and tell us what you thought",
+    "feedback_reminder": "Your certificate of attendance, and a reminder to tell us what you thought",
+    "feedback_thanks": "Your certificate of attendance, and thank you for your feedback",
+    "certificate_ready": "Your certificate of attendance",
 }
 
 

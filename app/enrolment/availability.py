@@ -23,6 +23,11 @@ def has_started(course_date: CourseDate, now: datetime) -> bool:
     return bool(course_date.days) and now >= course_date.starts_at
 
 
+def has_finished(course_date: CourseDate, now: datetime) -> bool:
+    """Whether the last day has ended at `now`. A date with no days has not."""
+    return bool(course_date.days) and now >= course_date.days[-1].ends_at
+
+
 def waiting_list_cutoff() -> timedelta:
     """How long before the start the waiting list stops getting places by itself."""
     return timedelta(hours=current_app.config["WAITING_LIST_CUTOFF_HOURS"])
@@ -34,7 +39,7 @@ def closed_reason(course_date: CourseDate, now: datetime) -> str | None:
         return "This date has been cancelled."
     if course_date.status != DateStatus.PUBLISHED or not course_date.days:
         return "This date is not open for booking."
-    if now >= course_date.days[-1].ends_at:
+    if has_finished(course_date, now):
         return "This course has finished."
     if has_started(course_date, now):
         return "This course has started, so it is too late to book a place on it."

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from app.core.clock import today_in_london
 from app.core.filters import date_and_time, short_days
 from app.database import utcnow
 from app.enrolment.invites import (
@@ -114,7 +115,8 @@ def render_booking_links(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     bookings = [held[i] for i in message.context.get("booking_ids", []) if i in held and held[i].is_active]
     if not bookings:
         raise NoLongerApplies("none of the bookings is still active")
-    links = [(booking, manage_url(booking)) for booking in bookings]
+    today = today_in_london(utcnow())
+    links = [(booking, manage_url(booking), booking.course_date.last_day < today) for booking in bookings]
     text, html = render_pair("booking_links", links=links)
     return RenderedEmail(text, html)
 

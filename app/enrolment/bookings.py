@@ -43,9 +43,11 @@ from app.enrolment.refusals import (
 from app.models import (
     Booking,
     BookingStatus,
+    Certificate,
     CouncilArea,
     CourseDate,
     DateStatus,
+    Feedback,
     NeedsStatus,
     Sector,
     StaffUser,
@@ -452,21 +454,28 @@ def can_change(booking: Booking, now: datetime) -> bool:
 
 
 def send_booking_links(session: Session, email: str, now: datetime | None = None) -> int:
-    """Email the links to every booking still to come for this address, to that address only, in one email.
+    """Email the links to this address's bookings, to that address only, in one email: every booking still
+    to come, and each finished one with feedback given or a certificate (where both are found again).
 
     Returns how many bookings it named; the page says the same whatever the answer, so that nobody learns
     from it who has booked."""
     now = now or utcnow()
     today = today_in_london(now)
     with writing(session):
-        found = [
-            booking
-            for booking in session.scalars(
+        bookings = list(
+            session.scalars(
                 sa.select(Booking)
                 .where(Booking.email_key == email_key(email), Booking.status != BookingStatus.CANCELLED)
                 .order_by(Booking.id)
             )
-            if booking.course_date.days and booking.course_date.last_day >= today
+        )
+        ids = [booking.id for booking in bookings]
+        kept = set(session.scalars(sa.select(Certificate.booking_id).where(Certificate.booking_id.in_(ids))))
+        kept |= set(session.scalars(sa.select(Feedback.booking_id).where(Feedback.booking_id.in_(ids))))
+        found = [
+            booking
+            for booking in bookings
+            if booking.course_date.days and (booking.course_date.last_day >= today or booking.id in kept)
         ]
         if found:
             messages.booking_links(session, found)

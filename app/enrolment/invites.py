@@ -154,8 +154,9 @@ def current_invite(message: OutboxMessage, batch: Batch, booking: Booking) -> ca
     )
 
 
-def render_booking_email(message: OutboxMessage, batch: Batch) -> RenderedEmail:
-    """Write an email about a booking from its template, email/<kind>, with its invite if still current."""
+def render_booking_email(message: OutboxMessage, batch: Batch, **known_when_sent) -> RenderedEmail:
+    """Write an email about a booking from its template, email/<kind>, with its invite if still current.
+    `known_when_sent`: facts for the template that are only known as it is written."""
     records = batch.referenced(message)
     booking = records["booking"]
     facts = {
@@ -173,6 +174,7 @@ def render_booking_email(message: OutboxMessage, batch: Batch) -> RenderedEmail:
         starts_in=starts_in(records["course_date"]),
         **records,
         **facts,
+        **known_when_sent,
     )
     return RenderedEmail(text, html, invite and message.context["method"], invite and invite.ics)
 

@@ -37,6 +37,8 @@ class RenderedEmail:
     calendar_ics: str | None = None
     # Files sent with the email, such as a certificate: (file name, MIME subtype of application/, bytes).
     attachments: tuple[tuple[str, str, bytes], ...] = ()
+    # The subject, when it depends on what the email turns out to carry; else the one it was queued with.
+    subject: str | None = None
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def build_email(outbox_message, rendered) -> Email:
     else:
         message = alternative
     sender = config["MAIL_DEFAULT_SENDER"]
-    message["Subject"] = _header_text(outbox_message.subject)
+    message["Subject"] = _header_text(rendered.subject or outbox_message.subject)
     message["From"] = _address(sender)
     message["To"] = _address(outbox_message.to_address)
     message["Reply-To"] = _address(config["TRAINING_TEAM_EMAIL"])

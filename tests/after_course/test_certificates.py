@@ -70,6 +70,32 @@ def test_the_certificate_comes_with_the_thank_you_after_feedback_and_is_a_tagged
     assert_accessible_pdf(reader, "Siân Evans", course_date.course.title, "14 hours of learning", "Jo Trainer",
                           certificate.reference, "Cumbria Safeguarding Children Partnership")  # fmt: skip
     assert reader.metadata.title == "Certificate of attendance: Siân Evans"
+    # Found again by searching the mailbox: the subject and the first line say the certificate is there.
+    assert thanks["Subject"].startswith("Your certificate of attendance, and thank you for your feedback: ")
+    body = thanks.get_body(("plain",)).get_content()
+    assert body.split("\n\n")[1] == (
+        "Your certificate of attendance is attached to this email. Keep it as a record of your training."
+    )
+
+
+def test_a_finished_booking_reads_as_finished_and_its_links_can_be_found_again(client, session, mail_server, course):
+    course_date, sian, liam = course
+    begin_course(session, course_date, days_ago=5)  # both days over
+    save_feedback(session, sian.id, ANSWERS)
+    page = words(client.get(f"/bookings/{sian.manage_token}"))
+    assert "Your course" in page and "Finished" in page
+    for gone in ("to your calendar", "Getting in and around the venue", "We will arrange", "Place confirmed"):
+        assert gone not in page, gone
+    send_due(session)
+    mail_server.messages.clear()
+    # Siân finished with feedback: her link comes back. Liam gave no feedback and has no certificate: not his.
+    for person in (sian, liam):
+        client.post("/bookings/find", data={"email": person.email})
+    send_due(session)
+    (links,) = mail_server.inbox.to(sian.email)
+    assert sian.manage_token in links.get_body(("plain",)).get_content()
+    assert "(finished)" in links.get_body(("plain",)).get_content()
+    assert mail_server.inbox.to(liam.email) == []
 
 
 def test_only_people_who_came_to_every_day_get_one(session, course):

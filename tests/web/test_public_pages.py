@@ -96,6 +96,16 @@ def test_a_started_date_says_it_is_too_late_and_without_other_dates_offers_to_te
     assert f"/courses/{course.slug}/interest" in page
 
 
+def test_the_dates_page_offers_a_calendar_to_subscribe_to_and_a_one_off_download(client, session):
+    make_date(session)
+    page = text(client, "/dates")
+    assert 'href="webcal://training.example.test/dates.ics"' in page  # BASE_URL, with the webcal scheme
+    assert "http://training.example.test/dates.ics" in page  # to paste into Outlook, Gmail or Apple
+    for words in ("Outlook", "Gmail", "Apple Calendar", "does not change"):
+        assert words in page
+    assert client.get("/dates.ics").mimetype == "text/calendar"
+
+
 def test_every_course_and_dates_page_offers_to_tell_me_about_new_dates(client, session):
     course = make_course(session)
     make_date(session, course=course)

@@ -12,7 +12,7 @@ from app.core.rules import NotFound, Refused
 from app.database import utcnow
 from app.enrolment import bookings as service
 from app.enrolment import needs, places
-from app.enrolment.availability import availability, published_date
+from app.enrolment.availability import availability, has_finished, published_date
 from app.enrolment.availability import next_dates as next_dates_of
 from app.enrolment.invites import organiser_email
 from app.enrolment.places import waiting_position
@@ -150,6 +150,7 @@ def manage(token: str):
         booking=booking,
         position=waiting_position(db.session, booking),
         can_change=service.can_change(booking, now),
+        finished=has_finished(booking.course_date, now),
         late_place=booking.status == BookingStatus.WAITING and availability(booking.course_date, now).late_place,
         take_form=ConfirmForm(),
         feedback_open=feedback_rules.why_not(db.session, booking, now) is None,
