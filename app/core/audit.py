@@ -14,6 +14,7 @@ COMMAND_LINE = "command line"
 
 PERSON_BOOKED = "the person booked, by their booking link"
 WORKER = "the email worker, on schedule"
+BOOKING_FORM = "someone using the booking form"
 
 
 def record(

@@ -22,6 +22,7 @@ def install(mail: Registry) -> None:
     booking_kind(mail, "booking_cancelled")
     booking_kind(mail, "booking_moved", references=(Reference("old_date_id", CourseDate),), check=place_still_held)
     booking_kind(mail, "booking_link")
+    booking_kind(mail, "already_completed")
     booking_kind(mail, "place_offered", check=place_still_held)
     booking_kind(mail, "late_place", check=still_waiting)
     booking_kind(mail, "late_place_taken", check=place_still_held)

@@ -92,6 +92,18 @@ def booking_link(session: Session, booking: Booking) -> None:
     )
 
 
+def already_completed(session: Session, booking: Booking) -> None:
+    """To someone who tried to book a course they have done: when they did it, and what to do if they must
+    come again. At most once a day for a booking."""
+    queue_booking_email(
+        session,
+        booking,
+        "already_completed",
+        subject_for(booking.course_date, "You have done this course"),
+        dedupe_key=f"already-completed:{booking.id}:{utcnow():%Y-%m-%d}",
+    )
+
+
 def booking_links(session: Session, bookings: list[Booking]) -> None:
     """The links to each of someone's bookings, in one email to the address they booked with."""
     queue_message(

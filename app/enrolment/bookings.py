@@ -34,6 +34,7 @@ from app.enrolment.places import (
 )
 from app.enrolment.refusals import (
     AlreadyBooked,
+    AlreadyCompleted,
     BookedOnAnotherDate,
     BookingClosed,
     CannotChange,
@@ -41,9 +42,11 @@ from app.enrolment.refusals import (
     DateNotFound,
 )
 from app.models import (
+    Attendance,
     Booking,
     BookingStatus,
     Certificate,
+    Completion,
     CouncilArea,
     CourseDate,
     DateStatus,
@@ -51,6 +54,7 @@ from app.models import (
     NeedsStatus,
     Sector,
     StaffUser,
+    completion_of,
 )
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -138,6 +142,37 @@ def active_booking_for_course(session: Session, course_id: int, key: str, now: d
     return None
 
 
+def completed_booking_for_course(session: Session, course_id: int, key: str) -> Booking | None:
+    """This person's earlier booking of this course that the register shows they completed (every day
+    attended), if any: the latest."""
+    candidates = session.scalars(
+        sa.select(Booking)
+        .join(CourseDate, Booking.course_date_id == CourseDate.id)
+        .where(
+            Booking.email_key == key,
+            Booking.status == BookingStatus.CONFIRMED,
+            CourseDate.course_id == course_id,
+            CourseDate.status == DateStatus.PUBLISHED,
+        )
+        .order_by(Booking.id.desc())
+    ).all()
+    if not candidates:
+        return None
+    marks = {
+        (booking_id, day_id): mark
+        for booking_id, day_id, mark in session.execute(
+            sa.select(Attendance.booking_id, Attendance.course_day_id, Attendance.mark).where(
+                Attendance.booking_id.in_([booking.id for booking in candidates])
+            )
+        )
+    }
+    for booking in candidates:
+        days = booking.course_date.days
+        if days and completion_of([marks.get((booking.id, day.id)) for day in days]) == Completion.COMPLETED:
+            return booking
+    return None
+
+
 def book_place(
     session: Session,
     course_date_id: int,
@@ -201,6 +236,9 @@ def _book_place_once(
             if existing.course_date_id == course_date_id:
                 raise AlreadyBooked("You have already booked this date.", existing)
             raise BookedOnAnotherDate("You already have a booking for another date of this course.", existing)
+        if actor is None and (done := completed_booking_for_course(session, course_date.course_id, key)) is not None:
+            # Before any place is taken. Staff may still book someone again (a refresher), knowingly.
+            raise AlreadyCompleted(f"You completed this course on {day_range(done.course_date)}.", done)
 
         confirmed = take_place(session, course_date)
         # Read the clock again now that the lock is held, so queue order is the order of arrival.
@@ -318,6 +356,26 @@ def release_holds(session: Session, now: datetime) -> int:
 def release_holds_job(session: Session, now: datetime, config) -> int:
     """The worker's job before each pass: release the holds nobody confirmed in time."""
     return release_holds(session, now)
+
+
+def tell_already_completed(session: Session, booking_id: int, tried_date_id: int) -> None:
+    """Someone who completed the course tried to book it again: tell their address (the one the register
+    knows), once a day at most, and put it in the audit log for the team. No place was taken."""
+    with writing(session):
+        booking = session.get(Booking, booking_id)
+        if booking is None:
+            return
+        tried = session.get(CourseDate, tried_date_id)
+        messages.already_completed(session, booking)
+        audit.record(
+            session,
+            None,
+            "booking refused: done already",
+            booking,
+            f"{booking.reference} completed {day_range(booking.course_date)} and tried to book "
+            f"{day_range(tried) if tried else 'another date'}: told they need not come again",
+            by=audit.BOOKING_FORM,
+        )
 
 
 def send_booking_link(session: Session, booking_id: int) -> None:

@@ -19,7 +19,8 @@ from app.database import utcnow
 from app.mail.outbox import sent_within
 
 UNASKED = (
-    "booking_check", "hold_released", "booking_link", "booking_links", "manager_notice", "interest_check",
+    "booking_check", "hold_released", "booking_link", "booking_links", "already_completed", "manager_notice",
+    "interest_check",
     "watched_record", "staff_reset",
 )  # fmt: skip
 

@@ -20,6 +20,10 @@ class BookedOnAnotherDate(BookingError):
     """The person already has an active booking on another date of the same course."""
 
 
+class AlreadyCompleted(BookingError):
+    """The person has done this course already: the register shows them at every day of an earlier date."""
+
+
 class DateFull(BookingError):
     pass
 

@@ -87,7 +87,9 @@ def test_a_first_response_is_thanked_and_can_be_changed_until_feedback_closes(se
     (stored,) = session.scalars(sa.select(Feedback)).all()
     assert (stored.confidence_after, stored.may_quote, stored.quote_with_name) == (9, False, False)
     send_due(session)
-    assert [m["Subject"].split(":")[0] for m in mail_server.messages] == ["Your certificate of attendance, and thank you for your feedback"]
+    assert [m["Subject"].split(":")[0] for m in mail_server.messages] == [
+        "Your certificate of attendance, and thank you for your feedback"
+    ]
     close_feedback(session, course_date.id, actor=make_staff(session))
     with pytest.raises(CannotGiveFeedback, match="closed"):
         save_feedback(session, cai.id, answers())

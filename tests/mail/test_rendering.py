@@ -50,6 +50,7 @@ def queue_every_kind(session, people: int) -> None:
             session.flush()
             booking = session.merge(booking)
             booking_messages.booking_link(session, booking)
+            booking_messages.already_completed(session, booking)
             booking_messages.booking_cancelled(session, booking, had_place=True)
             booking_messages.booking_moved(session, booking, session.get(CourseDate, other_date.id), had_place=True)
             date_messages.place_offered(session, booking)

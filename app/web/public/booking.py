@@ -57,6 +57,9 @@ def book(date_id: int):
             result = service.book_place(db.session, date_id, form.details(), submission_key=form.submission_key.data)
         except NotFound:
             abort(404)
+        except service.AlreadyCompleted as refused:
+            service.tell_already_completed(db.session, refused.booking.id, date_id)
+            return sent(form.email.data, date_id)
         except (service.AlreadyBooked, service.BookedOnAnotherDate) as refused:
             if refused.booking is not None:
                 service.send_booking_link(db.session, refused.booking.id)
