@@ -7,7 +7,7 @@ from app.mail import registry
 EMAIL_KINDS = {
     "enrolment": {
         "booking_check", "hold_released", "place_confirmed", "waiting_list", "booking_cancelled", "booking_moved",
-        "booking_link", "booking_links", "already_completed",
+        "booking_link", "booking_links", "already_completed", "needs_updated", "needs_outcome",
         "place_offered", "late_place", "late_place_taken", "date_changed", "date_cancelled", "reminder",
         "date_message", "calendar_update", "manager_notice", "needs_changed", "dates_published", "access_summary",
         "interest_check",

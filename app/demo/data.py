@@ -333,7 +333,7 @@ def load_finished_course(session: Session, now: datetime, course: Course, venue:
         session.add(course_date)
     booked_at = datetime.combine(first_day - timedelta(days=20), time(10), tzinfo=LONDON).astimezone(UTC)
     bookings = [
-        book_place(session, course_date.id, demo_person(900 + number), now=booked_at, email_checked=True).booking
+        book_place(session, course_date.id, demo_person(5000 + number), now=booked_at, email_checked=True).booking
         for number in range(len(FINISHED_MARKS))
     ]
     # Their booking emails went out back then: mark them sent, so the demo does not send them now.

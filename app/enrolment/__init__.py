@@ -10,8 +10,14 @@ def install(mail: Registry) -> None:
     """Every email enrolment sends, and the jobs the email worker runs for it: named here and nowhere else."""
     import sqlalchemy.orm as so
 
-    from app.enrolment import booking_emails, bookings, date_emails, invites, reminders
-    from app.enrolment.invites import BOOKING_REFERENCES, booking_kind, place_still_held, still_waiting
+    from app.enrolment import booking_emails, bookings, date_emails, invites, needs, reminders
+    from app.enrolment.invites import (
+        BOOKING_REFERENCES,
+        booking_kind,
+        place_still_active,
+        place_still_held,
+        still_waiting,
+    )
 
     # To an address nobody has confirmed yet: confirm this booking, or it was released. Our words only.
     booking_kind(mail, "booking_check", check=invites.still_a_hold)
@@ -23,6 +29,8 @@ def install(mail: Registry) -> None:
     booking_kind(mail, "booking_moved", references=(Reference("old_date_id", CourseDate),), check=place_still_held)
     booking_kind(mail, "booking_link")
     booking_kind(mail, "already_completed")
+    booking_kind(mail, "needs_updated", check=place_still_active)
+    mail.email("needs_outcome", needs.render_needs_outcome, references=BOOKING_REFERENCES)
     booking_kind(mail, "place_offered", check=place_still_held)
     booking_kind(mail, "late_place", check=still_waiting)
     booking_kind(mail, "late_place_taken", check=place_still_held)

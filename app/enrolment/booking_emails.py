@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.core.clock import today_in_london
-from app.core.filters import date_and_time, short_days
+from app.core.filters import date_and_time, day_range, short_days
 from app.database import utcnow
 from app.enrolment.invites import (
     manage_url,
@@ -18,6 +18,7 @@ from app.enrolment.invites import (
     starts_in,
     subject_for,
 )
+from app.enrolment.needs import venue_gaps
 from app.enrolment.recipients import has_room
 from app.enrolment.roster import needs_urgent_today
 from app.mail.outbox import queue_message
@@ -104,6 +105,18 @@ def already_completed(session: Session, booking: Booking) -> None:
     )
 
 
+def needs_updated(session: Session, booking: Booking) -> None:
+    """To the person, when they changed their needs by their link: what we have now, and that the team knows.
+    At most one an hour for a booking: one still to go shows the needs as they are when it goes."""
+    queue_booking_email(
+        session,
+        booking,
+        "needs_updated",
+        subject_for(booking.course_date, "We have your changes"),
+        dedupe_key=f"needs-updated:{booking.id}:{utcnow():%Y-%m-%dT%H}",
+    )
+
+
 def booking_links(session: Session, bookings: list[Booking]) -> None:
     """The links to each of someone's bookings, in one email to the address they booked with."""
     queue_message(
@@ -176,6 +189,14 @@ NEEDS_NEWS = {
     "new": ("Access or dietary needs given", "has booked, and told us what they need to take part in,"),
     "changed": ("Access or dietary needs changed", "has changed what they need to take part in"),
     "moved": ("Someone with access or dietary needs has moved", "has moved their place, and needs these things for"),
+    "placed": (
+        "Someone with access or dietary needs has a place",
+        "was on the waiting list and now has a place, and needs these things for",
+    ),
+    "cancelled": (
+        "Someone with access or dietary needs has cancelled",
+        "has cancelled their place, so nothing needs arranging for them any more at",
+    ),
 }
 
 
@@ -188,7 +209,14 @@ def needs_of(booking: Booking) -> dict:
     }
 
 
-def needs_changed(session: Session, booking: Booking, *, reason: str = "changed", before: dict | None = None) -> None:
+def needs_changed(
+    session: Session,
+    booking: Booking,
+    *,
+    reason: str = "changed",
+    before: dict | None = None,
+    old_date: CourseDate | None = None,
+) -> None:
     """Tell the training team's mailbox at once what someone needs to take part: when they book with needs,
     change them (with what they were before), or move to another date. Marked urgent when the course is
     fewer than ACCESS_NEEDS_LEAD_DAYS away.
@@ -213,7 +241,15 @@ def needs_changed(session: Session, booking: Booking, *, reason: str = "changed"
         to=config["TRAINING_TEAM_EMAIL"],
         subject=f"{'Urgent: ' if urgent else ''}{heading}: {booking.reference}, "
         f"{short_days([day.day for day in course_date.days])}",
-        context={"course_date_id": booking.course_date_id, "reason": reason, "urgent": urgent, "before": before},
+        context={
+            "course_date_id": booking.course_date_id,
+            "reason": reason,
+            "urgent": urgent,
+            "before": before,
+            # A move: what was arranged there is to stand down; and any gap at the new venue, for the team.
+            "old_date": f"{day_range(old_date)}, at {old_date.venue.name}, {old_date.venue.town}" if old_date else "",
+            "gaps": venue_gaps(course_date.venue, booking.access_needs) if reason != "cancelled" else [],
+        },
         booking=booking,
         not_before=not_before,
     )
@@ -253,6 +289,9 @@ def render_needs_changed(message: OutboxMessage, batch: Batch) -> RenderedEmail:
         news=news,
         urgent=bool(message.context.get("urgent")),
         before=message.context.get("before"),
+        reason=reason,
+        old_date=message.context.get("old_date") or "",
+        gaps=message.context.get("gaps") or [],
         **records,
     )
     return RenderedEmail(text, html)

@@ -306,7 +306,8 @@ def _announce(session: Session, booking: Booking, position: int | None) -> None:
     else:
         messages.added_to_waiting_list(session, booking, position)
     messages.tell_manager(session, booking, "booked" if booking.status == BookingStatus.CONFIRMED else "waiting")
-    if booking.access_needs or booking.access_details.strip():
+    # Someone waiting has their needs arranged when a place is theirs: the team hears then ("placed").
+    if booking.status == BookingStatus.CONFIRMED and (booking.access_needs or booking.access_details.strip()):
         messages.needs_changed(session, booking, reason="new")
 
 
@@ -417,6 +418,8 @@ def cancel_booking(
         promoted = fill_from_waiting_list(session, course_date, now) if had_place else []
         messages.booking_cancelled(session, booking, had_place=had_place, passed_on=bool(promoted))
         messages.tell_manager(session, booking, "cancelled")
+        if had_place and booking.has_needs:
+            messages.needs_changed(session, booking, reason="cancelled")
         if actor is not None:
             audit.record(session, actor, "booking cancelled", booking, f"Cancelled booking {booking.reference}")
     return ChangeResult(booking, promoted)
@@ -480,7 +483,7 @@ def move_booking(
         messages.booking_moved(session, booking, old_date, had_place=was_confirmed)
         messages.tell_manager(session, booking, "moved")
         if booking.has_needs:
-            messages.needs_changed(session, booking, reason="moved")
+            messages.needs_changed(session, booking, reason="moved", old_date=old_date if was_confirmed else None)
         if actor is not None:
             summary = f"Moved booking {booking.reference} from {day_range(old_date)} to {day_range(new_date)}"
             audit.record(session, actor, "booking moved", booking, summary)
@@ -577,4 +580,6 @@ def change_needs(
             by=None if actor is not None else audit.PERSON_BOOKED,
         )
         messages.needs_changed(session, booking, before=before)
+        if actor is None:
+            messages.needs_updated(session, booking)
         return True

@@ -185,6 +185,12 @@ def place_still_held(booking: Booking, course_date: CourseDate) -> None:
         raise NoLongerApplies("the place was cancelled or moved before this email went")
 
 
+def place_still_active(booking: Booking, course_date: CourseDate) -> None:
+    """For emails about a booking as it stands: not after it was cancelled or moved to another date."""
+    if not booking.is_active or booking.course_date_id != course_date.id:
+        raise NoLongerApplies("the booking was cancelled or moved before this email went")
+
+
 def still_a_hold(booking: Booking, course_date: CourseDate) -> None:
     """The email asking to confirm a booking: not once it is confirmed, released or cancelled."""
     if booking.email_checked or not booking.is_active:

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.database import utcnow, writing
+from app.enrolment.invites import queue_booking_email, render_booking_email, subject_for
 from app.enrolment.refusals import CannotChange, DateNotFound, NeedsChanged, NotAllowed
-from app.models import ACCESS_NEEDS, Booking, NeedsStatus, StaffUser
+from app.mail.registry import Batch, NoLongerApplies, RenderedEmail
+from app.models import ACCESS_NEEDS, Booking, BookingStatus, NeedsStatus, OutboxMessage, StaffUser
 
 # The longest answers kept about someone's needs, and the training team's note on them.
 ACCESS_DETAILS_MAX = 1000
@@ -68,13 +70,43 @@ def record_needs_outcome(
             raise CannotChange("Say why it is not possible, and what you have offered instead.")
         if len(note) > NEEDS_NOTE_MAX:
             raise CannotChange(f"The note must be {NEEDS_NOTE_MAX} characters or fewer.")
+        told_before = (booking.needs_status, booking.needs_note)
         booking.needs_status = status
         booking.needs_note = note
         booking.needs_checked_at = now
         booking.needs_checked_by_id = actor.id
         summary = f"Needs for {booking.reference} marked: {status.label.lower()}"
         audit.record(session, actor, "needs checked", booking, summary)
+        if status in TOLD and booking.status == BookingStatus.CONFIRMED and told_before != (status, note):
+            queue_booking_email(
+                session,
+                booking,
+                "needs_outcome",
+                subject_for(booking.course_date, TOLD[status]),
+                dedupe_key=f"needs-outcome:{booking.id}:{now.isoformat()}",
+                outcome=status.value,
+            )
     return booking
+
+
+# What the person is told when the team records what it did about their needs: the subject's start.
+TOLD = {
+    NeedsStatus.ARRANGED: "What you need is arranged",
+    NeedsStatus.NOT_POSSIBLE: "We could not arrange everything you asked for",
+}
+
+
+def render_needs_outcome(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    """Skipped if the team's record changed again, or the person no longer has that place, before it went."""
+    booking = batch.referenced(message)["booking"]
+    context = message.context or {}
+    if (
+        booking.status != BookingStatus.CONFIRMED
+        or booking.course_date_id != context.get("course_date_id")
+        or booking.needs_status != context.get("outcome")
+    ):
+        raise NoLongerApplies("the team's record of their needs changed before this email went")
+    return render_booking_email(message, batch)
 
 
 # What a venue must have for a need someone ticked, and how to say that it does not.

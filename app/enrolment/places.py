@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.orm import Session
 
+from app.enrolment import booking_emails
 from app.enrolment import date_emails as messages
 from app.enrolment.availability import availability, has_started
 from app.enrolment.refusals import DateNotFound
@@ -132,6 +133,8 @@ def fill_from_waiting_list(session: Session, course_date: CourseDate, now: datet
         booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = now
         messages.place_offered(session, booking)
+        if booking.access_needs or booking.access_details.strip():
+            booking_emails.needs_changed(session, booking, reason="placed")
         promoted.append(booking)
     return promoted
 

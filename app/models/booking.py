@@ -364,8 +364,9 @@ class Booking(db.Model):
 
     @property
     def needs_open(self) -> bool:
-        """Needs the training team has not yet arranged or said cannot be met."""
-        return self.has_needs and self.needs_status == NeedsStatus.TO_ARRANGE
+        """Needs the training team has not yet arranged or said cannot be met, for someone with a place:
+        for someone waiting they are arranged when a place is theirs."""
+        return self.has_needs and self.needs_status == NeedsStatus.TO_ARRANGE and self.status == BookingStatus.CONFIRMED
 
     def __repr__(self) -> str:
         return f"<Booking {self.reference} {self.status}>"

@@ -46,11 +46,15 @@ def test_changing_needs_is_audited_and_tells_the_team_at_once(session, mail_serv
     (event,) = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "needs changed")).all()
     assert event.actor == "the person booked, by their booking link" and event.subject_id == booking.id
     send_due(session)
-    (message,) = mail_server.messages
-    assert message["To"] == "SignsOfSafety@cumbria.gov.uk"
+    (message,) = mail_server.inbox.to("SignsOfSafety@cumbria.gov.uk")
     assert message["Subject"].startswith(f"Access or dietary needs changed: {booking.reference}, ")
     body = message.get_body(("plain",)).get_content()
     assert "- A hearing loop" in body and "Dietary needs: Vegan" in body and "/admin/dates/" in body
+    # The person gets the change confirmed, with what we have now.
+    (confirmed,) = mail_server.inbox.to(booking.email)
+    assert confirmed["Subject"].startswith("We have your changes: ")
+    mine = confirmed.get_body(("plain",)).get_content()
+    assert "We have told the training team." in mine and "- A hearing loop" in mine and "Dietary needs: Vegan" in mine
 
 
 def test_a_cancelled_booking_cannot_change_its_needs(session):

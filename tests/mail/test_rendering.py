@@ -11,6 +11,7 @@ from app.database import utcnow, writing
 from app.enrolment import booking_emails as booking_messages
 from app.enrolment import date_emails as date_messages
 from app.enrolment.bookings import book_place
+from app.enrolment.invites import queue_booking_email
 from app.extensions import db
 from app.mail.registry import RenderedEmail, registry, render_batch
 from app.models import (
@@ -51,6 +52,8 @@ def queue_every_kind(session, people: int) -> None:
             booking = session.merge(booking)
             booking_messages.booking_link(session, booking)
             booking_messages.already_completed(session, booking)
+            booking_messages.needs_updated(session, booking)
+            queue_booking_email(session, booking, "needs_outcome", "Needs", outcome=booking.needs_status.value)
             booking_messages.booking_cancelled(session, booking, had_place=True)
             booking_messages.booking_moved(session, booking, session.get(CourseDate, other_date.id), had_place=True)
             date_messages.place_offered(session, booking)
