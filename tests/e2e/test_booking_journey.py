@@ -315,3 +315,18 @@ def test_moving_shows_places_and_a_check_page_before_anything_moves(page, sessio
     assert_accessible(page)
     page.get_by_role("button", name="Yes, move my booking").click()
     expect(page.get_by_text("Your booking has been moved")).to_be_visible()
+
+
+def test_the_venue_warning_takes_focus_and_names_itself_in_the_title(page, session, assert_accessible):
+    """The venue lacks what the person asked for: the warning is what a screen reader hears first."""
+    from tests.factories import make_venue
+
+    venue = make_venue(session, name="County Offices", town="Kendal", hearing_loop=False)
+    course_date = make_date(session, capacity=10, venue=venue)
+    page.goto(f"/dates/{course_date.id}/book")
+    fill_booking_form(page)  # asks for a hearing loop, and sends the form
+    warning = page.locator("#venue-warning")
+    expect(warning).to_contain_text("County Offices has no hearing loop")
+    expect(warning).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Check before you book: "))
+    assert_accessible(page)
