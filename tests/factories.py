@@ -83,15 +83,20 @@ def make_date(
     capacity: int = 20,
     status: DateStatus = DateStatus.PUBLISHED,
     days_from_now: int = 30,
-    closes_days_before: int = 3,
+    closes_days_before: int | None = None,
     start: time = time(9, 30),
     end: time = time(16, 30),
     now: datetime | None = None,
 ) -> CourseDate:
-    """A two-day course date, `days_from_now` days ahead, on consecutive days."""
+    """A two-day course date, `days_from_now` days ahead, on consecutive days. Booking closes at 5pm
+    `closes_days_before` days before the first day; by default 3 days before, or an hour before the start
+    when that 5pm has passed already, so a date a few days ahead made in the evening is still open."""
     now = now or datetime.now(UTC)
     first_day = now.astimezone(LONDON).date() + timedelta(days=days_from_now)
-    closes = datetime.combine(first_day - timedelta(days=closes_days_before), time(17), tzinfo=LONDON)
+    before = 3 if closes_days_before is None else closes_days_before
+    closes = datetime.combine(first_day - timedelta(days=before), time(17), tzinfo=LONDON)
+    if closes_days_before is None and closes <= now and days_from_now > 0:
+        closes = datetime.combine(first_day, start, tzinfo=LONDON) - timedelta(hours=1)
     course, venue = course or make_course(session), venue or make_venue(session)
     with writing(session):
         course_date = CourseDate(

@@ -151,7 +151,8 @@ def invite(session: Session, email: str, *, name: str, role: Role, actor: StaffU
     return user
 
 
-def _locked_account(session: Session, user_id: int) -> StaffUser:
+def locked_account(session: Session, user_id: int) -> StaffUser:
+    """The account, locked for this write transaction; NotFound when there is none."""
     user = session.get(StaffUser, user_id, with_for_update=True)
     if user is None:
         raise NotFound("We could not find that account.")
@@ -168,7 +169,7 @@ def _other_active_admins(session: Session, user: StaffUser) -> int:
 def change_role(session: Session, user_id: int, role: Role, *, actor: StaffUser | None) -> StaffUser:
     """Make an account an admin or a trainer. The last admin stays one, so nobody is locked out."""
     with writing(session):
-        user = _locked_account(session, user_id)
+        user = locked_account(session, user_id)
         if user.object_id is not None:
             raise AccountRefused("Their role comes from their council Microsoft account. Ask council IT to change it.")
         if user.role == role:
@@ -184,7 +185,7 @@ def set_active(session: Session, user_id: int, active: bool, *, actor: StaffUser
     """Switch an account on, or off: off ends every one of its sessions at once, and it can no longer sign
     in. Nobody switches off their own account, nor the last admin."""
     with writing(session):
-        user = _locked_account(session, user_id)
+        user = locked_account(session, user_id)
         if user.active == active:
             return user
         if not active:
@@ -228,7 +229,7 @@ def send_password_link(session: Session, email: str) -> None:
 def invite_again(session: Session, user_id: int, *, actor: StaffUser) -> StaffUser:
     """A new invitation for an account that has not set its password yet (the earlier link stops working)."""
     with writing(session):
-        user = _locked_account(session, user_id)
+        user = locked_account(session, user_id)
         if user.object_id is not None:
             raise AccountRefused(f"{user.email} signs in with their council Microsoft account: no invitation needed.")
         if user.password_hash is not None:

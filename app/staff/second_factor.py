@@ -11,9 +11,10 @@ import pyotp
 from sqlalchemy.orm import Session
 
 from app.core import audit
-from app.core.rules import NotFound, Refused
+from app.core.rules import Refused
 from app.database import utcnow, writing
 from app.models import StaffUser
+from app.staff.accounts import locked_account
 
 ISSUER_NAME = "Signs of Safety training"
 CODE_LENGTH = 6
@@ -53,17 +54,10 @@ def _step_matching(secret: str, code: str, after_step: int | None) -> int | None
     return None
 
 
-def _locked(session: Session, user_id: int) -> StaffUser:
-    user = session.get(StaffUser, user_id, with_for_update=True)
-    if user is None:
-        raise NotFound("We could not find that account.")
-    return user
-
-
 def set_up(session: Session, user_id: int, secret: str, code: str) -> StaffUser:
     """Keep the app's secret once the person has typed a code it shows, so we know the app has it."""
     with writing(session):
-        user = _locked(session, user_id)
+        user = locked_account(session, user_id)
         step = _step_matching(secret, code, None)
         if step is None:
             raise CodeNotRight("Enter the 6-digit code your authenticator app shows now")
@@ -75,7 +69,7 @@ def set_up(session: Session, user_id: int, secret: str, code: str) -> StaffUser:
 def check(session: Session, user_id: int, code: str) -> StaffUser:
     """Accept a code from the account's app, once: the step it belongs to is kept."""
     with writing(session):
-        user = _locked(session, user_id)
+        user = locked_account(session, user_id)
         step = _step_matching(user.totp_secret, code, user.totp_last_step) if user.totp_secret else None
         if step is None:
             raise CodeNotRight("Enter the 6-digit code your authenticator app shows now")
@@ -86,7 +80,7 @@ def check(session: Session, user_id: int, code: str) -> StaffUser:
 def require(session: Session, user_id: int, required: bool, *, actor: StaffUser) -> StaffUser:
     """An admin requires a second factor of an account (set up at its next sign-in), or stops requiring it."""
     with writing(session):
-        user = _locked(session, user_id)
+        user = locked_account(session, user_id)
         if user.object_id is not None:
             raise Refused("This account signs in with a council Microsoft account, which has its own second factor.")
         if user.second_factor_required != required:
@@ -100,7 +94,7 @@ def remove(session: Session, user_id: int, *, actor: StaffUser) -> StaffUser:
     """Forget an account's authenticator app: for a lost phone (by an admin), or by the person themselves
     when none is required. If one is required, they set up a new app at their next sign-in."""
     with writing(session):
-        user = _locked(session, user_id)
+        user = locked_account(session, user_id)
         if actor.id == user.id and user.second_factor_required:
             raise Refused("An admin requires a second factor for your account, so you cannot remove it.")
         if user.totp_secret is not None:

@@ -163,6 +163,14 @@ def sign_in_code():
     return render_template("admin/sign_in_code.html", form=form)
 
 
+def set_up_page(form, user: StaffUser, secret: str, *, signing_in: bool) -> str:
+    """The page that shows the key for an authenticator app and asks for its first code."""
+    address = second_factor.setup_address(user, secret)
+    return render_template(
+        "admin/second_factor_set_up.html", form=form, key=secret, address=address, signing_in=signing_in
+    )
+
+
 @bp.route("/sign-in/set-up", methods=["GET", "POST"])
 def sign_in_set_up():
     """An admin requires a second factor of this account and it has none yet: set up an app, then sign in."""
@@ -185,13 +193,7 @@ def sign_in_set_up():
                 form.code.errors.append(refused.message)
             else:
                 return finish_sign_in(user.id) or redirect(url_for("admin.sign_in"))
-    return render_template(
-        "admin/second_factor_set_up.html",
-        form=form,
-        key=secret,
-        address=second_factor.setup_address(user, secret),
-        signing_in=True,
-    ), limits.status_for(form)
+    return set_up_page(form, user, secret, signing_in=True), limits.status_for(form)
 
 
 @bp.route("/account/second-factor", methods=["GET", "POST"])
@@ -224,13 +226,7 @@ def own_second_factor():
             session.pop("staff_new_secret", None)
             flash("Your authenticator app is set up. You will need a code from it each time you sign in.", "success")
             return redirect(url_for("admin.dashboard"))
-    return render_template(
-        "admin/second_factor_set_up.html",
-        form=form,
-        key=secret,
-        address=second_factor.setup_address(user, secret),
-        signing_in=False,
-    )
+    return set_up_page(form, user, secret, signing_in=False)
 
 
 @bp.post("/sign-out")
