@@ -172,8 +172,9 @@ class Config:
     PLAY_COUNT_LIMIT = "30 per hour"
 
 
-# Each provider's own settings, named after it: OIDC_CUMBERLAND_ISSUER and the rest.
-PROVIDER_SETTING = re.compile(r"^OIDC_[A-Z][A-Z0-9]{0,29}_(ISSUER|CLIENT_ID|CLIENT_SECRET|TENANTS|LABEL)$")
+# Each provider's own settings, named after it: OIDC_CUMBERLAND_ISSUER and the rest (all but LABEL needed).
+PROVIDER_SETTINGS = ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "TENANTS", "LABEL")
+PROVIDER_SETTING = re.compile(rf"^OIDC_[A-Z][A-Z0-9]{{0,29}}_({'|'.join(PROVIDER_SETTINGS)})$")
 
 
 def settings_from_environment(config: type = Config, environ=os.environ) -> dict:

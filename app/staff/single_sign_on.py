@@ -19,9 +19,9 @@ from app.core.rules import Refused
 from app.database import writing
 from app.models import Role, StaffUser
 from app.staff.accounts import open_session
+from config import PROVIDER_SETTINGS
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,29}$")
-SETTINGS = ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "TENANTS", "LABEL")
 
 
 class SettingMissing(ValueError):
@@ -56,8 +56,8 @@ def providers_from(config) -> list[Provider]:
         name = name.lower()
         if not NAME_PATTERN.match(name):
             raise SettingMissing(f"OIDC_PROVIDERS: {name!r} should be short letters and digits, like cumberland")
-        values = {key: (config.get(f"OIDC_{name.upper()}_{key}") or "").strip() for key in SETTINGS}
-        missing = [f"OIDC_{name.upper()}_{key}" for key in SETTINGS[:4] if not values[key]]
+        values = {key: (config.get(f"OIDC_{name.upper()}_{key}") or "").strip() for key in PROVIDER_SETTINGS}
+        missing = [f"OIDC_{name.upper()}_{key}" for key in PROVIDER_SETTINGS[:4] if not values[key]]
         if missing:
             raise SettingMissing(f"OIDC_PROVIDERS names {name}, so set {', '.join(missing)}")
         found.append(

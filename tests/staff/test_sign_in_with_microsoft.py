@@ -244,6 +244,14 @@ def test_a_tampered_state_is_refused(client, session):
     assert accounts(session) == []
 
 
+def test_a_sign_in_cancelled_at_the_provider_says_so_plainly(client, session):
+    start(client)
+    response = client.get("/admin/sign-in/with/cumberland/done?error=access_denied&state=x%00")
+    assert response.status_code == 400
+    assert "You did not finish signing in" in response.get_data(as_text=True)
+    assert accounts(session) == []
+
+
 def test_a_replayed_answer_is_refused(client, session, sso_app):
     """The same code, state and nonce a second time: in the browser that used them, and in another browser
     holding the session cookie from before they were used."""

@@ -85,8 +85,7 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("admin.dashboard"))
     form = SignInForm()
-    local = current_app.config["LOCAL_SIGN_IN"]
-    if local and form.validate_on_submit():
+    if current_app.config["LOCAL_SIGN_IN"] and form.validate_on_submit():
         checks = sign_in_checks(form.email.data)
         if not limits.allowed(*checks):
             form.email.errors.append(limits.wait_message(checks))

@@ -37,6 +37,9 @@ def sign_in_with(name: str):
 def sign_in_with_done(name: str):
     """The provider's answer: check it, then sign in the account its claims stand for, if any."""
     provider, client = client_for(name)
+    if request.args.get("error"):  # they cancelled, or the provider would not sign them in
+        current_app.logger.info("Sign-in through %s ended at the provider: %.60s", provider.name, request.args["error"])
+        return render_template("admin/sign_in_failed.html", provider=provider, unreachable=False, ended=True), 400
     try:
         metadata = client.load_server_metadata()
         if metadata.get("issuer") != provider.issuer:
