@@ -4,12 +4,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.catalogue.records import save_record
-from app.models import Course, Venue
+from app.models import VENUE_FACILITIES, Course, Venue
 
 COURSE_FIELDS = ("title", "slug", "summary", "description", "audience", "in_person")
 VENUE_FIELDS = (
-    "name", "address", "town", "postcode", "step_free_access", "hearing_loop", "accessible_toilets", "parking",
-    "access_notes",
+    "name", "address", "town", "postcode", "step_free_access", "step_free_access_note", "hearing_loop",
+    "hearing_loop_note", "accessible_toilets", "accessible_toilets_note", "parking", "access_notes",
 )  # fmt: skip
 
 
@@ -27,7 +27,10 @@ def save_course(session: Session, course_id: int | None, values: dict, *, actor)
 
 
 def save_venue(session: Session, venue_id: int | None, values: dict, *, actor) -> Venue:
-    """Add a venue (venue_id None) or change its address and access information."""
+    """Add a venue (venue_id None) or change its address and access information. A facility's note may be
+    left out, and a facility the venue does not have has none."""
+    notes = {f"{name}_note": values.get(f"{name}_note") or "" if values.get(name) else "" for name in VENUE_FACILITIES}
+    values = {**values, **notes}
     return save_record(
         session,
         Venue,

@@ -77,23 +77,23 @@ VENUES = [
         "town": "Kendal",
         "postcode": "LA9 4RQ",
         "step_free_access": True,
-        "hearing_loop": False,
+        "hearing_loop": True,
+        "hearing_loop_note": "a portable loop. Ask for it at reception",
         "accessible_toilets": True,
         "parking": "Limited parking on site. The nearest public car park is a 5 minute walk.",
-        "access_notes": "Ask at reception for a portable hearing loop.",
+        "access_notes": "",
     },
     {
         "name": "Town Hall",
         "address": "Duke Street",
         "town": "Barrow-in-Furness",
         "postcode": "LA14 2LD",
-        "step_free_access": False,
+        "step_free_access": True,
+        "step_free_access_note": "by the side door on Cornwallis Street. Ring the bell",
         "hearing_loop": True,
         "accessible_toilets": True,
         "parking": "On-street parking nearby.",
-        "access_notes": (
-            "The main entrance has steps. Step-free access is by the side door on Cornwallis Street: ring the bell."
-        ),
+        "access_notes": "The main entrance on Duke Street has steps.",
     },
 ]
 

@@ -3,6 +3,7 @@ training team records it has done about it (arranged, not possible, or still to 
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -109,15 +110,40 @@ def render_needs_outcome(message: OutboxMessage, batch: Batch) -> RenderedEmail:
     return render_booking_email(message, batch)
 
 
-# What a venue must have for a need someone ticked, and how to say that it does not.
-VENUE_LACKS = {
-    "step_free": ("step_free_access", "has no step-free access"),
-    "hearing_loop": ("hearing_loop", "has no hearing loop"),
-    "parking": ("parking", "has no parking close to the entrance"),
+# What a venue must have for a need someone ticked, how to name it, and how to say that it does not.
+VENUE_FOR_NEED = {
+    "step_free": ("step_free_access", "step-free access", "no step-free access"),
+    "hearing_loop": ("hearing_loop", "a hearing loop", "no hearing loop"),
+    "parking": ("parking", "parking", "no parking close to the entrance"),
 }
+
+
+@dataclass(frozen=True)
+class VenueFit:
+    """How a venue meets what someone asked for: what it lacks ("Kendal Town Hall has no hearing loop"), and
+    what it has with a note they should read first ("Kendal Town Hall has step-free access: by the side
+    door"). Both empty when it simply has everything, or nothing was asked that a venue provides."""
+
+    gaps: list[str]
+    notes: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.gaps or self.notes)
+
+
+def venue_fit(venue, needs: list[str]) -> VenueFit:
+    gaps, notes = [], []
+    for need, (attribute, named, lacking) in VENUE_FOR_NEED.items():
+        if need not in (needs or []):
+            continue
+        has, note = (bool(venue.parking), venue.parking) if attribute == "parking" else venue.facility(attribute)
+        if not has:
+            gaps.append(f"{venue.name} has {lacking}")
+        elif note:
+            notes.append(f"{venue.name} has {named}: {note.rstrip('.')}")
+    return VenueFit(gaps, notes)
 
 
 def venue_gaps(venue, needs: list[str]) -> list[str]:
     """What this venue lacks of what the person asked for, in plain words ("Kendal Town Hall has no hearing loop")."""
-    return [f"{venue.name} {words}" for need, (attribute, words) in VENUE_LACKS.items()
-            if need in (needs or []) and not getattr(venue, attribute)]  # fmt: skip
+    return venue_fit(venue, needs).gaps

@@ -116,6 +116,13 @@ COUNCIL_AREA_LABELS = {
     CouncilArea.OUTSIDE_CUMBRIA: "Outside Cumbria",
 }
 
+# A venue's facilities for getting in and around: its name (before a note), the words for yes, and for no.
+VENUE_FACILITIES = {
+    "step_free_access": ("Step-free access", "Step-free access", "No step-free access"),
+    "hearing_loop": ("Hearing loop", "Hearing loop available", "No hearing loop"),
+    "accessible_toilets": ("Accessible toilets", "Accessible toilets", "No accessible toilets"),
+}
+
 # What someone may need to take part. Stored by key; the words are shown to training staff.
 ACCESS_NEEDS = {
     "step_free": "Step-free access (for example, I use a wheelchair)",
@@ -161,9 +168,13 @@ class Venue(db.Model):
     address: so.Mapped[str] = so.mapped_column(sa.String(500))
     town: so.Mapped[str] = so.mapped_column(sa.String(100))
     postcode: so.Mapped[str] = so.mapped_column(sa.String(10))
+    # Each facility is yes, no, or yes with a note a visitor needs ("by the side door, ring the bell").
     step_free_access: so.Mapped[bool] = so.mapped_column(default=False)
+    step_free_access_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
     hearing_loop: so.Mapped[bool] = so.mapped_column(default=False)
+    hearing_loop_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
     accessible_toilets: so.Mapped[bool] = so.mapped_column(default=False)
+    accessible_toilets_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
     parking: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     access_notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -172,6 +183,23 @@ class Venue(db.Model):
     @property
     def full_address(self) -> str:
         return ", ".join(part for part in (self.name, self.address, self.town, self.postcode) if part)
+
+    def facility(self, name: str) -> tuple[bool, str]:
+        """Whether the venue has this facility (a key of VENUE_FACILITIES), and the note about it if any."""
+        has = bool(getattr(self, name))
+        return has, (getattr(self, f"{name}_note") or "").strip() if has else ""
+
+    @property
+    def access_lines(self) -> list[str]:
+        """What the venue has for getting in and around, a line each, for every page and email that shows it:
+        "Step-free access: by the side door", "No hearing loop", "Parking: ..."."""
+        lines = []
+        for name, (named, yes, no) in VENUE_FACILITIES.items():
+            has, note = self.facility(name)
+            lines.append(f"{named}: {note}" if note else yes if has else no)
+        if self.parking:
+            lines.append(f"Parking: {self.parking}")
+        return lines
 
     def __repr__(self) -> str:
         return f"<Venue {self.name}>"

@@ -10,9 +10,9 @@ from app.models import ACCESS_NEEDS, ACCESS_NEEDS_FOR_STAFF
 from app.web.fields import error_summary
 
 
-def venue_gaps_for(booking) -> list[str]:
-    """What the booking's venue lacks of what the person asked for, in plain words."""
-    return needs.venue_gaps(booking.course_date.venue, booking.access_needs)
+def venue_fit_for(booking) -> needs.VenueFit:
+    """What the booking's venue lacks of what the person asked for, and its notes on what it has."""
+    return needs.venue_fit(booking.course_date.venue, booking.access_needs)
 
 
 def staff_need_labels() -> dict[str, str]:
@@ -34,7 +34,7 @@ def register(app: Flask) -> None:
     """Make the filters and helpers available to every template."""
     app.add_template_global(access_need_labels)
     app.add_template_global(staff_need_labels)
-    app.add_template_global(venue_gaps_for)
+    app.add_template_global(venue_fit_for)
     app.add_template_global(availability_now)
     app.add_template_global(error_summary)
     for function in (

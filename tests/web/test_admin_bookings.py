@@ -244,12 +244,13 @@ def test_courses_and_venues_are_added_and_changed_through_their_forms(client, se
     taken = client.post("/admin/courses/new", data=course_form).get_data(as_text=True)
     assert "Another course already uses this web address name" in taken
     venue_form = {"name": "Oval Centre", "address": "Salterbeck", "town": "Workington", "postcode": "CA14 5HZ"}
+    venue_form |= {"step_free_access": "no", "hearing_loop": "yes", "accessible_toilets": "yes"}
     assert client.post("/admin/venues/new", data=venue_form).status_code == 302
     session.rollback()
     assert session.scalars(sa.select(Course.slug)).all() == ["signs-of-safety-refresher"]
     venue = session.scalars(sa.select(Venue)).one()
     assert (venue.town, venue.step_free_access) == ("Workington", False)
-    client.post(f"/admin/venues/{venue.id}", data={**venue_form, "step_free_access": "y"})
+    client.post(f"/admin/venues/{venue.id}", data={**venue_form, "step_free_access": "yes"})
     session.rollback()
     assert session.get(Venue, venue.id).step_free_access is True
 

@@ -54,7 +54,7 @@ def venue_form(venue_id: int | None):
     form = VenueForm(obj=venue)
     if form.validate_on_submit():
         try:
-            catalogue.save_venue(db.session, venue_id, form.data, actor=acting_staff())
+            catalogue.save_venue(db.session, venue_id, form.venue_values(), actor=acting_staff())
         except NotFound:
             abort(404)
         flash("The venue has been saved.", "success")

@@ -148,16 +148,59 @@ class CourseForm(FlaskForm):
     in_person = AgreeField("Delivered in person only")
 
 
+def facility_field(name: str) -> ChoiceField:
+    """Whether a venue has a facility (step-free access, ...): yes or no. Its note is a field of its own."""
+    return ChoiceField(
+        f"Does the venue have {name.lower()}?",
+        choices=choices_from({"yes": "Yes", "no": "No"}),
+        validators=[InputRequired(message=f"Select whether the venue has {name.lower()}")],
+    )
+
+
+def facility_note(name: str, example: str) -> TextField:
+    """What a visitor needs to know about a facility the venue has ("by the side door, ring the bell")."""
+    label = f"Anything visitors need to know about {name.lower()} (optional)"
+    return TextField(
+        label,
+        validators=[Length(max=200, message=f"The note about {name.lower()} must be 200 characters or fewer")],
+        description=f"For example, {example}",
+    )
+
+
 class VenueForm(FlaskForm):
     name = required_text("Name", "Enter the venue's name", 200)
     address = required_text("Street address", "Enter the street address", 500)
     town = required_text("Town", "Enter the town", 100)
     postcode = required_text("Postcode", "Enter the postcode", 10)
-    step_free_access = AgreeField("Step-free access")
-    hearing_loop = AgreeField("Hearing loop")
-    accessible_toilets = AgreeField("Accessible toilets")
+    step_free_access = facility_field("Step-free access")
+    step_free_access_note = facility_note("Step-free access", "by the side door, ring the bell")
+    hearing_loop = facility_field("A hearing loop")
+    hearing_loop_note = facility_note("The hearing loop", "a portable loop, ask at reception")
+    accessible_toilets = facility_field("Accessible toilets")
+    accessible_toilets_note = facility_note("Accessible toilets", "on the first floor, by the lift")
     parking = TextField("Parking", validators=[Optional(), Length(max=500)])
     access_notes = LongTextField("Anything else about access", validators=[Optional(), Length(max=2000)])
+
+    FACILITIES = ("step_free_access", "hearing_loop", "accessible_toilets")
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        if obj is not None and obj.id and not self.is_submitted():
+            for name in self.FACILITIES:
+                self[name].data = "yes" if getattr(obj, name) else "no"
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for name in self.FACILITIES:
+            note = self[f"{name}_note"]
+            if self[name].data == "no" and note.data and not note.errors:
+                note.errors.append("Remove the note, or choose Yes: a note is for something the venue has")
+                valid = False
+        return valid
+
+    def venue_values(self) -> dict:
+        """What to save: each facility as yes (with its note, if any) or no."""
+        return {**self.data, **{name: self[name].data == "yes" for name in self.FACILITIES}}
 
 
 class PickField(SelectField):

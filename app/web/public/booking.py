@@ -39,8 +39,8 @@ def book(date_id: int):
     form = BookingForm()
     reason = None
     course_date = published_date(db.session, date_id) or abort(404)
-    gaps = needs.venue_gaps(course_date.venue, form.access_needs.data) if form.is_submitted() else []
-    warn_first = bool(gaps) and form.venue_warned.data != "y"  # say so before they confirm, once
+    fit = needs.venue_fit(course_date.venue, form.access_needs.data if form.is_submitted() else [])
+    warn_first = bool(fit) and form.venue_warned.data != "y"  # say so before they confirm, once
     if (
         form.validate_on_submit()
         and not warn_first
@@ -71,10 +71,10 @@ def book(date_id: int):
                 service.send_booking_link(db.session, result.booking.id)
             return sent(form.email.data, date_id)
     reason = reason or availability(course_date, utcnow()).reason
-    warning = gaps if warn_first and not form.errors else []
+    warning = fit if warn_first and not form.errors else None
     next_dates = next_dates_of(db.session, course_date, utcnow()) if reason else []
     page = render_template(
-        "booking/book.html", course_date=course_date, form=form, reason=reason, gaps=warning, next_dates=next_dates
+        "booking/book.html", course_date=course_date, form=form, reason=reason, fit=warning, next_dates=next_dates
     )
     return page, limits.status_for(form)
 
@@ -282,8 +282,8 @@ def move(token: str):
     form.new_date.choices = choices_from({d.id: move_choice(d, booking.access_needs, now) for d in choices})
     if choices and form.validate_on_submit() and form.checked.data != "yes":
         chosen = next(d for d in choices if d.id == int(form.new_date.data))
-        gaps = needs.venue_gaps(chosen.venue, booking.access_needs)
-        return render_template("booking/move_check.html", booking=booking, form=form, chosen=chosen, gaps=gaps)
+        fit = needs.venue_fit(chosen.venue, booking.access_needs)
+        return render_template("booking/move_check.html", booking=booking, form=form, chosen=chosen, fit=fit)
     if choices and form.validate_on_submit() and limits.take_for(form.new_date, limits.by_recipient(booking.email)):
         try:
             service.move_booking(db.session, token, int(form.new_date.data))
@@ -301,10 +301,12 @@ def move_choice(course_date, asked_for: list[str], now) -> str:
     """A date to move to: its places left, and whether its venue has what the person asked for."""
     left = availability(course_date, now).places_left
     line = f"{date_summary(course_date)}. {left} place{'' if left == 1 else 's'} left."
-    if not asked_for:
-        return line
-    gaps = needs.venue_gaps(course_date.venue, asked_for)
-    return line + (f" Please note: {'; '.join(gaps)}." if gaps else " The venue has what you asked for.")
+    if not set(asked_for or []) & set(needs.VENUE_FOR_NEED):
+        return line  # nothing asked that a venue provides
+    fit = needs.venue_fit(course_date.venue, asked_for)
+    if fit.gaps:
+        return f"{line} Please note: {'; '.join(fit.gaps + fit.notes)}."
+    return f"{line} The venue has what you asked for{': ' + '; '.join(fit.notes) if fit.notes else ''}."
 
 
 @bp.get("/bookings/<token>/calendar.ics")
