@@ -36,6 +36,11 @@ def places(count: int) -> str:
     return f"{count} place" if count == 1 else f"{count} places"
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """1 booking, 3 bookings; 1 entry, 2 entries (when `many` is given)."""
+    return f"{count} {one}" if count == 1 else f"{count} {many or one + 's'}"
+
+
 def ordinal(number: int) -> str:
     """1st, 2nd, 3rd, 11th."""
     if 10 <= number % 100 <= 20:

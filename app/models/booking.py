@@ -360,8 +360,10 @@ class Booking(db.Model):
     queued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     cancelled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
-    # Set when the retention purge removed the person's details; counts stay for reports.
+    # Set when the person's details were removed, by the retention purge or at their request (erased_at
+    # too); what the reports count stays.
     anonymised_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    erased_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

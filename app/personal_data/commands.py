@@ -1,11 +1,14 @@
 """`flask --app wsgi data purge`: keeping personal data no longer than needed (run it every night)."""
 
+import json
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from app.database import utcnow
 from app.extensions import db
+from app.personal_data.on_request import CannotErase, erase_person, everything_about
 from app.personal_data.retention import purge
 
 data_cli = AppGroup("data", help="Looking after the data the service keeps.")
@@ -25,4 +28,26 @@ def purge_command():
     click.echo(
         f"Access and dietary needs removed from {report.needs_removed} bookings; "
         f"{report.anonymised} bookings anonymised; {report.emails_removed} old emails removed."
+    )
+
+
+@data_cli.command("copy")
+@click.argument("email")
+def copy_command(email: str):
+    """Print everything held about the person with this email address, as JSON (their right of access)."""
+    click.echo(json.dumps(everything_about(db.session, email, actor=None), indent=2, ensure_ascii=False))
+
+
+@data_cli.command("erase")
+@click.argument("email")
+@click.confirmation_option(prompt="This cannot be undone. Erase everything held about this person?")
+def erase_command(email: str):
+    """Erase the person with this email address (their right to erasure), as the training record's page does."""
+    try:
+        report = erase_person(db.session, email, actor=None)
+    except CannotErase as refused:
+        raise click.ClickException(refused.message) from None
+    click.echo(
+        f"Erased. Bookings: {report.bookings}. Briefing records: {report.watched}. Requests to hear about dates: "
+        f"{report.interest}. Emails: {report.emails}. Other people's bookings naming them as manager: {report.managed}."
     )

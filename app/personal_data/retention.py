@@ -17,7 +17,9 @@ from app.core.clock import today_in_london
 from app.database import writing
 from app.enrolment.availability import last_day_column
 from app.enrolment.date_emails import UNCONFIRMED_INTEREST_DAYS
-from app.models import Booking, Certificate, Feedback, Interest, OutboxMessage, OutboxStatus, WatchedRecord
+from app.models import Booking, Interest, OutboxMessage, OutboxStatus, WatchedRecord
+from app.personal_data.erasure import erase_bookings
+from app.personal_data.inventory import erased_values
 
 # The emails sent to someone because they asked to hear about new dates.
 INTEREST_EMAILS = ("interest_check", "dates_published")
@@ -76,73 +78,35 @@ def _purge(
     ).rowcount
 
     cutoff = months_before(today, anonymise_months)
-    removed_marker = sa.literal("removed-") + sa.cast(Booking.id, sa.String)
     old = sa.select(Booking.id).where(
         last_day_column(of=Booking.course_date_id) < cutoff, Booking.anonymised_at.is_(None)
     )
-    old_ids = list(session.scalars(old))
-    anonymised = 0
-    if old_ids:
-        anonymised = session.execute(
-            sa.update(Booking)
-            .where(Booking.id.in_(old_ids))
-            .values(
-                full_name="Removed",
-                email=removed_marker + "@removed.invalid",
-                email_key=removed_marker + "@removed.invalid",
-                manage_token=removed_marker,
-                submission_key=None,
-                phone="",
-                job_title="",
-                organisation="",
-                manager_name="",
-                manager_email="",
-                access_needs=[],
-                access_details="",
-                dietary_needs="",
-                needs_note="",
-                anonymised_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        # A certificate's reference still checks out, but no longer names them.
-        session.execute(
-            sa.update(Certificate)
-            .where(Certificate.booking_id.in_(old_ids))
-            .values(full_name="Removed")
-            .execution_options(synchronize_session=False)
-        )
-        # Their feedback keeps its scores, for the reports; their words go with their name.
-        session.execute(
-            sa.update(Feedback)
-            .where(Feedback.booking_id.in_(old_ids))
-            .values(worked_well="", worries="", next_steps="", may_quote=False, quote_with_name=False)
-            .execution_options(synchronize_session=False)
-        )
+    erased = erase_bookings(session, list(session.scalars(old)), now)
     # Every email about an anonymised booking goes, sent or not: one still waiting would carry the old
     # address and greet "Removed". Other finished emails go after the same time.
     finished = [OutboxStatus.SENT, OutboxStatus.SKIPPED, OutboxStatus.FAILED]
-    emails_removed = session.execute(
-        sa.delete(OutboxMessage)
-        .where(
-            sa.or_(
-                OutboxMessage.booking_id.in_(sa.select(Booking.id).where(Booking.anonymised_at.is_not(None))),
-                sa.and_(
-                    OutboxMessage.booking_id.is_(None),
-                    OutboxMessage.status.in_(finished),
-                    sa.func.date(OutboxMessage.created_at) < cutoff,
+    emails_removed = (
+        erased.emails
+        + session.execute(
+            sa.delete(OutboxMessage)
+            .where(
+                sa.or_(
+                    OutboxMessage.booking_id.in_(sa.select(Booking.id).where(Booking.anonymised_at.is_not(None))),
+                    sa.and_(
+                        OutboxMessage.booking_id.is_(None),
+                        OutboxMessage.status.in_(finished),
+                        sa.func.date(OutboxMessage.created_at) < cutoff,
+                    ),
                 ),
-            ),
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
     # "I have watched this" records: who goes, what they do (area of work, council area) stays.
     session.execute(
         sa.update(WatchedRecord)
         .where(sa.func.date(WatchedRecord.created_at) < cutoff, WatchedRecord.full_name != "Removed")
-        .values(
-            full_name="Removed", email="removed@removed.invalid", organisation="", learning_note="", submission_key=None
-        )
+        .values(**erased_values(WatchedRecord.__table__))
         .execution_options(synchronize_session=False)
     )
     # People waiting to hear about new dates are forgotten after RETENTION_INTEREST_MONTHS, told or not, and a
@@ -173,4 +137,4 @@ def _purge(
             .where(Interest.id.in_([interest_id for interest_id, _ in gone]))
             .execution_options(synchronize_session=False)
         )
-    return PurgeReport(needs_removed, anonymised, emails_removed)
+    return PurgeReport(needs_removed, erased.bookings, emails_removed)

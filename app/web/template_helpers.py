@@ -42,6 +42,7 @@ def register(app: Flask) -> None:
         filters.short_time,
         filters.date_and_time,
         filters.places,
+        filters.plural,
         filters.ordinal,
         filters.day_range,
         filters.date_summary,

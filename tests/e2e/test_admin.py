@@ -3,6 +3,7 @@ register (on a phone too), and axe-core on every admin page."""
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -325,6 +326,8 @@ ADMIN_PAGES = {
     "calendar": ("/admin/calendar?month={month}", None),
     "reports": ("/admin/reports", "Reports"),
     "training record": ("/admin/people/{booking}", "Training record: Ada Booked"),
+    "their data": ("/admin/people/{booking}/data", "Their data: Ada Booked"),
+    "erase their data": ("/admin/people/{booking}/erase", "Check before you erase: Ada Booked"),
     "people who missed more than once": ("/admin/absences", "People who missed more than once"),
     "find a person": ("/admin/search?q=booked", "Find a person"),
     "find a person, too short": ("/admin/search?q=a", "Find a person"),
@@ -546,4 +549,21 @@ def test_the_second_step_of_signing_in_is_accessible(page, session, admin, asser
     expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming dates")
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, heading="Enter the code from your app")
+    assert_accessible(page)
+
+
+def test_the_copy_of_someones_data_to_read_is_an_accessible_page_of_its_own(
+    page, session, busy_date, assert_accessible
+):
+    """The readable copy is a file the person opens on its own: it must be accessible there too."""
+    add_records_for_lists(session, busy_date)
+    sign_in(page)
+    booking = session.scalars(sa.select(Booking).order_by(Booking.id)).first()
+    page.goto(f"/admin/people/{booking.id}/data")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download a copy to read (a web page)").click()
+    assert download.value.suggested_filename == f"personal-data-{booking.reference}.html"
+    page.set_content(Path(download.value.path()).read_text(encoding="utf-8"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your data held by the Signs of Safety training service")
+    expect(page.get_by_role("heading", name="Your bookings", exact=True)).to_be_visible()
     assert_accessible(page)

@@ -6,6 +6,7 @@ from app.web.admin import (  # noqa: F401  (attach the views)
     bookings,
     catalogue,
     dates,
+    personal_data,
     reports,
     sign_in,
     single_sign_on,

@@ -357,4 +357,5 @@ def check_certificate(reference: str):
         reference=found.reference,
         valid=certificates.still_valid(db.session, found),
         removed=found.booking.anonymised_at is not None,
+        on_request=found.booking.erased_at is not None,
     )
