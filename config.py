@@ -95,6 +95,9 @@ class Config:
     WAITING_LIST_CUTOFF_HOURS = 24
     # Days before a course when trainers and admins are sent the summary of access requirements.
     ACCESS_SUMMARY_DAYS = 5
+    # Days before a course when the training team is told that fewer people have a place than the date needs
+    # (for dates with a minimum), in time to cancel it and move everyone to another date.
+    MINIMUM_NUMBERS_DAYS = 21
 
     # Signing in (training staff only). A signed-in session ends after this many idle seconds.
     PERMANENT_SESSION_LIFETIME = 8 * 3600

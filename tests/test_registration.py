@@ -10,14 +10,14 @@ EMAIL_KINDS = {
         "booking_link", "booking_links", "already_completed", "needs_updated", "needs_outcome",
         "place_offered", "late_place", "late_place_taken", "date_changed", "date_cancelled", "reminder",
         "date_message", "calendar_update", "manager_notice", "needs_changed", "dates_published", "access_summary",
-        "interest_check",
+        "interest_check", "below_minimum",
     },
     "after_course": {"feedback_request", "feedback_reminder", "feedback_thanks", "certificate_ready", "missed_course"},
     "briefings": {"watched_record"},
     "staff": {"staff_invite", "staff_reset"},
 }  # fmt: skip
 JOBS = {
-    "enrolment": ["released holds", "reminders", "access summaries"],
+    "enrolment": ["released holds", "reminders", "access summaries", "minimum numbers"],
     "after_course": ["feedback requests and reminders", "certificates", "follow-ups"],
     "briefings": [],
     "staff": [],

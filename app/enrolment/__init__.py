@@ -56,6 +56,7 @@ def install(mail: Registry) -> None:
         date_emails.render_dates_published,
         references=(Reference("interest_id", Interest), Reference("course_date_id", CourseDate)),
     )
+    mail.email("below_minimum", date_emails.render_below_minimum, references=(Reference("course_date_id", CourseDate),))
     mail.email(
         "access_summary",
         date_emails.render_access_summary,
@@ -66,3 +67,4 @@ def install(mail: Registry) -> None:
     mail.job("released holds", bookings.release_holds_job)
     mail.job("reminders", reminders.reminders_job)
     mail.job("access summaries", reminders.access_summaries_job)
+    mail.job("minimum numbers", reminders.below_minimum_job)

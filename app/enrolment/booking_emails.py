@@ -74,11 +74,21 @@ def booking_cancelled(session: Session, booking: Booking, *, had_place: bool, pa
     )
 
 
-def booking_moved(session: Session, booking: Booking, old_date: CourseDate, *, had_place: bool) -> None:
-    """One change: the new date's entries are added and, if the person had a place, the old ones removed."""
-    subject = subject_for(booking.course_date, "Moved")
+def booking_moved(
+    session: Session, booking: Booking, old_date: CourseDate, *, had_place: bool, reason: str = ""
+) -> None:
+    """One change: the new date's entries are added and, if the person had a place, the old ones removed.
+    With a `reason`, the training team cancelled the old date and moved everyone on it."""
+    subject = subject_for(booking.course_date, "Moved by the training team" if reason else "Moved")
     queue_booking_email(
-        session, booking, "booking_moved", subject, calendar_changes=True, old_date_id=old_date.id, had_place=had_place
+        session,
+        booking,
+        "booking_moved",
+        subject,
+        calendar_changes=True,
+        old_date_id=old_date.id,
+        had_place=had_place,
+        reason=reason,
     )
 
 

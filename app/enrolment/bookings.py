@@ -467,27 +467,47 @@ def move_booking(
         _check_move(booking, old_date, new_date, now)
         if not take_place(session, new_date):
             raise DateFull("That date is now full. Choose another date.")
-        was_confirmed = booking.status == BookingStatus.CONFIRMED
-        # What was arranged for the old date (an interpreter, a room) does not carry over to the new one.
-        booking.needs_status = NeedsStatus.TO_ARRANGE
-        booking.needs_note = ""
-        booking.course_date_id = new_date.id
-        booking.course_date = new_date
-        booking.status = BookingStatus.CONFIRMED
-        booking.queued_at = now
-        booking.confirmed_at = now
-        promoted: list[Booking] = []
-        if was_confirmed:
-            give_back_place(session, old_date)
-            promoted = fill_from_waiting_list(session, old_date, now)
-        messages.booking_moved(session, booking, old_date, had_place=was_confirmed)
-        messages.tell_manager(session, booking, "moved")
-        if booking.has_needs:
-            messages.needs_changed(session, booking, reason="moved", old_date=old_date if was_confirmed else None)
+        had_place = _put_on(session, booking, old_date, new_date, now)
+        promoted = fill_from_waiting_list(session, old_date, now) if had_place else []
         if actor is not None:
             summary = f"Moved booking {booking.reference} from {day_range(old_date)} to {day_range(new_date)}"
             audit.record(session, actor, "booking moved", booking, summary)
     return ChangeResult(booking, promoted)
+
+
+def _put_on(
+    session: Session, booking: Booking, old_date: CourseDate, new_date: CourseDate, now: datetime, reason: str = ""
+) -> bool:
+    """Give the booking the place already taken for it on the new date, hand back its old place if it had
+    one (True then), and tell the person (with the team's `reason` when the team moved them), their
+    manager and, for needs, the training team. The caller holds both dates' locks."""
+    had_place = booking.status == BookingStatus.CONFIRMED
+    # What was arranged for the old date (an interpreter, a room) does not carry over to the new one.
+    booking.needs_status = NeedsStatus.TO_ARRANGE
+    booking.needs_note = ""
+    booking.course_date_id = new_date.id
+    booking.course_date = new_date
+    booking.status = BookingStatus.CONFIRMED
+    booking.queued_at = now
+    booking.confirmed_at = now
+    if had_place:
+        give_back_place(session, old_date)
+    messages.booking_moved(session, booking, old_date, had_place=had_place, reason=reason)
+    messages.tell_manager(session, booking, "moved")
+    if booking.has_needs:
+        messages.needs_changed(session, booking, reason="moved", old_date=old_date if had_place else None)
+    return had_place
+
+
+def move_with_the_date(
+    session: Session, booking: Booking, old_date: CourseDate, new_date: CourseDate, reason: str, now: datetime
+) -> None:
+    """The training team cancelled the date and moved everyone on it to another: this booking gets a place
+    on the new date, and the person is told why, with their calendar changed. Called by cancel_date, in its
+    transaction, which holds both dates' locks and checked there is room for everyone."""
+    if not take_place(session, new_date):
+        raise DateFull("That date no longer has room for everyone. Choose another date, or add places to it first.")
+    _put_on(session, booking, old_date, new_date, now, reason)
 
 
 def _check_move(booking: Booking, old_date: CourseDate, new_date: CourseDate | None, now: datetime) -> None:

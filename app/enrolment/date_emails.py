@@ -1,9 +1,11 @@
 """The emails that changes to a date cause, registered with the outbox: each kind and how it is written.
 
 People booked hear when a date changes or is cancelled and when a place comes free for them;
-people who asked hear when new dates are published; the training team gets the access summary.
+people who asked hear when new dates are published; the training team gets the access summary, and hears
+when a date has fewer people than it needs.
 """
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.core.filters import short_days
@@ -198,5 +200,35 @@ def render_access_summary(message: OutboxMessage, batch: Batch) -> RenderedEmail
         starts_in=starts_in(course_date),
         labels=ACCESS_NEEDS_FOR_STAFF,
         date_url=public_url(f"/admin/dates/{course_date.id}/access"),
+    )
+    return RenderedEmail(text, html)
+
+
+def below_minimum(session: Session, course_date: CourseDate) -> OutboxMessage | None:
+    """Tell the training team's mailbox, once for a date, that fewer people have a place than it needs."""
+    return queue_message(
+        session,
+        kind="below_minimum",
+        to=current_app.config["TRAINING_TEAM_EMAIL"],
+        subject=subject_for(course_date, "Fewer people than needed"),
+        context={"course_date_id": course_date.id},
+        dedupe_key=f"below-minimum:date:{course_date.id}",
+    )
+
+
+def render_below_minimum(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    """Skipped if, before it went, enough people booked, the minimum changed or the date was cancelled."""
+    course_date = batch.referenced(message)["course_date"]
+    minimum = course_date.minimum_places
+    if course_date.status != DateStatus.PUBLISHED or minimum is None or course_date.places_taken >= minimum:
+        raise NoLongerApplies("the date has enough people now, or no longer runs")
+    text, html = render_pair(
+        "below_minimum",
+        course_date=course_date,
+        minimum=minimum,
+        short=minimum - course_date.places_taken,
+        starts_in=starts_in(course_date),
+        cancel_url=public_url(f"/admin/dates/{course_date.id}/cancel"),
+        date_url=public_url(f"/admin/dates/{course_date.id}"),
     )
     return RenderedEmail(text, html)

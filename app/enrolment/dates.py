@@ -7,6 +7,7 @@ once (`writing`). A refused change raises Refused and writes nothing at all.
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from types import EllipsisType
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -16,10 +17,10 @@ from app.core.filters import date_and_time, day_range, long_date, short_time
 from app.core.rules import NotFound, Refused
 from app.database import utcnow, writing
 from app.enrolment import date_emails as messages
-from app.enrolment.availability import has_started
-from app.enrolment.bookings import cancel_with_the_date
+from app.enrolment.availability import dates_with_places, has_started
+from app.enrolment.bookings import cancel_with_the_date, move_with_the_date
 from app.enrolment.interest import waiting_to_hear
-from app.enrolment.places import active_bookings, fill_from_waiting_list, locked_date
+from app.enrolment.places import active_bookings, fill_from_waiting_list, lock_dates, locked_date
 from app.models import (
     LONDON,
     Audience,
@@ -233,45 +234,101 @@ def unpublish_date(session: Session, date_id: int, *, actor: StaffUser | None, n
         audit.record(session, actor, "date unpublished", course_date, f"Took {day_range(course_date)} back to draft")
 
 
+def movable(bookings: list[Booking]) -> list[Booking]:
+    """The people on a date who can be moved with it: booked or waiting with their address confirmed. A place
+    held for an address nobody has confirmed is cancelled with the date, as a stranger may have typed it."""
+    return [booking for booking in bookings if booking.email_checked]
+
+
+def dates_to_move_everyone_to(session: Session, course_date: CourseDate, now: datetime) -> list[CourseDate]:
+    """Other dates of the same course, open for booking, with a free place for everyone who can be moved."""
+    needed = len(movable(active_bookings(session, course_date.id)))
+    others = dates_with_places(session, now, course_ids=[course_date.course_id], excluding=course_date.id)
+    return [other for other in others if other.capacity - other.places_taken >= max(needed, 1)]
+
+
 def cancel_date(
-    session: Session, date_id: int, reason: str, *, actor: StaffUser | None, now: datetime | None = None
+    session: Session,
+    date_id: int,
+    reason: str,
+    *,
+    move_to: int | None = None,
+    actor: StaffUser | None,
+    now: datetime | None = None,
 ) -> int:
     """Cancel a date and, with it, every booking and waiting-list place on it; tell each person, with the
-    reason, and remove the date from their calendar. Returns how many were told. Never once it has started:
-    its register, certificates and reports stay as they are."""
+    reason, and remove the date from their calendar. Or, with `move_to`, move everyone booked or waiting to
+    that date of the same course in one step (it must have a place for each of them): each gets a place
+    there and is told why, with their calendar changed. Returns how many were told. Never once it has
+    started: its register, certificates and reports stay as they are."""
     now = now or utcnow()
     reason = reason.strip()
     if not reason or len(reason) > CANCEL_REASON_MAX:
         raise DateRuleBroken(f"Enter why the date is cancelled, in {CANCEL_REASON_MAX} characters or fewer", "reason")
     with writing(session):
-        course_date = locked_date(session, date_id)
+        dates = lock_dates(session, date_id, *([move_to] if move_to is not None else []))
+        course_date = dates.get(date_id)
+        if course_date is None:
+            raise NotFound("We could not find that date.")
         if course_date.status == DateStatus.CANCELLED:
             raise Refused("This date is already cancelled.")
         refuse_once_started(course_date, now, "it cannot be cancelled. Its register and certificates stay as they are")
+        new_date = dates.get(move_to) if move_to is not None else None
+        if move_to is not None and (
+            new_date is None or new_date not in dates_to_move_everyone_to(session, course_date, now)
+        ):
+            raise DateRuleBroken(
+                "That date has no room for everyone now. Choose another date, or cancel their bookings", "move_to"
+            )
         was_published = course_date.status == DateStatus.PUBLISHED
+        people = active_bookings(session, date_id) if was_published else []
         course_date.status = DateStatus.CANCELLED
         course_date.cancellation_reason = reason
         course_date.updated_at = now
-        told = 0
-        if was_published:
-            # Each booking is cancelled with the date, so its page says so and its calendar entries go.
-            for booking in active_bookings(session, date_id):
+        moving = movable(people) if new_date is not None else []
+        for booking in moving:
+            move_with_the_date(session, booking, course_date, new_date, reason, now)
+            summary = f"Moved booking {booking.reference} from {day_range(course_date)} to {day_range(new_date)}"
+            audit.record(session, actor, "booking moved", booking, summary)
+        # Each other booking is cancelled with the date, so its page says so and its calendar entries go.
+        for booking in people:
+            if booking not in moving:
                 cancel_with_the_date(session, booking, course_date, reason, now)
-                told += 1
-        audit.record(session, actor, "date cancelled", course_date, f"Cancelled {day_range(course_date)}: {reason}")
-        return told
+        summary = f"Cancelled {day_range(course_date)}: {reason}"
+        if new_date is not None:
+            summary += f". Moved {len(moving)} people to {day_range(new_date)}"
+        audit.record(session, actor, "date cancelled", course_date, summary)
+        return len(people)
 
 
 def set_capacity(
-    session: Session, date_id: int, capacity: int, *, actor: StaffUser | None, now: datetime | None = None
+    session: Session,
+    date_id: int,
+    capacity: int,
+    *,
+    minimum: int | None | EllipsisType = ...,
+    actor: StaffUser | None,
+    now: datetime | None = None,
 ) -> list[Booking]:
-    """Change the number of places. New places go to the waiting list in order; a cut below the
-    number booked is refused, safely even against a booking arriving at the same moment."""
+    """Change the number of places, and the fewest people needed for the date to run (None for no such
+    number; left out, it stays). New places go to the waiting list in order; a cut below the number booked
+    is refused, safely even against a booking arriving at the same moment."""
     check_capacity(capacity, least=0)
     with writing(session):
         course_date = locked_date(session, date_id)
         refuse_once_started(course_date, now or utcnow(), "the number of places cannot change")
+        least = course_date.minimum_places if minimum is ... else minimum
+        if least is not None and not 1 <= least <= capacity:
+            raise DateRuleBroken(
+                f"The fewest people needed must be at least 1 and no more than the places ({capacity})", "minimum"
+            )
+        noted = []
+        if minimum is not ... and minimum != course_date.minimum_places:
+            course_date.minimum_places = minimum
+            noted.append(f"fewest needed set to {minimum}" if minimum else "no fewest number needed")
         if capacity == course_date.capacity:
+            if noted:
+                audit.record(session, actor, "capacity changed", course_date, f"{day_range(course_date)}: {noted[0]}")
             return []
         changed = session.execute(
             sa.update(CourseDate)
@@ -288,6 +345,8 @@ def set_capacity(
         session.expire(course_date, ["capacity", "places_taken", "updated_at"])
         promoted = fill_from_waiting_list(session, course_date, utcnow())
         summary = f"Places on {day_range(course_date)} set to {capacity}"
+        if noted:
+            summary += f"; {noted[0]}"
         if promoted:
             summary += f"; {len(promoted)} from the waiting list got a place"
         audit.record(session, actor, "capacity changed", course_date, summary)

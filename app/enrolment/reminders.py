@@ -1,4 +1,5 @@
-"""What the email worker queues as days pass: reminders before a course, and the access summary for staff."""
+"""What the email worker queues as days pass: reminders before a course, the access summary for staff, and
+the team's warning when a date has fewer people than it needs."""
 
 from datetime import datetime, timedelta
 
@@ -73,6 +74,24 @@ def queue_access_summaries(session: Session, now: datetime, days_before: int) ->
         return queued
 
 
+def queue_below_minimum(session: Session, now: datetime, days_before: int) -> int:
+    """Tell the training team, once for each date, when a published date with a minimum has fewer people
+    with a place than it needs, `days_before` days before it starts (or later, if it was set later)."""
+    with writing(session):
+        first_day = first_day_column()
+        today = today_in_london(now)
+        dates = session.scalars(
+            sa.select(CourseDate).where(
+                CourseDate.status == DateStatus.PUBLISHED,
+                CourseDate.minimum_places.is_not(None),
+                CourseDate.places_taken < CourseDate.minimum_places,
+                first_day > today,
+                first_day <= today + timedelta(days=days_before),
+            )
+        ).unique()
+        return sum(messages.below_minimum(session, course_date) is not None for course_date in dates)
+
+
 def reminder_days(config) -> list[int]:
     return [int(part) for part in str(config["REMINDER_DAYS"]).split(",") if part.strip()]
 
@@ -80,6 +99,11 @@ def reminder_days(config) -> list[int]:
 def reminders_job(session: Session, now: datetime, config) -> int:
     """The worker's job before each pass: the reminders that have become due (REMINDER_DAYS)."""
     return queue_reminders(session, now, reminder_days(config))
+
+
+def below_minimum_job(session: Session, now: datetime, config) -> int:
+    """The worker's job before each pass: dates with fewer people than they need (MINIMUM_NUMBERS_DAYS)."""
+    return queue_below_minimum(session, now, config["MINIMUM_NUMBERS_DAYS"])
 
 
 def access_summaries_job(session: Session, now: datetime, config) -> int:

@@ -219,6 +219,9 @@ class CourseDate(db.Model):
     capacity: so.Mapped[int]
     # Confirmed places, kept in step by app.enrolment.bookings; the CHECK above is the backstop.
     places_taken: so.Mapped[int] = so.mapped_column(default=0)
+    # The fewest people needed for the date to run, if there is such a number: the training team is told
+    # when fewer have a place shortly before it (MINIMUM_NUMBERS_DAYS).
+    minimum_places: so.Mapped[int | None]
     status: so.Mapped[DateStatus] = so.mapped_column(
         enum_column(DateStatus, "date_status"), default=DateStatus.DRAFT, index=True
     )

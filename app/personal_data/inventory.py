@@ -100,7 +100,7 @@ NOT_PERSONAL: dict[str, set[str]] = {
                        "summary", "location", "updated_at"},
     "course": {"id", "slug", "title", "summary", "description", "audience", "in_person", "created_at", "updated_at"},
     "course_date": {
-        "id", "course_id", "venue_id", "capacity", "places_taken", "status", "booking_closes_at",
+        "id", "course_id", "venue_id", "capacity", "places_taken", "minimum_places", "status", "booking_closes_at",
         "cancellation_reason", "feedback_closed_at", "feed_sequence", "created_at", "updated_at",
     },
     "course_day": {"id", "course_date_id", "day", "start_time", "end_time"},

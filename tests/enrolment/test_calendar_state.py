@@ -172,6 +172,13 @@ class Calendars(RuleBasedStateMachine):
         except Refused:
             self.session.rollback()
 
+    @rule(which=st.integers(0, 2), to=st.integers(0, 2))
+    def cancel_the_date_moving_everyone(self, which, to):
+        try:
+            cancel_date(self.session, self.date_ids[which], "Too few booked.", move_to=self.date_ids[to], actor=None)
+        except Refused:
+            self.session.rollback()
+
     # The mail server and the worker.
 
     @rule()

@@ -230,16 +230,24 @@ def test_before_cancelling_a_date_staff_see_who_will_be_emailed_and_what_they_wi
     course_date = make_date(session, capacity=1)
     for _ in range(2):
         booked(session, course_date.id, details())
-    check = client.post(f"/admin/dates/{course_date.id}/cancel", data={"reason": "The trainer is ill."})
+    check = client.post(
+        f"/admin/dates/{course_date.id}/cancel", data={"reason": "The trainer is ill.", "what_happens": "cancel"}
+    )
     page = source(check)
     assert "Check before you cancel this date" in page and "2 people</strong> will be emailed" in page
     assert "1 with a place and 1 on the waiting list" in page and "Why: The trainer is ill." in page
     assert "Cancel the date and email 2 people" in page
     session.rollback()
     assert session.get(CourseDate, course_date.id).status == DateStatus.PUBLISHED  # nothing yet
-    again = client.post(f"/admin/dates/{course_date.id}/cancel", data={"reason": "The trainer is ill.", "edit": "yes"})
+    again = client.post(
+        f"/admin/dates/{course_date.id}/cancel",
+        data={"reason": "The trainer is ill.", "what_happens": "cancel", "edit": "yes"},
+    )
     assert "Check before cancelling" in source(again) and "The trainer is ill." in source(again)
-    client.post(f"/admin/dates/{course_date.id}/cancel", data={"reason": "The trainer is ill.", "cancel": "yes"})
+    client.post(
+        f"/admin/dates/{course_date.id}/cancel",
+        data={"reason": "The trainer is ill.", "what_happens": "cancel", "cancel": "yes"},
+    )
     session.rollback()
     assert session.get(CourseDate, course_date.id).status == DateStatus.CANCELLED
 
@@ -280,8 +288,9 @@ def test_once_day_one_has_started_the_date_and_its_people_stay_as_they_were(clie
     staff.sign_in(admin.email)
     page = source(client.get(f"/admin/dates/{date_id}"))
     assert "This course has started" in page and "Take the register for day 1" in page
-    for gone in ("Cancel this date", "Take back to draft", "Change the number of places", "Book a place for someone",
-                 f"/admin/bookings/{booking.id}/move", f"/admin/bookings/{booking.id}/cancel"):  # fmt: skip
+    for gone in ("Cancel this date", "Take back to draft", "Change the places or the fewest needed",
+                 "Book a place for someone", f"/admin/bookings/{booking.id}/move",
+                 f"/admin/bookings/{booking.id}/cancel"):  # fmt: skip
         assert gone not in page, gone
     for path in ("cancel", "capacity", "edit", "bookings/new"):
         response = client.get(f"/admin/dates/{date_id}/{path}")

@@ -84,6 +84,8 @@ def queue_every_kind(session, people: int) -> None:
             date_messages.interest_check(session, interest)
             date_messages.dates_published(session, interest, booking.course_date)
             date_messages.access_summary(session, staff, booking.course_date)
+            booking.course_date.minimum_places = 2  # one place taken of two needed
+            date_messages.below_minimum(session, booking.course_date)
             to_date = DateMessage(course_date_id=course_date.id, subject="Room 4", body="We are in Room 4.",
                                   audience=Audience.EVERYONE, recipients=1, sent_by="Sam Staff")  # fmt: skip
             session.add(to_date)

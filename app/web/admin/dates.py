@@ -10,7 +10,7 @@ from app.after_course import follow_up
 from app.after_course.certificates import certificates_of_date
 from app.after_course.feedback import feedback_counts
 from app.catalogue import service as catalogue
-from app.core.filters import date_summary
+from app.core.filters import date_summary, places
 from app.core.rules import Refused
 from app.database import utcnow
 from app.enrolment import dates as lifecycle
@@ -266,21 +266,43 @@ def cancel(date_id: int):
         return started
     form = CancelDateForm()
     people = roster(db.session, course_date) if course_date.status == DateStatus.PUBLISHED else None
+    targets = {}
+    if people and (people.confirmed or people.waiting):
+        targets = {str(d.id): d for d in lifecycle.dates_to_move_everyone_to(db.session, course_date, utcnow())}
+        form.what_happens.choices = choices_from(
+            {"cancel": "Cancel their bookings"}
+            | {key: f"Move everyone to {date_summary(d)} ({places(d.capacity - d.places_taken)} free)"
+               for key, d in targets.items()}
+        )  # fmt: skip
+    else:
+        del form.what_happens
     checking = form.validate_on_submit() and request.form.get("edit") != "yes"
+    move_to = targets.get(form.what_happens.data) if "what_happens" in form else None
     if checking and request.form.get("cancel") == "yes":
         try:
-            told = lifecycle.cancel_date(db.session, date_id, form.reason.data, actor=acting_staff())
+            told = lifecycle.cancel_date(
+                db.session, date_id, form.reason.data, move_to=move_to and move_to.id, actor=acting_staff()
+            )
         except lifecycle.DateRuleBroken as refused:
-            form.reason.errors.append(refused.message)
+            form[refused.field].errors.append(refused.message)
             checking = False
         except Refused as refused:
             flash(refused.message, "error")
             return redirect(url_for("admin.date", date_id=date_id))
         else:
             people = "1 person" if told == 1 else f"{told} people"
-            flash(f"The date is cancelled. {people} booked or waiting have been told.", "success")
+            moved = f" They have been moved to {date_summary(move_to)}." if move_to else ""
+            flash(f"The date is cancelled. {people} booked or waiting have been told.{moved}", "success")
             return redirect(url_for("admin.date", date_id=date_id))
-    return render_template("admin/cancel_date.html", form=form, course_date=course_date, people=people, check=checking)
+    return render_template(
+        "admin/cancel_date.html",
+        form=form,
+        course_date=course_date,
+        people=people,
+        check=checking,
+        move_to=move_to,
+        movable=len(lifecycle.movable(people.confirmed + people.waiting)) if people else 0,
+    )
 
 
 @bp.route("/dates/<id:date_id>/capacity", methods=["GET", "POST"])
@@ -289,15 +311,18 @@ def capacity(date_id: int):
     course_date = date_for_staff(date_id)
     if started := back_once_started(course_date, "the number of places cannot change"):
         return started
-    form = CapacityForm(data={"capacity": course_date.capacity} if request.method == "GET" else None)
+    now_set = {"capacity": course_date.capacity, "minimum": course_date.minimum_places}
+    form = CapacityForm(data=now_set if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            promoted = lifecycle.set_capacity(db.session, date_id, form.capacity.data, actor=acting_staff())
+            promoted = lifecycle.set_capacity(
+                db.session, date_id, form.capacity.data, minimum=form.minimum.data, actor=acting_staff()
+            )
         except Refused as refused:
-            form.capacity.errors.append(refused.message)
+            form[getattr(refused, "field", "capacity")].errors.append(refused.message)
         else:
             offered = f" {len(promoted)} people on the waiting list got a place." if promoted else ""
-            flash(f"The number of places has been changed.{offered}", "success")
+            flash(f"The places have been saved.{offered}", "success")
             return redirect(url_for("admin.date", date_id=date_id))
     return render_template(
         "admin/form.html",

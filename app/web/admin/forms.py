@@ -276,6 +276,13 @@ class CapacityForm(FlaskForm):
         ],
         invalid_message="Enter the number of places as a whole number, like 16",
     )
+    minimum = WholeNumberField(
+        "Fewest people needed for it to run (optional)",
+        validators=[Optional()],
+        invalid_message="Enter the fewest people needed as a whole number, like 8, or leave it empty",
+        description="If fewer have a place a few weeks before, we email the training team. Leave it empty if any "
+        "number will do.",
+    )
 
 
 class CancelDateForm(FlaskForm):
@@ -286,6 +293,13 @@ class CancelDateForm(FlaskForm):
             Length(max=CANCEL_REASON_MAX, message=f"The reason must be {CANCEL_REASON_MAX} characters or fewer"),
         ],
         description="Everyone booked or waiting gets this in their email. Use plain words.",
+    )
+    # Cancel everyone's bookings, or move everyone to another date (its id): the choices are the dates with
+    # room for them all, set by the view; left out when nobody is booked.
+    what_happens = ChoiceField(
+        "What happens to the people booked or waiting?",
+        choices=[],
+        validators=[InputRequired(message="Select what happens to the people booked or waiting")],
     )
 
 
