@@ -538,7 +538,7 @@ def run_data_set(database_url: str, dates: int, per_date: int, args) -> tuple[Lo
             app, client, "calendar", [f"/admin/calendar?month={this_month}"], args.requests, args.warmup, "Calendar"
         ),
         # This financial year: a third of the dates, with the registers and feedback of the past ones.
-        measure(app, client, "report", ["/admin/reports"], args.report_requests, args.warmup, "Places and people"),
+        measure(app, client, "report", ["/admin/reports"], args.report_requests, args.warmup, "Places and bookings"),
     ]
     from app.extensions import db
 
