@@ -85,6 +85,8 @@ def date_outcomes(session: Session, date_ids: list[int]) -> dict[int, DateOutcom
     feedback = _counted(session, Feedback, date_ids)
     certificates = _counted(session, Certificate, date_ids)
     return {
-        date_id: DateOutcome(attended[date_id], completed[date_id], feedback.get(date_id, 0), certificates.get(date_id, 0))
+        date_id: DateOutcome(
+            attended[date_id], completed[date_id], feedback.get(date_id, 0), certificates.get(date_id, 0)
+        )
         for date_id in date_ids
     }
