@@ -184,16 +184,16 @@ def _people_table(key: str, title: str, label: str, groups: dict[str, Counter], 
     return Table(key, title, [label, *PEOPLE_HEADER], rows, chart_column=1)
 
 
-def _feedback_table(key: str, title: str, label: str, scores: dict[str, list[tuple[int, int]]], order) -> Table:
-    """How many gave feedback in each group, and their average confidence; every group listed."""
+def _feedback_table(key: str, title: str, label: str, scores: dict[str, list[int]], order: list[str]) -> Table:
+    """How many gave feedback in each group, and their average confidence; every group listed.
+    `scores` holds each group's responses and the total of their scores before and after."""
     rows = []
     for name in order:
-        found = scores.get(name, [])
-        if not found:
+        responses, before, after = scores.get(name, (0, 0, 0))
+        if not responses:
             rows.append([name, 0, NO_FEEDBACK, NO_FEEDBACK])
             continue
-        rows.append([name, len(found), f"{sum(b for b, _ in found) / len(found):.1f}",
-                     f"{sum(a for _, a in found) / len(found):.1f}"])  # fmt: skip
+        rows.append([name, responses, f"{before / responses:.1f}", f"{after / responses:.1f}"])
     header = [label, "Feedback returned", "Average confidence before (0 to 10)", "Average confidence after (0 to 10)"]
     return Table(key, title, header, rows)
 
@@ -217,63 +217,88 @@ def build_report(session: Session, period: Period, now: datetime | None = None) 
     finished_dates = {row.id for row in published if row[4] < today}
     to_come = {row.id for row in published if row[3] >= today}  # not begun: the waiting lists still count
     offered = sum(row.capacity for row in published)
-    days_of_date = dict(
-        connection.execute(
-            sa.select(CourseDay.course_date_id, sa.func.count(CourseDay.id))
-            .where(CourseDay.course_date_id.in_(date_ids))
-            .group_by(CourseDay.course_date_id)
-        ).all()
-    )
-    # One row per booking with its marks counted by the database: marked days, days attended in full,
-    # days there at all (attended or left early), days absent.
+    # Bookings nobody confirmed by the link emailed to them never counted as bookings.
+    counted = [Booking.email_checked_at.is_not(None)]
+    who = [raw(Booking.sector), raw(Booking.council_area), Booking.organisation]
+    # Every booking but those with a place on a finished date, counted by the database by what they are.
+    finished_ids, to_come_ids = sorted(finished_dates), sorted(to_come)
+    on_finished = Booking.course_date_id.in_(finished_ids)
+    kinds = [raw(Booking.status), Booking.confirmed_at.is_not(None), Booking.course_date_id.in_(to_come_ids)]
+    others = connection.execute(
+        sa.select(*kinds, *who, sa.func.count(Booking.id))
+        .where(
+            Booking.course_date_id.in_(date_ids),
+            *counted,
+            sa.or_(Booking.status != BookingStatus.CONFIRMED, sa.not_(on_finished)),
+        )
+        .group_by(*kinds, *who)
+    ).all()
+    # Those with a place on a finished date: each one's marks counted by the database (marked days, days
+    # attended in full, days there at all, days absent), then the people with the same marks counted
+    # together with the number of days of their date, for the register's rule (completion_from_counts).
     mark = raw(Attendance.mark)
 
     def days_marked(condition):
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
-    bookings = connection.execute(
+    days_of_date = (
+        sa.select(CourseDay.course_date_id, sa.func.count(CourseDay.id).label("days"))
+        .where(CourseDay.course_date_id.in_(finished_ids))
+        .group_by(CourseDay.course_date_id)
+        .subquery()
+    )
+    each = (
         sa.select(
-            Booking.course_date_id, raw(Booking.status), raw(Booking.sector), raw(Booking.council_area),
-            Booking.organisation, Booking.confirmed_at.is_not(None), sa.func.count(Attendance.id),
-            days_marked(mark == AttendanceMark.ATTENDED.value), days_marked(mark != AttendanceMark.ABSENT.value),
-            days_marked(mark == AttendanceMark.ABSENT.value),
+            Booking.course_date_id.label("date_id"),
+            raw(Booking.sector).label("sector"),
+            raw(Booking.council_area).label("area"),
+            Booking.organisation,
+            sa.func.count(Attendance.id).label("marked"),
+            days_marked(mark == AttendanceMark.ATTENDED.value).label("attended"),
+            days_marked(mark != AttendanceMark.ABSENT.value).label("came"),
+            days_marked(mark == AttendanceMark.ABSENT.value).label("absent"),
         )
         .outerjoin(Attendance, Attendance.booking_id == Booking.id)
-        # Bookings nobody confirmed by the link emailed to them never counted as bookings.
-        .where(Booking.course_date_id.in_(date_ids), Booking.email_checked_at.is_not(None))
+        .where(on_finished, Booking.status == BookingStatus.CONFIRMED, *counted)
         .group_by(Booking.id)
-    ).all()  # fmt: skip
+        .subquery()
+    )
+    alike = [days_of_date.c.days, each.c.sector, each.c.area, each.c.organisation, each.c.marked, each.c.attended,
+             each.c.came, each.c.absent]  # fmt: skip
+    on_the_register = connection.execute(
+        sa.select(*alike, sa.func.count())
+        .select_from(each)
+        .join(days_of_date, days_of_date.c.course_date_id == each.c.date_id)
+        .group_by(*alike)
+    ).all()
     # For each group and name, the counts in the order of OUTCOMES.
     groups: dict[str, dict[str, list[int]]] = {"sector": {}, "area": {}, "organisation": {}}
     totals = [0] * len(OUTCOMES)
     waiting_now = 0
     cancelled_outcome = (1, 1, 0, 0, 0, 0, 0)  # had a place and cancelled it
     to_come_outcome = (1, 0, 1, 0, 0, 0, 0)  # has a place on a date that has not finished
-    organisations: dict[str, str] = {}
-    for date_id, status, sector, area, organisation, had_place, marked, attended, came, absent in bookings:
+    tally: Counter = Counter()  # people by outcome, area of work, council area and organisation
+    for status, had_place, upcoming, sector, area, organisation, count in others:
         if status == BookingStatus.WAITING:
-            waiting_now += date_id in to_come  # on a date still to come; the others never got a place
-            continue
-        if status == BookingStatus.CANCELLED:
-            if not had_place:
-                continue  # left a waiting list: never had a place
-            outcome = cancelled_outcome
-        elif date_id not in finished_dates:
-            outcome = to_come_outcome
+            waiting_now += count if upcoming else 0  # the others never got a place
+        elif status == BookingStatus.CANCELLED:
+            if had_place:  # not someone who left a waiting list
+                tally[cancelled_outcome, sector, area, organisation] += count
         else:
-            completion = completion_from_counts(days_of_date.get(date_id, 0), marked, attended, absent)
-            completed, missed = completion == Completion.COMPLETED, completion == Completion.ABSENT
-            outcome = (1, 0, 0, 1, int(came > 0), int(completed), int(missed))
-        if organisation not in organisations:
-            organisations[organisation] = " ".join(organisation.split()) or "Not given"
+            tally[to_come_outcome, sector, area, organisation] += count
+    for days, sector, area, organisation, marked, attended, came, absent, count in on_the_register:
+        completion = completion_from_counts(days, marked, attended, absent)
+        completed, missed = completion == Completion.COMPLETED, completion == Completion.ABSENT
+        tally[(1, 0, 0, 1, int(came > 0), int(completed), int(missed)), sector, area, organisation] += count
+    for (outcome, sector, area, organisation), count in tally.items():
         names = (
             ("sector", SECTOR_LABELS.get(sector, sector)),
             ("area", COUNCIL_AREA_LABELS.get(area, area)),
-            ("organisation", organisations[organisation]),
+            ("organisation", " ".join(organisation.split()) or "Not given"),
         )
         for counts in (totals, *(groups[group].setdefault(name, [0] * len(OUTCOMES)) for group, name in names)):
             for index, value in enumerate(outcome):
-                counts[index] += value
+                counts[index] += value * count
     totals = Counter(dict(zip(OUTCOMES, totals, strict=True)))
     groups = {
         group: {name: Counter(dict(zip(OUTCOMES, counts, strict=True))) for name, counts in found.items()}
@@ -348,45 +373,58 @@ def build_report(session: Session, period: Period, now: datetime | None = None) 
         ["Of those, told about new dates", told],
     ]))  # fmt: skip
 
-    feedback = session.execute(
-        sa.select(
-            Feedback.confidence_before, Feedback.confidence_after, Feedback.may_quote, Feedback.quote_with_name,
-            Feedback.worked_well, Feedback.worries, Feedback.next_steps, Booking.full_name, raw(Booking.sector),
-            raw(Booking.council_area),
-        )
+    # The scores and which questions were answered, counted by the database; the words only where quoted.
+    answered = [sa.func.length(sa.func.coalesce(getattr(Feedback, column), "")) > 0 for column in QUESTIONS]
+    keys = [raw(Booking.sector), raw(Booking.council_area), Feedback.confidence_before, Feedback.confidence_after]
+    feedback = connection.execute(
+        sa.select(*keys, *answered, sa.func.count(Feedback.id))
         .join(Booking, Feedback.booking_id == Booking.id)
         .where(Booking.course_date_id.in_(date_ids))
-        .order_by(Feedback.id)
-    ).all()  # fmt: skip
-    before, after = Counter(f.confidence_before for f in feedback), Counter(f.confidence_after for f in feedback)
-    average = lambda values: f"{sum(values) / len(values):.1f}" if values else "–"  # noqa: E731
+        .group_by(*keys, *answered)
+    ).all()
+    responses = sum(row[-1] for row in feedback)
+    before, after, answers = Counter(), Counter(), Counter()
+    scores: dict[str, dict[str, list[int]]] = {"sector": {}, "area": {}}  # responses, total before, total after
+    for sector, area, was, now_at, *gave, count in feedback:
+        before[was] += count
+        after[now_at] += count
+        for column, answer in zip(QUESTIONS, gave, strict=True):
+            answers[column] += count * bool(answer)
+        names = (("sector", SECTOR_LABELS.get(sector, sector)), ("area", COUNCIL_AREA_LABELS.get(area, area)))
+        for group, name in names:
+            found = scores[group].setdefault(name, [0, 0, 0])
+            found[0] += count
+            found[1] += was * count
+            found[2] += now_at * count
+
+    def average(scores: Counter) -> str:
+        return f"{sum(n * k for n, k in scores.items()) / responses:.1f}" if responses else "–"
+
     confidence_title = "Confidence using the assessment framework, 0 to 10"
     report.tables.append(Table("confidence", confidence_title, ["Figure", "Before", "After"], [
-        ["Responses", len(feedback), len(feedback)],
-        ["Average", average([f.confidence_before for f in feedback]), average([f.confidence_after for f in feedback])],
+        ["Responses", responses, responses],
+        ["Average", average(before), average(after)],
         ["Lowest", min(before) if before else "–", min(after) if after else "–"],
         ["Highest", max(before) if before else "–", max(after) if after else "–"],
-        ["Moved up", sum(f.confidence_after > f.confidence_before for f in feedback), ""],
+        ["Moved up", sum(row[-1] for row in feedback if row[3] > row[2]), ""],
     ]))  # fmt: skip
     report.tables.append(Table(
         "spread", "How many people chose each number", ["Number", "Before the course", "After the course"],
         [[str(n), before[n], after[n]] for n in range(11)], chart_column=2,
     ))  # fmt: skip
-    scores: dict[str, dict[str, list[tuple[int, int]]]] = {"sector": {}, "area": {}}
-    for f in feedback:
-        scores["sector"].setdefault(SECTOR_LABELS.get(f.sector, f.sector), []).append(
-            (f.confidence_before, f.confidence_after)
-        )
-        scores["area"].setdefault(COUNCIL_AREA_LABELS.get(f.council_area, f.council_area), []).append(
-            (f.confidence_before, f.confidence_after)
-        )
-        if f.may_quote:
-            who = f.full_name if f.quote_with_name else "Someone who came"
-            for column, question in QUESTIONS.items():
-                if words := getattr(f, column):
-                    report.quotes.append(Quote(question, who, words))
+    quoted = connection.execute(
+        sa.select(Booking.full_name, Feedback.quote_with_name, *(getattr(Feedback, column) for column in QUESTIONS))
+        .join(Booking, Feedback.booking_id == Booking.id)
+        .where(Booking.course_date_id.in_(date_ids), Feedback.may_quote)
+        .order_by(Feedback.id)
+    ).all()
+    for full_name, with_name, *said in quoted:
+        who = full_name if with_name else "Someone who came"
+        for question, words in zip(QUESTIONS.values(), said, strict=True):
+            if words:
+                report.quotes.append(Quote(question, who, words))
     report.tables.append(Table("answers", "Written answers", ["Question", "People who answered"], [
-        [question, sum(bool(getattr(f, column)) for f in feedback)] for column, question in QUESTIONS.items()
+        [question, answers[column]] for column, question in QUESTIONS.items()
     ]))  # fmt: skip
     report.tables.append(_feedback_table(
         "feedback-sector", "Feedback by area of work", "Area of work", scores["sector"], sectors))  # fmt: skip
