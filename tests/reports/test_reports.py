@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -11,7 +12,8 @@ from app.after_course.register import mark_attendance
 from app.briefings import service as briefings
 from app.enrolment.bookings import cancel_booking
 from app.models import AttendanceMark, CouncilArea, Sector
-from app.reports.report import Period, bar_chart, build_report, financial_year, financial_year_of
+from app.reports.charts import WIDTH, bar_chart, text_width
+from app.reports.report import QUESTIONS, Period, Quote, build_report, financial_year, financial_year_of
 from tests.factories import (
     begin_course,
     booked,
@@ -72,19 +74,30 @@ def rows(report, key) -> dict:
 
 def test_every_figure_matches_the_data(session, data):
     report = build_report(session, WIDE)
-    summary = rows(report, "summary")
+    dates = rows(report, "dates")
+    assert dates["Dates that have finished"] == [1] and dates["Dates still to come or running now"] == [1]
+    assert dates["Dates the team cancelled"] == [0]
+    places = rows(report, "places")
     # Places: 3 on the finished date and 20 on the one to come.
-    assert summary["Places offered"][0] == 23
+    assert places["Places offered"][0] == 23
     # Booked: Cat, Len, Wyn (from the waiting list), Abi (cancelled after having a place), Abi's new booking.
-    assert summary["Booked (a place, then came, missed or cancelled)"][0] == 5
-    assert summary["Attended (at least one day)"] == [2, "40% of booked"]
-    assert summary["Completed (every day)"] == [1, "20% of booked"]
-    assert summary["Cancelled"][0] == 1 and summary["Did not attend"][0] == 1
+    assert places["Booked (had a place, including people who later cancelled)"] == [5, "22% of places"]
+    assert places["Cancelled their place"] == [1, "20% of booked"]
+    assert places["Booked on dates that have finished"][0] == 3  # Cat, Len, Wyn
+    assert places["Booked on dates still to come or running now"][0] == 1  # Abi's new booking
+    attendance = rows(report, "attendance")
+    assert attendance["Booked on dates that have finished"][0] == 3
+    assert attendance["Attended (at least one day)"] == [2, "67% of booked on finished dates"]
+    assert attendance["Completed (every day)"] == [1, "33% of booked on finished dates"]
+    assert attendance["Did not attend"] == [1, "33% of booked on finished dates"]
+    assert attendance["Not marked on the register yet"][0] == 0
     sector = rows(report, "sector")
-    # Schools: Cat, Wyn, Abi's cancelled booking and her new one.
-    assert sector["Schools and education"] == [4, 1, "25%", 1, "25%", 1]
-    assert sector["Health"][:5] == [1, 1, "100%", 0, "0%"]
+    # Schools: Cat and Wyn on the finished date, Abi's cancelled booking and her new one to come.
+    assert sector["Schools and education"] == [4, 1, 1, 2, 1, "50%", 1, "50%", 1]
+    assert sector["Health"] == [1, 0, 0, 1, 1, "100%", 0, "0%", 0]
+    assert sector["Police"] == [0, 0, 0, 0, 0, "–", 0, "–", 0]  # listed, with nobody booked
     assert rows(report, "area")["Westmorland and Furness"][0] == 1
+    assert rows(report, "area")["Outside Cumbria"][0] == 0
     organisations = rows(report, "organisation")
     assert organisations["Keswick School"][0] == 2 and organisations["=Penrith School"][0] == 1
     waiting = rows(report, "waiting")
@@ -94,19 +107,57 @@ def test_every_figure_matches_the_data(session, data):
     assert confidence["Lowest"] == [2, 6] and confidence["Highest"] == [4, 8] and confidence["Moved up"][0] == 2
     spread = rows(report, "spread")
     assert spread["2"] == [1, 0] and spread["8"] == [0, 1] and sum(r[1] for r in spread.values()) == 2
-    assert rows(report, "briefings")["Health"] == [2]
-    assert ("Cat Complete", "Hearing the family's words.") in report.quotes
-    assert ("Someone who came", "Too fast.") in report.quotes  # Len: quotes yes, name no
-    assert not any(who == "Len Left" for who, _ in report.quotes)
+    by_sector = rows(report, "feedback-sector")
+    assert by_sector["Schools and education"] == [1, "2.0", "8.0"] and by_sector["Health"] == [1, "4.0", "6.0"]
+    assert by_sector["Police"] == [0, "No feedback yet", "No feedback yet"]
+    by_area = rows(report, "feedback-area")
+    assert by_area["Cumberland"] == [1, "2.0", "8.0"] and by_area["Westmorland and Furness"] == [1, "4.0", "6.0"]
+    assert by_area["Outside Cumbria"] == [0, "No feedback yet", "No feedback yet"]
+    briefings = rows(report, "briefings")
+    assert briefings["Health"] == [2] and briefings["Police"] == [0]
+    assert Quote(QUESTIONS["worked_well"], "Cat Complete", "Hearing the family's words.") in report.quotes
+    assert Quote(QUESTIONS["next_steps"], "Cat Complete", "More practice.") in report.quotes
+    assert Quote(QUESTIONS["worries"], "Someone who came", "Too fast.") in report.quotes  # Len: quotes yes, name no
+    assert not any(quote.who == "Len Left" for quote in report.quotes)
+
+
+def test_attendance_is_a_share_of_the_dates_that_have_finished_only(session, data):
+    before = rows(build_report(session, WIDE), "attendance")
+    # 35 people booked on a date a month away, and a date running now whose first day's register is taken.
+    later = make_date(session, capacity=40, days_from_now=30)
+    for _ in range(35):
+        booked(session, later.id, details())
+    running = make_date(session, capacity=5)
+    here = [booked(session, running.id, details()).booking for _ in range(2)]
+    begin_course(session, running, days_ago=0)
+    mark_attendance(session, running.days[0].id, {here[0].id: A, here[1].id: X}, actor=make_staff(session))
+    report = build_report(session, WIDE)
+    after = rows(report, "attendance")
+    assert after == before  # still 2 of 3: the people to come are not counted as people who did not come
+    places = rows(report, "places")
+    assert places["Booked on dates still to come or running now"][0] == 1 + 35 + 2
+    assert rows(report, "dates")["Dates still to come or running now"] == [3]
+    assert report.table("attendance").note == (
+        "Of the 3 people booked on dates that have finished, 2 attended (67%) and 1 completed every day (33%). "
+        "Bookings on dates still to come or running now (38) are counted apart, not in these rates, "
+        "until their date has finished."
+    )
+    # Its last day was yesterday: now it has finished, and counts.
+    begin_course(session, running, days_ago=2)
+    after = rows(build_report(session, WIDE), "attendance")
+    assert after["Booked on dates that have finished"][0] == 5
+    assert after["Attended (at least one day)"] == [3, "60% of booked on finished dates"]
+    assert after["Not marked on the register yet"] == [1, "20% of booked on finished dates"]  # day 2 not taken
 
 
 def test_a_period_counts_only_the_courses_that_start_in_it(session, data):
     first_day = data["course_date"].first_day
     only_it = build_report(session, Period(first_day, first_day))
-    assert rows(only_it, "summary")["Places offered"][0] == 3
+    assert rows(only_it, "places")["Places offered"][0] == 3
     none = build_report(session, Period(date(2001, 1, 1), date(2001, 12, 31)))
-    assert rows(none, "summary")["Booked (a place, then came, missed or cancelled)"][0] == 0
-    assert rows(none, "summary")["Attended (at least one day)"][1] == "– of booked"
+    assert rows(none, "places")["Booked (had a place, including people who later cancelled)"][0] == 0
+    assert rows(none, "attendance")["Attended (at least one day)"] == [0, "–"]
+    assert none.table("attendance").note == "Nobody was booked on a date that has finished in this period."
 
 
 def test_financial_years_run_april_to_march():
@@ -125,42 +176,93 @@ def test_a_chart_is_an_svg_named_described_and_escaped():
     assert "&lt;" not in svg.replace("By &lt;area&gt;", "") and svg.count("<rect") == 2
 
 
+def test_a_long_label_is_wrapped_whole_onto_lines_that_fit_the_chart():
+    name = "The Cumberland and Westmorland and Furness Multi-Agency Safeguarding Hub (Carlisle and Kendal offices)"
+    svg = str(bar_chart("chart-x", "By organisation", "Booked", [(name, 12), ("Ŵ" * 60, 3)]))
+    lines = re.findall(r'<text x="0" y="\d+" [^>]*>([^<]*)</text>', svg)
+    long_word = [line for line in lines if "Ŵ" in line]
+    assert " ".join(lines[: len(lines) - len(long_word)]) == name  # the whole name, over several lines
+    assert len(long_word) > 1 and "".join(long_word) == "Ŵ" * 60  # a word too long for a line is split
+    assert "…" not in svg
+    assert all(text_width(line) <= WIDTH for line in lines)
+
+
+def report_csv(client, name: str, query: str) -> list[list[str]]:
+    response = client.get(f"/admin/reports/{name}.csv?{query}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
 def test_the_reports_page_and_its_csv_downloads(client, session, data):
     sign_in(client, make_staff(session))
+    later = data["abi_next"].course_date.first_day
     first = data["course_date"].first_day
     query = (f"start={first.day}&start={first.month}&start={first.year}"
-             f"&end={first.day}&end={first.month}&end={first.year}")  # fmt: skip
+             f"&end={later.day}&end={later.month}&end={later.year}")  # fmt: skip
     page = client.get(f"/admin/reports?{query}")
     text = words(page)
-    assert page.status_code == 200 and "Places and people" in text and "By area of work" in text
-    label = f"{first:%-d %B %Y} to {first:%-d %B %Y}"
+    assert page.status_code == 200 and "Places and bookings" in text and "By area of work" in text
+    label = f"{first:%-d %B %Y} to {later:%-d %B %Y}"
     assert label in text  # the dates chosen, not this financial year
-    csv_link = f'href="/admin/reports/summary.csv?start={first.day}&amp;start={first.month}&amp;start={first.year}'
-    assert csv_link in page.get_data(as_text=True)
-    assert page.get_data(as_text=True).count('role="img"') >= 4
+    assert (
+        "Of the 3 people booked on dates that have finished, 2 attended (67%) and 1 completed every day (33%). "
+        "Bookings on dates still to come or running now (1) are counted apart"
+    ) in text
+    html = page.get_data(as_text=True)
+    csv_link = f'href="/admin/reports/attendance.csv?start={first.day}&amp;start={first.month}&amp;start={first.year}'
+    assert csv_link in html
+    # Dates and places have a chart each: dates are not drawn beside places.
+    dates_chart = re.search(r'<svg [^>]*aria-labelledby="chart-dates-title.*?</svg>', html).group(0)
+    places_chart = re.search(r'<svg [^>]*aria-labelledby="chart-places-title.*?</svg>', html).group(0)
+    assert "Dates that have finished" in dates_chart and "Places offered" not in dates_chart
+    assert "Places offered" in places_chart and "Dates that have finished" not in places_chart
+    # What people said, under the question they answered.
+    worries = text.index(QUESTIONS["worries"], text.index("What people said"))
+    assert text.index("Too fast.", worries) < text.index(QUESTIONS["next_steps"], worries)
     assert "Hearing the family's words." in text and "Cat Complete" in text
-    download = client.get(f"/admin/reports/organisation.csv?{query}")
-    assert download.status_code == 200 and download.mimetype == "text/csv"
-    table = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
+    # Areas with no feedback are listed.
+    assert "Police 0 No feedback yet No feedback yet" in text
+
+    attendance = report_csv(client, "attendance", query)
+    assert attendance[0] == ["Figure", "Number", "Share"]
+    assert ["Attended (at least one day)", "2", "67% of booked on finished dates"] in attendance
+    assert ["Completed (every day)", "1", "33% of booked on finished dates"] in attendance
+    places = report_csv(client, "places", query)
+    assert ["Booked on dates still to come or running now", "1", ""] in places
+    sectors = report_csv(client, "sector", query)
+    assert sectors[0] == ["Area of work", "Booked, all dates", "Cancelled", "Booked on dates still to come",
+                          "Booked on dates that have finished", "Attended",
+                          "Attended, as % of booked on finished dates", "Completed every day",
+                          "Completed, as % of booked on finished dates", "Did not attend"]  # fmt: skip
+    assert ["Schools and education", "4", "1", "1", "2", "1", "50%", "1", "50%", "1"] in sectors
+    feedback = report_csv(client, "feedback-area", query)
+    assert ["Outside Cumbria", "0", "No feedback yet", "No feedback yet"] in feedback
+    table = report_csv(client, "organisation", query)
     assert table[0][0] == "Organisation" and ["'=Penrith School"] == [r[0] for r in table if "Penrith" in r[0]]
-    quotes = list(csv.reader(io.StringIO(client.get(f"/admin/reports/quotes.csv?{query}").data.decode("utf-8-sig"))))
-    assert ["Someone who came", "Too fast."] in quotes
+    quotes = report_csv(client, "quotes", query)
+    assert quotes[0] == ["Question", "Who", "Their words"]
+    assert [QUESTIONS["worries"], "Someone who came", "Too fast."] in quotes
+    assert [QUESTIONS["worked_well"], "Cat Complete", "Hearing the family's words."] in quotes
     assert client.get(f"/admin/reports/nothing.csv?{query}").status_code == 404
     assert client.get("/admin/reports").status_code == 200  # this financial year
     bad = client.get("/admin/reports?year=1800")
     assert bad.status_code == 400 and "Select one of the years shown" in words(bad)
     half = client.get("/admin/reports?start=1&start=4&start=2026")
     assert half.status_code == 400 and "Enter both dates, or neither" in words(half)
+    nul = client.get("/admin/reports?start=1%00&start=4&start=2026&end=1&end=4&end=2027")
+    assert nul.status_code == 400
 
 
 def test_a_date_the_team_cancelled_is_counted_on_its_own_not_as_people_cancelling(session, data):
     from app.enrolment.dates import cancel_date
 
-    before = rows(build_report(session, WIDE), "summary")
+    before = rows(build_report(session, WIDE), "places")
     cancelled = make_date(session, days_from_now=90)
     booked(session, cancelled.id, details())
     cancel_date(session, cancelled.id, "The trainer is ill.", actor=make_staff(session))
-    after = rows(build_report(session, WIDE), "summary")
-    assert after["Dates the team cancelled"][0] == before["Dates the team cancelled"][0] + 1
-    for figure in ("Booked (a place, then came, missed or cancelled)", "Cancelled", "Places offered"):
+    after = rows(build_report(session, WIDE), "places")
+    cancelled_dates = rows(build_report(session, WIDE), "dates")["Dates the team cancelled"]
+    assert cancelled_dates == [1]
+    for figure in ("Booked (had a place, including people who later cancelled)", "Cancelled their place",
+                   "Places offered"):  # fmt: skip
         assert after[figure] == before[figure], figure

@@ -24,6 +24,7 @@ from app.extensions import db
 from app.mail.outbox import failed_messages
 from app.models import LONDON, Audience, DateStatus, Role
 from app.models.date_message import NOBODY_IN
+from app.reports.past_dates import date_outcomes
 from app.staff.guard import acting_staff, roles
 from app.web.admin.access import back_once_started, date_for_staff
 from app.web.admin.blueprint import bp
@@ -139,10 +140,10 @@ def past_dates():
     found = service.past_dates(db.session, current_user, now, **filters, page=page, per_page=PAST_PER_PAGE)
     if page > found.pages:
         abort(404)
+    outcomes = date_outcomes(db.session, [line.course_date.id for line in found.lines])
     chosen = {key: value for key, value in request.args.items() if key in ("course", "venue", "year") and value}
-    return render_template("admin/past_dates.html", form=form, found=found, chosen=chosen if valid else {}), (
-        200 if valid else 400
-    )
+    shown = {"form": form, "found": found, "outcomes": outcomes, "chosen": chosen if valid else {}}
+    return render_template("admin/past_dates.html", **shown), 200 if valid else 400
 
 
 @bp.route("/dates/new", methods=["GET", "POST"])

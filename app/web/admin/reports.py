@@ -57,10 +57,7 @@ def report_csv(name: str):
     form, period = period_from_request()
     if period is None:
         abort(400)
-    found = reports.build_report(db.session, period)
-    table = next((t for t in found.tables if t.key == name), None)
-    if table is None and name == "quotes":
-        table = reports.Table("quotes", "What people said", ["Who", "Their words"], [list(q) for q in found.quotes])
+    table = reports.build_report(db.session, period).csv_table(name)
     if table is None:
         abort(404)
     filename = f"report-{name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
