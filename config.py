@@ -90,6 +90,9 @@ class Config:
     ACCESS_NEEDS_LEAD_DAYS = 10
     # Email a person's line manager (if they gave one) when they book, move or cancel. No access needs in it.
     MANAGER_EMAILS = True
+    # On courses that need the manager's agreement: working days (Monday to Friday) the manager has to answer
+    # before the place is released. They are reminded once, halfway.
+    MANAGER_APPROVAL_WORKING_DAYS = 5
     # Hours before a course starts when the waiting list stops getting freed places by itself: after it, the
     # people waiting are told a place is free and the first to take it has it.
     WAITING_LIST_CUTOFF_HOURS = 24

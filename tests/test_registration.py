@@ -10,14 +10,15 @@ EMAIL_KINDS = {
         "booking_link", "booking_links", "already_completed", "needs_updated", "needs_outcome",
         "place_offered", "late_place", "late_place_taken", "date_changed", "date_cancelled", "reminder",
         "date_message", "calendar_update", "manager_notice", "needs_changed", "dates_published", "access_summary",
-        "interest_check", "below_minimum",
+        "interest_check", "below_minimum", "approval_request", "approval_pending", "approval_given",
+        "approval_refused",
     },
     "after_course": {"feedback_request", "feedback_reminder", "feedback_thanks", "certificate_ready", "missed_course"},
     "briefings": {"watched_record"},
     "staff": {"staff_invite", "staff_reset"},
 }  # fmt: skip
 JOBS = {
-    "enrolment": ["released holds", "reminders", "access summaries", "minimum numbers"],
+    "enrolment": ["released holds", "reminders", "access summaries", "minimum numbers", "manager approvals"],
     "after_course": ["feedback requests and reminders", "certificates", "follow-ups"],
     "briefings": [],
     "staff": [],

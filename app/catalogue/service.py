@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from app.catalogue.records import save_record
 from app.models import VENUE_FACILITIES, Course, Venue
 
-COURSE_FIELDS = ("title", "slug", "summary", "description", "audience", "in_person")
+COURSE_FIELDS = ("title", "slug", "summary", "description", "audience", "in_person", "manager_approval")
 VENUE_FIELDS = (
     "name", "address", "town", "postcode", "step_free_access", "step_free_access_note", "hearing_loop",
     "hearing_loop_note", "accessible_toilets", "accessible_toilets_note", "parking", "access_notes",
@@ -15,6 +15,7 @@ VENUE_FIELDS = (
 
 def save_course(session: Session, course_id: int | None, values: dict, *, actor) -> Course:
     """Add a course (course_id None) or change its words."""
+    values = {"manager_approval": False, **values}
     return save_record(
         session,
         Course,

@@ -10,7 +10,7 @@ def install(mail: Registry) -> None:
     """Every email enrolment sends, and the jobs the email worker runs for it: named here and nowhere else."""
     import sqlalchemy.orm as so
 
-    from app.enrolment import booking_emails, bookings, date_emails, invites, needs, reminders
+    from app.enrolment import approvals, booking_emails, bookings, date_emails, invites, needs, reminders
     from app.enrolment.invites import (
         BOOKING_REFERENCES,
         booking_kind,
@@ -48,6 +48,10 @@ def install(mail: Registry) -> None:
     )
     mail.email("booking_links", booking_emails.render_booking_links, prepare=booking_emails.load_bookings)
     mail.email("manager_notice", booking_emails.render_manager_notice, references=BOOKING_REFERENCES)
+    mail.email("approval_request", approvals.render_approval_request, references=BOOKING_REFERENCES)
+    booking_kind(mail, "approval_pending", check=invites.still_waiting_for_the_manager)
+    booking_kind(mail, "approval_given", check=place_still_active)
+    booking_kind(mail, "approval_refused")
     mail.email("needs_changed", booking_emails.render_needs_changed, references=BOOKING_REFERENCES)
     mail.load_with(Interest, so.joinedload(Interest.course))
     mail.email("interest_check", date_emails.render_interest_check, references=(Reference("interest_id", Interest),))
@@ -68,3 +72,4 @@ def install(mail: Registry) -> None:
     mail.job("reminders", reminders.reminders_job)
     mail.job("access summaries", reminders.access_summaries_job)
     mail.job("minimum numbers", reminders.below_minimum_job)
+    mail.job("manager approvals", approvals.approvals_job)

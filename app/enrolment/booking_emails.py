@@ -61,6 +61,47 @@ def place_confirmed(session: Session, booking: Booking) -> None:
     queue_booking_email(session, booking, "place_confirmed", subject, calendar_changes=True)
 
 
+def approval_request(session: Session, booking: Booking, *, reminder: bool = False) -> None:
+    """Ask the person's manager to agree (once, and once more as a reminder), by a link written as the email
+    goes (app.enrolment.approvals). Counted with the other emails someone else can cause an address to get,
+    but never left out: without it the place would wait for nothing."""
+    start = "Reminder: please answer" if reminder else "Please answer"
+    queue_message(
+        session,
+        kind="approval_request",
+        to=booking.manager_email,
+        subject=subject_for(booking.course_date, f"{start}: can your colleague come to training?"),
+        context={"course_date_id": booking.course_date_id, "reminder": reminder},
+        booking=booking,
+        dedupe_key=f"approval:{booking.id}:{'reminder' if reminder else 'first'}:{booking.approval_asked_at}",
+    )
+
+
+def approval_pending(session: Session, booking: Booking) -> None:
+    """To the person: their place (or waiting-list place) is kept while their manager is asked."""
+    queue_booking_email(
+        session, booking, "approval_pending", subject_for(booking.course_date, "Waiting for your manager")
+    )
+
+
+def approval_given(session: Session, booking: Booking) -> None:
+    """To the person: their manager agreed. With a place, it is the booking's confirmation, with its invite."""
+    if booking.status == BookingStatus.CONFIRMED:
+        queue_booking_email(
+            session, booking, "place_confirmed", subject_for(booking.course_date, "Booked"), calendar_changes=True,
+            manager_agreed=True,
+        )  # fmt: skip
+    else:
+        queue_booking_email(session, booking, "approval_given", subject_for(booking.course_date, "Your manager agreed"))
+
+
+def approval_refused(session: Session, booking: Booking, *, answered: bool, had_place: bool) -> None:
+    """To the person: their manager said no, or nobody answered in time, so the place has gone."""
+    start = "Your manager did not agree" if answered else "Your manager did not answer"
+    subject = subject_for(booking.course_date, start)
+    queue_booking_email(session, booking, "approval_refused", subject, answered=answered, had_place=had_place)
+
+
 def added_to_waiting_list(session: Session, booking: Booking, position: int) -> None:
     subject = subject_for(booking.course_date, "Waiting list")
     queue_booking_email(session, booking, "waiting_list", subject, position=position)

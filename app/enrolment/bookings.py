@@ -20,14 +20,15 @@ from app.core.addresses import email_key
 from app.core.clock import today_in_london
 from app.core.filters import day_range
 from app.database import utcnow, writing
+from app.enrolment import approvals, date_emails
 from app.enrolment import booking_emails as messages
-from app.enrolment import date_emails
 from app.enrolment.availability import availability, dates_with_places, has_started
 from app.enrolment.needs import check_needs
 from app.enrolment.places import (
     fill_from_waiting_list,
     give_back_place,
     lock_dates,
+    release_place,
     take_late_place,
     take_place,
     waiting_position,
@@ -273,7 +274,7 @@ def _book_place_once(
         session.flush()
         position = None if confirmed else waiting_position(session, booking)
         if checked:
-            _announce(session, booking, position)
+            _announce(session, booking, position, ask_manager=actor is None)
         else:
             messages.check_booking(session, booking)
         if actor is not None:
@@ -298,9 +299,14 @@ def hold_until(course_date: CourseDate, now: datetime) -> datetime:
     return min(now + hours, now + (course_date.starts_at - now) / 2)
 
 
-def _announce(session: Session, booking: Booking, position: int | None) -> None:
+def _announce(session: Session, booking: Booking, position: int | None, *, ask_manager: bool = True) -> None:
     """The emails of a booking whose address is known to be the person's: their place (with its calendar
-    invite) or waiting-list place, their line manager's note, and the training team's note of their needs."""
+    invite) or waiting-list place, their line manager's note, and the training team's note of their needs.
+    On a course that needs the manager's agreement, the manager is asked instead, and the rest waits for
+    their answer (app.enrolment.approvals); not when the training team booked for the person."""
+    if ask_manager and approvals.needed(booking):
+        approvals.ask(session, booking, utcnow())
+        return
     if booking.status == BookingStatus.CONFIRMED:
         messages.place_confirmed(session, booking)
     else:
@@ -344,7 +350,7 @@ def release_holds(session: Session, now: datetime) -> int:
             if booking.email_checked or not booking.is_active:
                 continue  # confirmed or cancelled since the list was read
             course_date = dates[booking.course_date_id]
-            if _release(session, booking, course_date, now):
+            if release_place(session, booking, course_date, now):
                 fill_from_waiting_list(session, course_date, now)
             messages.hold_released(session, booking)
             audit.record(session, None, "hold released", booking, f"Released {booking.reference}: not confirmed",
@@ -414,7 +420,7 @@ def cancel_booking(
             return ChangeResult(booking, changed=False)
         if has_started(course_date, now):
             raise CannotChange("This course has already started, so the booking cannot be cancelled.")
-        had_place = _release(session, booking, course_date, now)
+        had_place = release_place(session, booking, course_date, now)
         promoted = fill_from_waiting_list(session, course_date, now) if had_place else []
         messages.booking_cancelled(session, booking, had_place=had_place, passed_on=bool(promoted))
         messages.tell_manager(session, booking, "cancelled")
@@ -430,19 +436,8 @@ def cancel_with_the_date(
 ) -> None:
     """The training team cancelled the date: cancel this booking with it and tell the person why, with a
     cancellation for their calendar. Called by cancel_date, in its transaction, which holds the date's lock."""
-    had_place = _release(session, booking, course_date, now)
+    had_place = release_place(session, booking, course_date, now)
     date_emails.date_cancelled(session, booking, reason, had_place=had_place)
-
-
-def _release(session: Session, booking: Booking, course_date: CourseDate, now: datetime) -> bool:
-    """Cancel the booking and give its place, if it had one, back to the date (whose lock the caller holds).
-    True when it had a place."""
-    had_place = booking.status == BookingStatus.CONFIRMED
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now
-    if had_place:
-        give_back_place(session, course_date)
-    return had_place
 
 
 def take_freed_place(session: Session, token: str, *, now: datetime | None = None) -> ChangeResult:

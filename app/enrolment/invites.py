@@ -32,7 +32,7 @@ from app.mail.registry import (
     public_url,
     render_pair,
 )
-from app.models import LONDON, Booking, BookingStatus, CalendarEntry, CourseDate, OutboxMessage
+from app.models import LONDON, Approval, Booking, BookingStatus, CalendarEntry, CourseDate, OutboxMessage
 
 BOOKING_REFERENCES = (Reference("booking", Booking), Reference("course_date_id", CourseDate))
 # The only emails about a booking that go to an address before its owner has confirmed it. Their templates
@@ -177,6 +177,12 @@ def render_booking_email(message: OutboxMessage, batch: Batch, **known_when_sent
         **known_when_sent,
     )
     return RenderedEmail(text, html, invite and message.context["method"], invite and invite.ics)
+
+
+def still_waiting_for_the_manager(booking: Booking, course_date: CourseDate) -> None:
+    """The note that a place waits for the manager goes only while it does."""
+    if not booking.is_active or booking.approval != Approval.WAITING:
+        raise NoLongerApplies("the manager answered, or the booking was cancelled, before this email went")
 
 
 def place_still_held(booking: Booking, course_date: CourseDate) -> None:

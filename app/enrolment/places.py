@@ -17,7 +17,7 @@ from app.enrolment import booking_emails
 from app.enrolment import date_emails as messages
 from app.enrolment.availability import availability, has_started
 from app.enrolment.refusals import DateNotFound
-from app.models import Booking, BookingStatus, CourseDate, DateStatus
+from app.models import Approval, Booking, BookingStatus, CourseDate, DateStatus
 
 
 def lock_dates(session: Session, *date_ids: int) -> dict[int, CourseDate]:
@@ -64,6 +64,17 @@ def give_back_place(session: Session, course_date: CourseDate) -> None:
         .execution_options(synchronize_session=False)
     )
     session.expire(course_date, ["places_taken"])
+
+
+def release_place(session: Session, booking: Booking, course_date: CourseDate, now: datetime) -> bool:
+    """Cancel the booking and give its place, if it had one, back to the date (whose lock the caller holds).
+    True when it had a place."""
+    had_place = booking.status == BookingStatus.CONFIRMED
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    if had_place:
+        give_back_place(session, course_date)
+    return had_place
 
 
 def active_bookings(session: Session, course_date_id: int) -> list[Booking]:
@@ -132,9 +143,10 @@ def fill_from_waiting_list(session: Session, course_date: CourseDate, now: datet
             break
         booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = now
-        messages.place_offered(session, booking)
-        if booking.access_needs or booking.access_details.strip():
-            booking_emails.needs_changed(session, booking, reason="placed")
+        if booking.approval != Approval.WAITING:  # else they hear when their manager agrees
+            messages.place_offered(session, booking)
+            if booking.access_needs or booking.access_details.strip():
+                booking_emails.needs_changed(session, booking, reason="placed")
         promoted.append(booking)
     return promoted
 

@@ -10,7 +10,7 @@ from app.core.clock import today_in_london
 from app.database import writing
 from app.enrolment import date_emails as messages
 from app.enrolment.availability import first_day_column
-from app.models import Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage
+from app.models import Approval, Booking, BookingStatus, CourseDate, DateStatus, OutboxMessage
 from app.staff.visibility import staff_who_see
 
 
@@ -27,6 +27,7 @@ def queue_reminders(session: Session, now: datetime, days_before: list[int]) -> 
                 CourseDate.status == DateStatus.PUBLISHED,
                 Booking.status == BookingStatus.CONFIRMED,
                 Booking.email_checked_at.is_not(None),
+                Booking.approval != Approval.WAITING,
                 first_day >= today_in_london(now),
                 first_day <= horizon,
             )

@@ -17,7 +17,17 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from app.models import LONDON, Booking, BookingStatus, CalendarEntry, CourseDate, DateStatus, EntryStatus, SiteSetting
+from app.models import (
+    LONDON,
+    Approval,
+    Booking,
+    BookingStatus,
+    CalendarEntry,
+    CourseDate,
+    DateStatus,
+    EntryStatus,
+    SiteSetting,
+)
 
 REQUEST, CANCEL = "REQUEST", "CANCEL"
 UID_DOMAIN_SETTING = "calendar_uid_domain"
@@ -70,6 +80,8 @@ def wanted_entries(booking: Booking) -> list[Wanted]:
     """What the person's calendar should hold for this booking now."""
     course_date = booking.course_date
     if booking.status != BookingStatus.CONFIRMED or course_date.status != DateStatus.PUBLISHED:
+        return []
+    if booking.approval == Approval.WAITING:  # not theirs until their manager agrees
         return []
     groups = day_groups(course_date)
     return [

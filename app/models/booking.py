@@ -50,6 +50,16 @@ BOOKING_STATUS_LABELS = {
 }
 
 
+class Approval(enum.StrEnum):
+    """Where a booking stands with the person's line manager, on a course that needs their agreement."""
+
+    NOT_NEEDED = "not_needed"
+    WAITING = "waiting"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    NOT_ANSWERED = "not_answered"
+
+
 class NeedsStatus(enum.StrEnum):
     """Where the training team is with what someone needs to take part."""
 
@@ -153,6 +163,8 @@ class Course(db.Model):
     description: so.Mapped[str] = so.mapped_column(sa.Text)
     audience: so.Mapped[str] = so.mapped_column(sa.Text)
     in_person: so.Mapped[bool] = so.mapped_column(default=True)
+    # Each place needs the person's line manager to agree, by a link emailed to them, before it is theirs.
+    manager_approval: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -341,6 +353,17 @@ class Booking(db.Model):
     manager_name: so.Mapped[str] = so.mapped_column(sa.String(120))
     manager_email: so.Mapped[str] = so.mapped_column(sa.String(254))
     manager_agrees: so.Mapped[bool]
+    # On a course that needs the manager's agreement: the place is held while they are asked (by a signed,
+    # single-use link: approval_nonce is cleared once it is used), reminded once, and released if nobody
+    # answers by approval_due_at.
+    approval: so.Mapped[Approval] = so.mapped_column(
+        enum_column(Approval, "approval"), default=Approval.NOT_NEEDED, server_default="not_needed"
+    )
+    approval_nonce: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    approval_asked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    approval_due_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
+    approval_reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    approval_answered_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     # Sensitive: shown only to signed-in training staff, never on public pages.
     access_needs: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)

@@ -83,6 +83,8 @@ ABOUT_PEOPLE: dict[str, dict[str, object]] = {
 NOT_PERSONAL: dict[str, set[str]] = {
     "booking": {
         "id", "reference", "course_date_id", "status", "sector", "council_area", "manager_agrees", "needs_status",
+        "approval", "approval_nonce", "approval_asked_at", "approval_due_at", "approval_reminded_at",
+        "approval_answered_at",
         "needs_checked_at", "needs_checked_by_id", "email_checked_at", "hold_until", "queued_at", "confirmed_at",
         "cancelled_at", "anonymised_at", "erased_at", "created_at", "updated_at",
     },
@@ -98,7 +100,8 @@ NOT_PERSONAL: dict[str, set[str]] = {
     "attendance": {"id", "booking_id", "course_day_id", "mark", "marked_by_id", "marked_at"},
     "calendar_entry": {"id", "booking_id", "course_date_id", "part", "uid", "sequence", "status", "days",
                        "summary", "location", "updated_at"},
-    "course": {"id", "slug", "title", "summary", "description", "audience", "in_person", "created_at", "updated_at"},
+    "course": {"id", "slug", "title", "summary", "description", "audience", "in_person", "manager_approval",
+               "created_at", "updated_at"},
     "course_date": {
         "id", "course_id", "venue_id", "capacity", "places_taken", "minimum_places", "status", "booking_closes_at",
         "cancellation_reason", "feedback_closed_at", "feed_sequence", "created_at", "updated_at",

@@ -40,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
     from app.web.admin import bp as admin_bp
     from app.web.admin import providers
     from app.web.admin.briefings import bp as briefings_admin_bp
+    from app.web.public.approval import bp as approval_bp
     from app.web.public.booking import bp as booking_bp
     from app.web.public.briefings import bp as briefings_bp
     from app.web.public.courses import bp as courses_bp
@@ -48,7 +49,8 @@ def register_blueprints(app: Flask) -> None:
 
     converters.register(app)
     providers.install(app)
-    for blueprint in (health_bp, courses_bp, booking_bp, admin_bp, briefings_bp, briefings_admin_bp, pages_bp):
+    blueprints = (health_bp, courses_bp, booking_bp, approval_bp, admin_bp, briefings_bp, briefings_admin_bp, pages_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

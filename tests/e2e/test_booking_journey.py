@@ -330,3 +330,20 @@ def test_the_venue_warning_takes_focus_and_names_itself_in_the_title(page, sessi
     expect(warning).to_be_focused()
     expect(page).to_have_title(re.compile(r"^Check before you book: "))
     assert_accessible(page)
+
+
+def test_a_manager_answers_by_keyboard_on_an_accessible_page(page, session, mail_server, assert_accessible):
+    """The manager's page, opened from the email, answered with the keyboard; the thank-you page after."""
+    course_date = make_date(session, course=make_course(session, manager_approval=True))
+    booking = booked(session, course_date.id, details(manager_email="morgan@example.org")).booking
+    send_due(session)
+    (asked,) = mail_server.inbox.to("morgan@example.org")
+    link = re.search(r"http://training\.example\.test(/approval/\S+)", asked.get_body(("plain",)).get_content())[1]
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Can your colleague come to training?")
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, they can come").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for answering")
+    expect(page.get_by_text(f"You agreed that {booking.email} can come")).to_be_visible()
+    assert_accessible(page)

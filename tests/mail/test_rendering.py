@@ -1,6 +1,6 @@
 """Every kind of email renders through the registry, and a batch costs the same number of queries at any size."""
 
-from datetime import time
+from datetime import time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -15,6 +15,7 @@ from app.enrolment.invites import queue_booking_email
 from app.extensions import db
 from app.mail.registry import RenderedEmail, registry, render_batch
 from app.models import (
+    Approval,
     Audience,
     CouncilArea,
     CourseDate,
@@ -65,6 +66,14 @@ def queue_every_kind(session, people: int) -> None:
             booking_messages.booking_links(session, [booking])
             booking_messages.hold_released(session, session.merge(held))
             booking_messages.needs_changed(session, booking)
+            # The emails of a manager's agreement, about the person waiting for a place.
+            asking = session.merge(waiting)
+            asking.approval, asking.approval_nonce = Approval.WAITING, f"{number:032d}"
+            asking.approval_asked_at, asking.approval_due_at = utcnow(), utcnow() + timedelta(days=7)
+            booking_messages.approval_request(session, asking)
+            booking_messages.approval_pending(session, asking)
+            booking_messages.approval_given(session, asking)
+            booking_messages.approval_refused(session, asking, answered=True, had_place=False)
             for kind in after_course_emails.AFTER_COURSE:
                 after_course_emails.after_course_email(session, booking, kind)
             after_course_emails.missed_course(session, booking)

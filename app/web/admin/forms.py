@@ -146,6 +146,11 @@ class CourseForm(FlaskForm):
         ],
     )
     in_person = AgreeField("Delivered in person only")
+    manager_approval = AgreeField(
+        "Each place needs the person's line manager to agree",
+        description="We email their manager a link to agree. The place is kept for them until then, and released "
+        "if nobody answers in time. Without this, the manager is only told.",
+    )
 
 
 def facility_field(name: str) -> ChoiceField:
