@@ -244,6 +244,14 @@ def sign_in_sheet(date_id: int):
     return render_template("admin/sign_in_sheet.html", course_date=course_date, roster=roster(db.session, course_date))
 
 
+@bp.get("/dates/<id:date_id>/people")
+@roles(Role.ADMIN, Role.TRAINER)
+def people(date_id: int):
+    """A date's people as a short table: name, organisation, phone (admins) and where their needs are."""
+    course_date = date_for_staff(date_id)
+    return render_template("admin/people.html", course_date=course_date, roster=roster(db.session, course_date))
+
+
 @bp.get("/dates/<id:date_id>/access")
 @roles(Role.ADMIN, Role.TRAINER)
 def access_summary(date_id: int):
