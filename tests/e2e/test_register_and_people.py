@@ -99,7 +99,7 @@ def test_the_people_table_reads_row_by_row_and_fits_a_narrow_screen(page, sessio
     headers = [row.get_by_role("rowheader").inner_text() for row in table.get_by_role("row").all()[1:]]
     assert headers == IN_SURNAME_ORDER
     assert rows[2] == ["Penrith fostering team", "01228 606060", "Still to arrange"]
-    assert rows[0] == ["Workington children's social care", "01228 606060", "None"]
+    assert rows[0] == ["Workington children's social care", "01228 606060", "No needs"]
     expect(page.get_by_text("A hearing loop")).to_have_count(0)
     waiting = page.get_by_role("table", name=re.compile(r"^Waiting list \(1\)"))
     expect(waiting.get_by_role("rowheader")).to_have_text(["Wyn Waiting"])

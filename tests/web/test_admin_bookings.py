@@ -293,13 +293,13 @@ def test_the_people_table_shows_name_organisation_phone_and_needs_state_in_surna
     page = client.get(f"/admin/dates/{course_date.id}/people").get_data(as_text=True)
     assert table_rows(page, "Confirmed places") == [
         ["Name", "Organisation", "Phone", "Needs"],
-        ["Ben Adams", "Carlisle school", "Not given", "None"],
+        ["Ben Adams", "Carlisle school", "Not given", "No needs"],
         ["Zoë Adams", "Eden <b>Early Help</b>", "01768 000000", "Still to arrange"],
         ["Siân ap Rhys", "Carlisle children's social care", "Not given", "Arranged"],
     ]
     assert table_rows(page, "Waiting list") == [
         ["Position", "Name", "Organisation", "Phone", "Needs"],
-        ["1", "Wyn Waiting", "Health", "07700 900982", "None"],
+        ["1", "Wyn Waiting", "Health", "07700 900982", "No needs"],
     ]
     assert "I lip-read" not in page and "Vegan" not in page  # the state of their needs, not what they need
     assert "&lt;b&gt;Early Help&lt;/b&gt;" in page  # shown as text
@@ -318,7 +318,7 @@ def test_a_trainer_sees_the_people_table_of_their_dates_without_phone_numbers(cl
     page = client.get(f"/admin/dates/{course_date.id}/people").get_data(as_text=True)
     assert table_rows(page, "Confirmed places") == [
         ["Name", "Organisation", "Needs"],
-        ["Ffion Jones", "Carlisle children's social care", "None"],
+        ["Ffion Jones", "Carlisle children's social care", "No needs"],
     ]
     assert "01228 000000" not in page
     assert client.get(f"/admin/dates/{other.id}/people").status_code == 403
