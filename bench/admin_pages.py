@@ -5,7 +5,8 @@ Makes a fresh database (SQLite unless --database-url names a PostgreSQL one), ru
 and bulk-loads 1,000 course dates with 50 bookings each (50,000 bookings: on every date some are on
 the waiting list and some have access or dietary needs), plus interest, emails (some failed) and
 audit events. Then, in this process, a Flask test client signed in as an admin asks for
-GET /admin/ (the dashboard), GET /admin/dates/<id> (a date's booking list), the past dates list
+GET /admin/ (the dashboard), GET /admin/dates/<id> (a date's booking list), its people as a table and its
+sign-in sheet (both sorted by surname), the past dates list
 (plain and filtered), the search for a person (a name and a reference) and this month's calendar,
 200 times each.
 Each request's time is measured around the test client call (routing, views, SQL, templates;
@@ -526,6 +527,25 @@ def run_data_set(database_url: str, dates: int, per_date: int, args) -> tuple[Lo
             args.requests,
             args.warmup,
             f"Waiting list ({waiting})",
+        ),
+        # The same people, sorted by surname (app.core.names) for the table and the sign-in sheet.
+        measure(
+            app,
+            client,
+            "people table",
+            [f"/admin/dates/{date_id}/people" for date_id in loaded.sample_date_ids],
+            args.requests,
+            args.warmup,
+            f"Waiting list ({waiting})",
+        ),
+        measure(
+            app,
+            client,
+            "sign-in sheet",
+            [f"/admin/dates/{date_id}/sign-in-sheet" for date_id in loaded.sample_date_ids],
+            args.requests,
+            args.warmup,
+            "Sign in for each day",
         ),
         measure(app, client, "past dates", ["/admin/dates/past"], args.requests, args.warmup, "Past dates"),
         measure(

@@ -47,6 +47,33 @@ def mark_attendance(
 ) -> int:
     """Record who came on one day: attended, left early or absent. Only confirmed bookings on that date
     can be marked, and only from the first day of the course (a register saved weeks before is a mistake)."""
+    return _save_register(session, day_id, marks, actor=actor, now=now, rest_attended=False).count
+
+
+def mark_everyone_else_attended(
+    session: Session, day_id: int, marks: dict[int, AttendanceMark], *, actor: StaffUser, now: datetime | None = None
+) -> int:
+    """Save the marks given, then mark everyone on the day without a mark as attended, so the coordinator
+    only changes the few who were absent or left early. A mark already saved is never replaced by
+    "attended". Returns how many were marked attended this way."""
+    return _save_register(session, day_id, marks, actor=actor, now=now, rest_attended=True).attended
+
+
+@dataclass
+class _Saved:
+    count: int  # people whose mark was given (changed or not)
+    attended: int  # people without a mark, marked attended
+
+
+def _save_register(
+    session: Session,
+    day_id: int,
+    marks: dict[int, AttendanceMark],
+    *,
+    actor: StaffUser,
+    now: datetime | None,
+    rest_attended: bool,
+) -> _Saved:
     now = now or utcnow()
     with writing(session):
         day = session.get(CourseDay, day_id)
@@ -81,10 +108,16 @@ def mark_attendance(
                 record.marked_by_id = actor.id
                 changed += 1
             count += 1
-        if changed:
-            summary = f"Took the register for {day.day:%d %B %Y}: {changed} marked"
+        unmarked = sorted(allowed - existing.keys() - marks.keys()) if rest_attended else []
+        for booking_id in unmarked:
+            attended = AttendanceMark.ATTENDED
+            session.add(Attendance(booking_id=booking_id, course_day_id=day.id, mark=attended, marked_by_id=actor.id))
+        if changed or unmarked:
+            done = [f"{changed} marked"] if changed else []
+            done += [f"{len(unmarked)} without a mark marked attended"] if unmarked else []
+            summary = f"Took the register for {day.day:%d %B %Y}: {' and '.join(done)}"
             audit.record(session, actor, "register taken", day, summary)
-    return count
+    return _Saved(count, len(unmarked))
 
 
 @dataclass

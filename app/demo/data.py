@@ -14,6 +14,7 @@ from app.core.clock import today_in_london
 from app.database import writing
 from app.enrolment.availability import first_day_column
 from app.enrolment.bookings import BookingDetails, book_place
+from app.enrolment.dates import default_closing
 from app.models import (
     LONDON,
     AttendanceMark,
@@ -221,7 +222,7 @@ def next_tuesday_after(start: date, weeks: int) -> date:
 
 
 def sample_date(course: Course, venue: Venue, first_day: date, capacity: int) -> CourseDate:
-    closes = datetime.combine(first_day - timedelta(days=3), time(17, 0), tzinfo=LONDON)
+    closes = default_closing(first_day)
     return CourseDate(
         course=course,
         venue=venue,

@@ -6,7 +6,7 @@ once (`writing`). A refused change raises Refused and writes nothing at all.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from types import EllipsisType
 
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from app.models import (
     CourseDay,
     DateMessage,
     DateStatus,
+    Role,
     StaffUser,
     Venue,
 )
@@ -94,18 +95,45 @@ def describe_day_changes(old: list[CourseDay], new: list[DayTimes]) -> list[str]
     return changes
 
 
-def check_days(days: list[DayTimes], closes_at: datetime) -> None:
-    """A date has at least one day, each ending after it starts and after the one before it, and booking
-    closes before the first day starts."""
+def date_problems(days: list[DayTimes | None], closes_at: datetime | None) -> dict[str, str]:
+    """Every rule the days and closing time break, by the form field at fault, so a form shows them all at
+    once: at least one day, each ending after it starts and after the one before it, and booking closing
+    before the first day starts. A day or closing time the form could not read (None) is left out of the
+    rules that need it (its own field says what is wrong)."""
+    problems = {}
     if not days:
-        raise DateRuleBroken("Enter the date of day 1", "day1")
+        problems["day1"] = "Enter the date of day 1"
     for number, day in enumerate(days, start=1):
+        if day is None:
+            continue
         if day.end_time <= day.start_time:
-            raise DateRuleBroken(f"Day {number} must end after it starts", f"day{number}_end")
-        if number > 1 and day.day <= days[number - 2].day:
-            raise DateRuleBroken(f"Day {number} must be after day {number - 1}", f"day{number}")
-    if closes_at >= datetime.combine(days[0].day, days[0].start_time, tzinfo=LONDON):
-        raise DateRuleBroken("Booking must close before day 1 starts", "closes_on")
+            problems[f"day{number}_end"] = f"Day {number} must end after it starts"
+        before = days[number - 2] if number > 1 else None
+        if before is not None and day.day <= before.day:
+            problems[f"day{number}"] = f"Day {number} must be after day {number - 1}"
+    first = days[0] if days else None
+    if first is not None and closes_at is not None:
+        if closes_at >= datetime.combine(first.day, first.start_time, tzinfo=LONDON):
+            problems["closes_on"] = "Booking must close before day 1 starts"
+    return problems
+
+
+def check_days(days: list[DayTimes], closes_at: datetime) -> None:
+    """Refuse days or a closing time that break a rule of date_problems, naming the first."""
+    for field, message in date_problems(list(days), closes_at).items():
+        raise DateRuleBroken(message, field)
+
+
+# Unless the training team says otherwise, booking closes at 5pm three days before the first day: time to
+# print the register and arrange what people need.
+CLOSES_DAYS_BEFORE = 3
+CLOSES_AT = time(17, 0)
+
+
+def default_closing(first_day: date, at: time = CLOSES_AT) -> datetime:
+    """When booking closes if the training team does not choose: `at` (5pm), CLOSES_DAYS_BEFORE days
+    before the first day, UK time."""
+    return datetime.combine(first_day - timedelta(days=CLOSES_DAYS_BEFORE), at, tzinfo=LONDON)
 
 
 def check_capacity(capacity: int, *, least: int) -> None:
@@ -129,13 +157,22 @@ def create_date(
     closes_at: datetime,
     days: list[DayTimes],
     actor: StaffUser | None,
+    trainer_ids: list[int] | None = None,
 ) -> CourseDate:
-    """Add a date, in draft until it is published."""
+    """Add a date, in draft until it is published, with the trainers who will run it (active trainer
+    accounts; they see the date and its people, and take its register)."""
     check_days(days, closes_at)
     check_capacity(capacity, least=1)
     with writing(session):
         if session.get(Course, course_id) is None:
             raise NotFound("We could not find that course.")
+        trainers = list(
+            session.scalars(
+                sa.select(StaffUser)
+                .where(StaffUser.id.in_(trainer_ids or []), StaffUser.role == Role.TRAINER, StaffUser.active)
+                .order_by(StaffUser.name, StaffUser.email)
+            )
+        )
         course_date = CourseDate(
             course_id=course_id,
             venue=_venue(session, venue_id),
@@ -143,10 +180,14 @@ def create_date(
             booking_closes_at=closes_at,
             status=DateStatus.DRAFT,
             days=[CourseDay(day=d.day, start_time=d.start_time, end_time=d.end_time) for d in days],
+            trainers=trainers,
         )
         session.add(course_date)
         session.flush()
-        audit.record(session, actor, "date added", course_date, f"Added a draft date: {day_range(course_date)}")
+        summary = f"Added a draft date: {day_range(course_date)}"
+        if trainers:
+            summary += f"; trainers: {', '.join(user.label for user in trainers)}"
+        audit.record(session, actor, "date added", course_date, summary)
     return course_date
 
 

@@ -1,6 +1,5 @@
 """Everyone on a date: confirmed, waiting, what they need and whether they came."""
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -9,6 +8,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from app.core.names import surname_order
 from app.models import (
     LONDON,
     Attendance,
@@ -50,27 +50,14 @@ class DateRoster:
 
     @property
     def confirmed_by_surname(self) -> list[Booking]:
-        """The people with a place, by surname then first name: the order of a sign-in sheet."""
-        return sorted(self.confirmed, key=lambda b: (*surname_key(b.full_name), b.id))
+        """The people with a place by surname, as people write it (app.core.names): the order of the register,
+        the sign-in sheet and the table of people."""
+        return sorted(self.confirmed, key=lambda b: (*surname_order(b.full_name), b.id))
 
     @property
     def needs_open(self) -> list[Booking]:
         """Needs the training team has not yet arranged or said cannot be met."""
         return [b for b in self.confirmed + self.waiting if b.needs_open]
-
-
-def _folded(text: str) -> str:
-    """Lower case without accents, so Ó Briain sorts with O and Siân with Sian."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def surname_key(full_name: str) -> tuple[str, str]:
-    """(surname, first names) for sorting: the surname is taken as the last word of the name."""
-    words = full_name.split()
-    if not words:
-        return ("", "")
-    return (_folded(words[-1]), _folded(" ".join(words[:-1])))
 
 
 def needs_urgent_today(course_date: CourseDate) -> bool:

@@ -205,6 +205,13 @@ class ChecklistField(SelectMultipleField):
 
     widget = GovCheckboxesInput()
 
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = []
+            raise ValueError("Select only the options shown") from None
+
     def pre_validate(self, form):
         allowed = allowed_values(self)
         if any(str(value) not in allowed for value in self.data or []):

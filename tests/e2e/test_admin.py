@@ -332,6 +332,7 @@ ADMIN_PAGES = {
     "find a person": ("/admin/search?q=booked", "Find a person"),
     "find a person, too short": ("/admin/search?q=a", "Find a person"),
     "sign-in sheet": ("/admin/dates/{date}/sign-in-sheet", "Signs of Safety"),
+    "people as a table": ("/admin/dates/{date}/people", "People on this date"),
     "access summary": ("/admin/dates/{date}/access", "Access and dietary needs"),
     "capacity": ("/admin/dates/{date}/capacity", "Change the number of places"),
     "change a date": ("/admin/dates/{date}/edit", "Change the date"),

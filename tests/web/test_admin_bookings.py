@@ -263,3 +263,64 @@ def test_a_staff_session_ends_after_the_idle_time(app, session, staff):
     expires = datetime.strptime(cookie.split("Expires=")[1].split(";")[0], "%a, %d %b %Y %H:%M:%S GMT")
     hours = (expires - datetime.now(UTC).replace(tzinfo=None)).total_seconds() / 3600
     assert 7.5 < hours <= 8
+
+
+def table_rows(page: str, label: str) -> list[list[str]]:
+    """The cells of the table in the region named `label`, row by row, as the words a person reads."""
+    import html
+    import re
+
+    region = page[page.index(f'aria-label="{label}"') :]
+    table = region[: region.index("</table>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.DOTALL)
+    cell = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.DOTALL)
+    return [[" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in cell.findall(row)] for row in rows]
+
+
+def test_the_people_table_shows_name_organisation_phone_and_needs_state_in_surname_order(client, session, staff):
+    from app.enrolment.needs import record_needs_outcome
+    from app.models import NeedsStatus
+
+    course_date = make_date(session, capacity=3)
+    booked(session, course_date.id, details(full_name="Zoë Adams", organisation="Eden <b>Early Help</b>",
+                                            phone="01768 000000", access_details="I lip-read"))  # fmt: skip
+    arranged = booked(session, course_date.id, details(full_name="Siân ap Rhys", phone="", dietary_needs="Vegan"))
+    booked(session, course_date.id, details(full_name="Ben Adams", organisation="Carlisle school"))
+    booked(session, course_date.id, details(full_name="Wyn Waiting", organisation="Health", phone="07700 900982"))
+    admin = make_staff(session, email="ada@example.org")
+    record_needs_outcome(session, arranged.booking.id, NeedsStatus.ARRANGED, "", actor=admin)
+    staff.sign_in(admin.email)
+    page = client.get(f"/admin/dates/{course_date.id}/people").get_data(as_text=True)
+    assert table_rows(page, "Confirmed places") == [
+        ["Name", "Organisation", "Phone", "Needs"],
+        ["Ben Adams", "Carlisle school", "Not given", "No needs"],
+        ["Zoë Adams", "Eden <b>Early Help</b>", "01768 000000", "Still to arrange"],
+        ["Siân ap Rhys", "Carlisle children's social care", "Not given", "Arranged"],
+    ]
+    assert table_rows(page, "Waiting list") == [
+        ["Position", "Name", "Organisation", "Phone", "Needs"],
+        ["1", "Wyn Waiting", "Health", "07700 900982", "No needs"],
+    ]
+    assert "I lip-read" not in page and "Vegan" not in page  # the state of their needs, not what they need
+    assert "&lt;b&gt;Early Help&lt;/b&gt;" in page  # shown as text
+    assert f'href="/admin/dates/{course_date.id}/people"' in client.get(f"/admin/dates/{course_date.id}").get_data(
+        as_text=True
+    )
+
+
+def test_a_trainer_sees_the_people_table_of_their_dates_without_phone_numbers(client, session, staff):
+    course_date, other = make_date(session), make_date(session)
+    booked(session, course_date.id, details(full_name="Ffion Jones", phone="01228 000000"))
+    trainer = make_staff(session, role=Role.TRAINER)
+    with writing(session):
+        course_date.trainers.append(trainer)
+    staff.sign_in(trainer.email)
+    page = client.get(f"/admin/dates/{course_date.id}/people").get_data(as_text=True)
+    assert table_rows(page, "Confirmed places") == [
+        ["Name", "Organisation", "Needs"],
+        ["Ffion Jones", "Carlisle children's social care", "No needs"],
+    ]
+    assert "01228 000000" not in page
+    assert client.get(f"/admin/dates/{other.id}/people").status_code == 403
+    client.post("/admin/sign-out")
+    assert client.get(f"/admin/dates/{course_date.id}/people").status_code == 302  # to sign in

@@ -156,26 +156,36 @@ def needs_outcome(booking_id: int):
     return render_template("admin/needs_outcome.html", form=form, booking=booking, course_date=course_date)
 
 
-@bp.route("/dates/<id:date_id>/register/<id:day_id>", methods=["GET", "POST"])
-@roles(Role.ADMIN, Role.TRAINER)
-def register(date_id: int, day_id: int):
-    """Take the register for one day: attended, left early or absent for each person, from the first day."""
+def register_day(date_id: int, day_id: int) -> tuple:
+    """The date (if this member of staff sees it) and one of its days, or 404."""
     course_date = date_for_staff(date_id)
     day = db.session.get(CourseDay, day_id)
     if day is None or day.course_date_id != date_id:
         abort(404)
+    return course_date, day
+
+
+def marks_sent(people) -> dict[int, AttendanceMark]:
+    """The register's answers in the form sent, for the people with a place (anything else is ignored)."""
+    marks = {}
+    for booking in people.confirmed:
+        answer = request.form.get(f"mark-{booking.id}")
+        if answer in set(AttendanceMark):
+            marks[booking.id] = AttendanceMark(answer)
+    return marks
+
+
+@bp.route("/dates/<id:date_id>/register/<id:day_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN, Role.TRAINER)
+def register(date_id: int, day_id: int):
+    """Take the register for one day: attended, left early or absent for each person, from the first day."""
+    course_date, day = register_day(date_id, day_id)
     people = roster(db.session, course_date)
     opens = attendance.register_opens(course_date)
-    is_open = today_in_london(utcnow()) >= opens
     form = ConfirmForm()
     if form.validate_on_submit():
-        marks = {}
-        for booking in people.confirmed:
-            answer = request.form.get(f"mark-{booking.id}")
-            if answer in set(AttendanceMark):
-                marks[booking.id] = AttendanceMark(answer)
         try:
-            saved = attendance.mark_attendance(db.session, day.id, marks, actor=acting_staff())
+            saved = attendance.mark_attendance(db.session, day.id, marks_sent(people), actor=acting_staff())
         except Refused as refused:
             flash(refused.message, "error")
         else:
@@ -188,11 +198,32 @@ def register(date_id: int, day_id: int):
         day_number=course_date.days.index(day) + 1,
         roster=people,
         form=form,
-        is_open=is_open,
+        is_open=today_in_london(utcnow()) >= opens,
         opens=opens,
         last_saved=attendance.register_last_saved(db.session, day.id),
         marks=ATTENDANCE_LABELS,
     )
+
+
+@bp.post("/dates/<id:date_id>/register/<id:day_id>/everyone-attended")
+@roles(Role.ADMIN, Role.TRAINER)
+def everyone_attended(date_id: int, day_id: int):
+    """Save the answers chosen, then mark everyone without a mark as attended; the rest are changed after."""
+    course_date, day = register_day(date_id, day_id)
+    ConfirmForm().validate_on_submit() or abort(400)
+    people = roster(db.session, course_date)
+    try:
+        marked = attendance.mark_everyone_else_attended(db.session, day.id, marks_sent(people), actor=acting_staff())
+    except Refused as refused:
+        flash(refused.message, "error")
+    else:
+        people_word = "person" if marked == 1 else "people"
+        flash(
+            f"{marked} {people_word} marked as attended. Change anyone who was absent or left early, "
+            "then save the register.",
+            "success",
+        )
+    return redirect(url_for("admin.register", date_id=date_id, day_id=day_id))
 
 
 @bp.get("/dates/<id:date_id>/bookings.csv")
@@ -211,6 +242,14 @@ def sign_in_sheet(date_id: int):
     """A sheet to print, with a column per day for signatures."""
     course_date = date_for_staff(date_id)
     return render_template("admin/sign_in_sheet.html", course_date=course_date, roster=roster(db.session, course_date))
+
+
+@bp.get("/dates/<id:date_id>/people")
+@roles(Role.ADMIN, Role.TRAINER)
+def people(date_id: int):
+    """A date's people as a short table: name, organisation, phone (admins) and where their needs are."""
+    course_date = date_for_staff(date_id)
+    return render_template("admin/people.html", course_date=course_date, roster=roster(db.session, course_date))
 
 
 @bp.get("/dates/<id:date_id>/access")

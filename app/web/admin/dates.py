@@ -1,9 +1,9 @@
 """Dates: the dashboard, and adding, changing, publishing and cancelling a date."""
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.after_course import follow_up
@@ -16,7 +16,6 @@ from app.database import utcnow
 from app.enrolment import dates as lifecycle
 from app.enrolment import overview as service
 from app.enrolment.availability import has_started
-from app.enrolment.dates import DayTimes
 from app.enrolment.interest import people_to_tell
 from app.enrolment.invites import starts_in
 from app.enrolment.roster import needs_urgent_today, roster
@@ -28,59 +27,16 @@ from app.reports.past_dates import date_outcomes
 from app.staff.guard import acting_staff, roles
 from app.web.admin.access import back_once_started, date_for_staff
 from app.web.admin.blueprint import bp
-from app.web.admin.forms import CancelDateForm, CapacityForm, DateForm, DateMessageForm, PastDatesForm, TrainersForm
-from app.web.fields import choices_from, parse_clock_time
+from app.web.admin.date_form import checked, date_form
+from app.web.admin.forms import CancelDateForm, CapacityForm, DateMessageForm, PastDatesForm, TrainersForm
+from app.web.fields import choices_from
 from app.web.forms import ConfirmForm
-
-
-def days_from(form: DateForm) -> list[DayTimes] | None:
-    """The days typed into the form (the date rules check them), or None after adding an error by a day
-    given in part."""
-    days = []
-    for number in (1, 2, 3):
-        day, start, end = (form[f"day{number}{part}"] for part in ("", "_start", "_end"))
-        if not (day.data or start.data or end.data):
-            continue
-        if not (day.data and start.data and end.data):
-            day.errors.append(f"Enter the date, start and end time of day {number}, or leave all three empty")
-            return None
-        days.append(DayTimes(day.data, start.data, end.data))
-    return days
-
-
-def closing_time(form: DateForm) -> datetime:
-    """When booking closes, in UTC."""
-    return datetime.combine(form.closes_on.data, form.closes_at.data, tzinfo=LONDON).astimezone(UTC)
 
 
 def refused_by_field(form, refused: Refused, field) -> None:
     """Put a refusal by the field at fault: the one a date rule names, else `field`."""
     named = getattr(refused, "field", None)
     (form[named] if named and named in form else field).errors.append(refused.message)
-
-
-def date_form(course_date=None) -> DateForm:
-    form = DateForm()
-    form.course_id.offer([(c.id, c.title) for c in catalogue.all_courses(db.session)])
-    form.venue_id.offer([(v.id, f"{v.name}, {v.town}") for v in catalogue.venues(db.session)])
-    if course_date is None and request.method == "GET":
-        # The usual hours, for the two days most courses have; a third day is left empty.
-        starts = parse_clock_time(current_app.config["COURSE_DAY_STARTS"])
-        ends = parse_clock_time(current_app.config["COURSE_DAY_ENDS"])
-        for number in (1, 2):
-            form[f"day{number}_start"].data, form[f"day{number}_end"].data = starts, ends
-        form.closes_at.data = time(17, 0)
-    if course_date is not None and request.method == "GET":
-        form.course_id.data = course_date.course_id
-        form.venue_id.data = course_date.venue_id
-        form.capacity.data = course_date.capacity
-        closes = course_date.booking_closes_at.astimezone(LONDON)
-        form.closes_on.data, form.closes_at.data = closes.date(), closes.time()
-        for number, day in enumerate(course_date.days[:3], start=1):
-            form[f"day{number}"].data = day.day
-            form[f"day{number}_start"].data = day.start_time
-            form[f"day{number}_end"].data = day.end_time
-    return form
 
 
 @bp.get("/")
@@ -150,16 +106,17 @@ def past_dates():
 def new_date():
     """Add a date, as a draft."""
     form = date_form()
-    if form.validate_on_submit() and (days := days_from(form)) is not None:
+    if (sent := checked(form)) is not None:
         try:
             course_date = lifecycle.create_date(
                 db.session,
                 course_id=form.course_id.data,
                 venue_id=form.venue_id.data,
                 capacity=form.capacity.data,
-                closes_at=closing_time(form),
-                days=days,
+                closes_at=sent.closes_at,
+                days=sent.days,
                 actor=acting_staff(),
+                trainer_ids=form.trainers.data if form.trainers else [],
             )
         except Refused as refused:
             refused_by_field(form, refused, form.venue_id)
@@ -198,14 +155,14 @@ def edit_date(date_id: int):
     form = date_form(course_date)
     del form.capacity  # changed on its own page, with its own rules
     del form.course_id  # a date stays with its course
-    if form.validate_on_submit() and (days := days_from(form)) is not None:
+    if (sent := checked(form)) is not None:
         try:
             changes = lifecycle.change_date(
                 db.session,
                 date_id,
                 venue_id=form.venue_id.data,
-                closes_at=closing_time(form),
-                days=days,
+                closes_at=sent.closes_at,
+                days=sent.days,
                 actor=acting_staff(),
             )
         except Refused as refused:

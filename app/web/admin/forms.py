@@ -5,7 +5,13 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect
 from wtforms import HiddenField, PasswordField, SelectField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.enrolment.dates import CANCEL_REASON_MAX, CAPACITY_MAX, MESSAGE_BODY_MAX, MESSAGE_SUBJECT_MAX
+from app.enrolment.dates import (
+    CANCEL_REASON_MAX,
+    CAPACITY_MAX,
+    CLOSES_DAYS_BEFORE,
+    MESSAGE_BODY_MAX,
+    MESSAGE_SUBJECT_MAX,
+)
 from app.enrolment.needs import NEEDS_NOTE_MAX
 from app.models import AUDIENCE_LABELS, NEEDS_STATUS_LABELS, NeedsStatus, Role
 from app.staff import passwords
@@ -263,12 +269,19 @@ class DateForm(FlaskForm):
     day3_start = ClockTimeField("Day 3 starts at", validators=[Optional()])
     day3_end = ClockTimeField("Day 3 ends at", validators=[Optional()])
     closes_on = DayMonthYearField(
-        "Booking closes on", validators=[InputRequired(message="Enter the day booking closes")]
+        "Booking closes on",
+        validators=[Optional()],
+        description=f"Leave it empty and booking closes {CLOSES_DAYS_BEFORE} days before day 1.",
     )
     closes_at = ClockTimeField(
         "Booking closes at",
         validators=[InputRequired(message="Enter the time booking closes")],
         description="For example, 5pm or 17:00",
+    )
+    trainers = ChecklistField(
+        "Trainers for this date (optional)",
+        coerce=int,
+        description="They see this date and its people, and take the register. You can change them later.",
     )
 
 
