@@ -20,6 +20,7 @@ from app.briefings import checks, media, messages
 from app.briefings.checks import MediaRefused
 from app.catalogue.records import save_record
 from app.core import audit
+from app.core.addresses import email_key
 from app.core.exports import csv_text
 from app.core.rules import NotFound, Refused
 from app.database import utcnow, writing
@@ -256,6 +257,7 @@ def record_watched(
                 submission_key=submission_key or None,
                 full_name=details.full_name,
                 email=details.email.strip(),
+                email_key=email_key(details.email),
                 organisation=details.organisation,
                 sector=details.sector,
                 council_area=details.council_area,

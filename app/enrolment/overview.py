@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.core.clock import today_in_london
+from app.core.search import contains_typed
 from app.enrolment.availability import first_day_column, last_day_column
 from app.models import (
     Booking,
@@ -188,9 +189,10 @@ class SearchResult:
 
 
 def find_people(session: Session, user: StaffUser, typed: str, limit: int = SEARCH_LIMIT) -> SearchResult:
-    """Bookings on any date whose name, email, organisation or reference contains what was typed (any
-    case), across every date this person may see, including cancelled ones. Anonymised bookings have no
-    one to find. A reference typed with its SOS- is looked up by its index alone."""
+    """Bookings on any date whose name, email, organisation or reference contains what was typed (in any
+    case, with or without accents: "sian" finds "Siân"), across every date this person may see, including
+    cancelled ones. Anonymised bookings have no one to find. A reference typed with its SOS- is looked up by
+    its index alone."""
     typed = " ".join(typed.split())[:SEARCH_MAX_LENGTH]
     if len(typed) < 2:
         return SearchResult([], 0)
@@ -199,16 +201,7 @@ def find_people(session: Session, user: StaffUser, typed: str, limit: int = SEAR
     if reference and typed.upper().startswith("SOS"):
         matches = [exact]
     else:
-        # SQLite's LIKE already ignores the case of a to z, and lower() on every row would double the
-        # cost of the scan; PostgreSQL needs ILIKE.
-        postgres = session.get_bind().dialect.name == "postgresql"
-
-        def contains(column, text):
-            pattern = "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-            return column.ilike(pattern, escape="/") if postgres else column.like(pattern, escape="/")
-
-        matches = [contains(Booking.full_name, typed), contains(Booking.email_key, typed.lower()),
-                   contains(Booking.organisation, typed)]  # fmt: skip
+        matches = [contains_typed(Booking.search_text, typed)]
         if exact is not None:
             matches.append(exact)
     where = [sa.or_(*matches), Booking.anonymised_at.is_(None), bookings_seen_by(user)]

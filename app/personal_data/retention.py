@@ -101,6 +101,7 @@ def _purge(
                 access_details="",
                 dietary_needs="",
                 needs_note="",
+                search_text="",
                 anonymised_at=now,
             )
             .execution_options(synchronize_session=False)
@@ -141,7 +142,13 @@ def _purge(
         sa.update(WatchedRecord)
         .where(sa.func.date(WatchedRecord.created_at) < cutoff, WatchedRecord.full_name != "Removed")
         .values(
-            full_name="Removed", email="removed@removed.invalid", organisation="", learning_note="", submission_key=None
+            full_name="Removed",
+            email="removed@removed.invalid",
+            email_key="removed@removed.invalid",
+            organisation="",
+            learning_note="",
+            submission_key=None,
+            search_text="",
         )
         .execution_options(synchronize_session=False)
     )
