@@ -1,6 +1,5 @@
 """What the training team's pages show, and the register. Changes to dates live in app.enrolment.dates."""
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -8,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.core.clock import today_in_london
-from app.core.search import contains_typed
+from app.core.search import booking_matches
 from app.enrolment.availability import first_day_column, last_day_column
 from app.models import (
     Booking,
@@ -177,7 +176,6 @@ def calendar_month(session: Session, user: StaffUser, year: int, month: int) -> 
 
 SEARCH_LIMIT = 50
 SEARCH_MAX_LENGTH = 100
-REFERENCE_TYPED = re.compile(r"^(?:SOS)?[-\s]?([2-9A-HJ-NP-Z]{5})$", re.IGNORECASE)
 
 
 @dataclass
@@ -196,15 +194,7 @@ def find_people(session: Session, user: StaffUser, typed: str, limit: int = SEAR
     typed = " ".join(typed.split())[:SEARCH_MAX_LENGTH]
     if len(typed) < 2:
         return SearchResult([], 0)
-    reference = REFERENCE_TYPED.match(typed)
-    exact = Booking.reference == f"SOS-{reference[1].upper()}" if reference else None
-    if reference and typed.upper().startswith("SOS"):
-        matches = [exact]
-    else:
-        matches = [contains_typed(Booking.search_text, typed)]
-        if exact is not None:
-            matches.append(exact)
-    where = [sa.or_(*matches), Booking.anonymised_at.is_(None), bookings_seen_by(user)]
+    where = [booking_matches(typed), Booking.anonymised_at.is_(None), bookings_seen_by(user)]
     total = session.scalar(sa.select(sa.func.count(Booking.id)).where(*where)) or 0
     first_days = (
         sa.select(CourseDay.course_date_id, sa.func.min(CourseDay.day).label("first_day"))
