@@ -144,7 +144,7 @@ def _purge(
         .values(
             full_name="Removed",
             email="removed@removed.invalid",
-            email_key="removed@removed.invalid",
+            email_key="",
             organisation="",
             learning_note="",
             submission_key=None,
