@@ -1,13 +1,15 @@
 """A person's training record: everything they booked, what the register says, their certificate and feedback."""
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from sqlalchemy.orm import Session
 
 from app.enrolment.roster import rosters
-from app.models import Booking, BookingStatus, Certificate, Completion, CourseDate, Feedback
+from app.models import AuditEvent, Booking, BookingStatus, Certificate, Completion, CourseDate, Feedback, WatchedRecord
 
 
 @dataclass
@@ -16,6 +18,8 @@ class RecordLine:
     completion: Completion | None
     certificate: Certificate | None
     gave_feedback: bool
+    # The audit entries of each time the booking was moved to another date, oldest first.
+    moves: list[AuditEvent] = field(default_factory=list)
 
 
 def first_day_of(course_date: CourseDate) -> date:
@@ -40,13 +44,40 @@ def training_record(session: Session, email_key: str) -> list[RecordLine]:
         c.booking_id: c for c in session.scalars(sa.select(Certificate).where(Certificate.booking_id.in_(ids)))
     }
     feedback = set(session.scalars(sa.select(Feedback.booking_id).where(Feedback.booking_id.in_(ids))))
+    moves = moves_of(session, ids)
     lines = [
         RecordLine(
             b,
             found[b.course_date_id].completion(b) if b.status == BookingStatus.CONFIRMED else None,
             certificates.get(b.id),
             b.id in feedback,
+            moves[b.id],
         )
         for b in bookings
     ]
     return sorted(lines, key=lambda line: first_day_of(line.booking.course_date), reverse=True)
+
+
+def moves_of(session: Session, booking_ids: list[int]) -> dict[int, list[AuditEvent]]:
+    """Each time these bookings were moved to another date, by staff or by the person, oldest first."""
+    moves = defaultdict(list)
+    query = (
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.action == "booking moved",
+            AuditEvent.subject_type == "booking",
+            AuditEvent.subject_id.in_(booking_ids),
+        )
+        .order_by(AuditEvent.id)
+    )
+    for event in session.scalars(query):
+        moves[event.subject_id].append(event)
+    return moves
+
+
+def briefings_watched(session: Session, email_key: str) -> list[WatchedRecord]:
+    """The briefings this person (by their email address) told us they watched, the latest first."""
+    if not email_key:
+        return []
+    query = sa.select(WatchedRecord).where(WatchedRecord.email_key == email_key).order_by(WatchedRecord.id.desc())
+    return list(session.scalars(query.options(so.joinedload(WatchedRecord.briefing))))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.clock import today_in_london
-from app.core.filters import long_date
+from app.core.filters import long_date, short_days
 from app.core.rules import NotFound, Refused
 from app.database import utcnow, writing
 from app.enrolment.availability import first_day_column, last_day_column
@@ -95,29 +95,52 @@ def _save_register(
         existing = {
             a.booking_id: a for a in session.scalars(sa.select(Attendance).where(Attendance.course_day_id == day.id))
         }
-        count = changed = 0
+        count = first_marks = 0
+        corrections: list[tuple[int, AttendanceMark, AttendanceMark]] = []
         for booking_id, mark in marks.items():
             if booking_id not in allowed:
                 continue
             record = existing.get(booking_id)
             if record is None:
                 session.add(Attendance(booking_id=booking_id, course_day_id=day.id, mark=mark, marked_by_id=actor.id))
-                changed += 1
+                first_marks += 1
             elif record.mark != mark:
+                corrections.append((booking_id, record.mark, mark))
                 record.mark = mark
                 record.marked_by_id = actor.id
-                changed += 1
             count += 1
         unmarked = sorted(allowed - existing.keys() - marks.keys()) if rest_attended else []
         for booking_id in unmarked:
             attended = AttendanceMark.ATTENDED
             session.add(Attendance(booking_id=booking_id, course_day_id=day.id, mark=attended, marked_by_id=actor.id))
-        if changed or unmarked:
-            done = [f"{changed} marked"] if changed else []
+        if first_marks or unmarked:
+            done = [f"{first_marks} marked"] if first_marks else []
             done += [f"{len(unmarked)} without a mark marked attended"] if unmarked else []
             summary = f"Took the register for {day.day:%d %B %Y}: {' and '.join(done)}"
             audit.record(session, actor, "register taken", day, summary)
+        _record_corrections(session, day, corrections, actor)
     return _Saved(count, len(unmarked))
+
+
+def _record_corrections(
+    session: Session, day: CourseDay, corrections: list[tuple[int, AttendanceMark, AttendanceMark]], actor: StaffUser
+) -> None:
+    """One entry for each mark changed on a register already saved, about that person's booking: "Register for
+    day 1 of 3 and 4 March 2027: Siân Evans (SOS-ABC12) changed from absent to attended". The name is written
+    exactly as the booking has it, so that erasing a person's details can find it."""
+    if not corrections:
+        return
+    course_date = day.course_date
+    number = [d.id for d in course_date.days].index(day.id) + 1
+    days = f"{short_days([d.day for d in course_date.days])} {course_date.last_day.year}"
+    bookings = {b.id: b for b in session.scalars(sa.select(Booking).where(Booking.id.in_([c[0] for c in corrections])))}
+    for booking_id, before, after in corrections:
+        booking = bookings[booking_id]
+        summary = (
+            f"Register for day {number} of {days}: {booking.full_name} ({booking.reference}) "
+            f"changed from {before.label.lower()} to {after.label.lower()}"
+        )
+        audit.record(session, actor, "register corrected", booking, summary)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,8 +21,10 @@ from app.briefings import checks, media, messages
 from app.briefings.checks import MediaRefused
 from app.catalogue.records import save_record
 from app.core import audit
+from app.core.addresses import email_key
 from app.core.exports import csv_text
 from app.core.rules import NotFound, Refused
+from app.core.search import contains_typed
 from app.database import utcnow, writing
 from app.models import (
     COUNCIL_AREA_LABELS,
@@ -256,6 +259,7 @@ def record_watched(
                 submission_key=submission_key or None,
                 full_name=details.full_name,
                 email=details.email.strip(),
+                email_key=email_key(details.email),
                 organisation=details.organisation,
                 sector=details.sector,
                 council_area=details.council_area,
@@ -270,6 +274,22 @@ def record_watched(
         if found is None:
             raise
         return found, False
+
+
+def people_who_watched(session: Session, typed: str, limit: int = 50) -> list[WatchedRecord]:
+    """The "I have watched this" records whose name, email or organisation holds what was typed (any case,
+    with or without accents), the latest first. Records whose person was removed have nothing to find."""
+    typed = " ".join(typed.split())
+    if len(typed) < 2:
+        return []
+    query = (
+        sa.select(WatchedRecord)
+        .where(contains_typed(WatchedRecord.search_text, typed))
+        .options(so.joinedload(WatchedRecord.briefing))
+        .order_by(WatchedRecord.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
 
 
 def report(session: Session, briefing: Briefing) -> BriefingReport:

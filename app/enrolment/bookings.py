@@ -1,8 +1,9 @@
 """The booking rules: a place is never given twice, and the waiting list is first come, first served.
 
 Every function here owns its transaction (`writing`): it locks the course date's row first
-(app.enrolment.places.lock_dates), checks, writes the booking, its emails and, when staff act for
-someone, the audit entry, and commits once. A refused change writes nothing.
+(app.enrolment.places.lock_dates), checks, writes the booking, its emails and its audit entry (by the
+member of staff acting for someone, or by the person through the form or their booking link), and commits
+once. A refused change writes nothing.
 """
 
 import re
@@ -277,15 +278,13 @@ def _book_place_once(
             _announce(session, booking, position, ask_manager=actor is None)
         else:
             messages.check_booking(session, booking)
-        if actor is not None:
+        if actor is not None or not checked:
+            # On the public form nobody has shown the address is theirs yet: "someone using the booking form".
             where = "a place" if confirmed else f"number {position} on the waiting list"
-            audit.record(
-                session,
-                actor,
-                "booking added",
-                booking,
-                f"Booked {booking.reference} ({where}) on {day_range(course_date)}",
-            )
+            summary = f"Booked {booking.reference} ({where}) on {day_range(course_date)}"
+            if not checked:
+                summary += ", kept until the person confirms it by the link we emailed"
+            audit.record(session, actor, "booking added", booking, summary, by=audit.BOOKING_FORM)
         return BookingResult(booking, created=True, waiting_position=position, manage_token=booking.manage_token)
 
 
@@ -426,8 +425,8 @@ def cancel_booking(
         messages.tell_manager(session, booking, "cancelled")
         if had_place and booking.has_needs:
             messages.needs_changed(session, booking, reason="cancelled")
-        if actor is not None:
-            audit.record(session, actor, "booking cancelled", booking, f"Cancelled booking {booking.reference}")
+        summary = f"Cancelled booking {booking.reference} on {day_range(course_date)}"
+        audit.record(session, actor, "booking cancelled", booking, summary, by=audit.PERSON_BOOKED)
     return ChangeResult(booking, promoted)
 
 
@@ -445,8 +444,11 @@ def take_freed_place(session: Session, token: str, *, now: datetime | None = Non
     now = now or utcnow()
     with writing(session):
         booking, dates = _lock_booking(session, token)
-        if not take_late_place(session, booking, dates[booking.course_date_id], now):
+        course_date = dates[booking.course_date_id]
+        if not take_late_place(session, booking, course_date, now):
             raise DateFull("Sorry, someone else has taken the free place. You are still on the waiting list.")
+        summary = f"{booking.reference} took a place that came free on {day_range(course_date)}"
+        audit.record(session, None, "place taken from the waiting list", booking, summary, by=audit.PERSON_BOOKED)
     return ChangeResult(booking)
 
 
@@ -464,9 +466,8 @@ def move_booking(
             raise DateFull("That date is now full. Choose another date.")
         had_place = _put_on(session, booking, old_date, new_date, now)
         promoted = fill_from_waiting_list(session, old_date, now) if had_place else []
-        if actor is not None:
-            summary = f"Moved booking {booking.reference} from {day_range(old_date)} to {day_range(new_date)}"
-            audit.record(session, actor, "booking moved", booking, summary)
+        summary = f"Moved booking {booking.reference} from {day_range(old_date)} to {day_range(new_date)}"
+        audit.record(session, actor, "booking moved", booking, summary, by=audit.PERSON_BOOKED)
     return ChangeResult(booking, promoted)
 
 
@@ -592,7 +593,7 @@ def change_needs(
             "needs changed",
             booking,
             f"Access or dietary needs changed for {booking.reference}",
-            by=None if actor is not None else audit.PERSON_BOOKED,
+            by=audit.PERSON_BOOKED,
         )
         messages.needs_changed(session, booking, before=before)
         if actor is None:

@@ -1,6 +1,5 @@
 """What the training team's pages show, and the register. Changes to dates live in app.enrolment.dates."""
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -8,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.core.clock import today_in_london
+from app.core.search import booking_matches
 from app.enrolment.availability import first_day_column, last_day_column
 from app.models import (
     Booking,
@@ -176,7 +176,6 @@ def calendar_month(session: Session, user: StaffUser, year: int, month: int) -> 
 
 SEARCH_LIMIT = 50
 SEARCH_MAX_LENGTH = 100
-REFERENCE_TYPED = re.compile(r"^(?:SOS)?[-\s]?([2-9A-HJ-NP-Z]{5})$", re.IGNORECASE)
 
 
 @dataclass
@@ -188,30 +187,14 @@ class SearchResult:
 
 
 def find_people(session: Session, user: StaffUser, typed: str, limit: int = SEARCH_LIMIT) -> SearchResult:
-    """Bookings on any date whose name, email, organisation or reference contains what was typed (any
-    case), across every date this person may see, including cancelled ones. Anonymised bookings have no
-    one to find. A reference typed with its SOS- is looked up by its index alone."""
+    """Bookings on any date whose name, email, organisation or reference contains what was typed (in any
+    case, with or without accents: "sian" finds "Siân"), across every date this person may see, including
+    cancelled ones. Anonymised bookings have no one to find. A reference typed with its SOS- is looked up by
+    its index alone."""
     typed = " ".join(typed.split())[:SEARCH_MAX_LENGTH]
     if len(typed) < 2:
         return SearchResult([], 0)
-    reference = REFERENCE_TYPED.match(typed)
-    exact = Booking.reference == f"SOS-{reference[1].upper()}" if reference else None
-    if reference and typed.upper().startswith("SOS"):
-        matches = [exact]
-    else:
-        # SQLite's LIKE already ignores the case of a to z, and lower() on every row would double the
-        # cost of the scan; PostgreSQL needs ILIKE.
-        postgres = session.get_bind().dialect.name == "postgresql"
-
-        def contains(column, text):
-            pattern = "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-            return column.ilike(pattern, escape="/") if postgres else column.like(pattern, escape="/")
-
-        matches = [contains(Booking.full_name, typed), contains(Booking.email_key, typed.lower()),
-                   contains(Booking.organisation, typed)]  # fmt: skip
-        if exact is not None:
-            matches.append(exact)
-    where = [sa.or_(*matches), Booking.anonymised_at.is_(None), bookings_seen_by(user)]
+    where = [booking_matches(typed), Booking.anonymised_at.is_(None), bookings_seen_by(user)]
     total = session.scalar(sa.select(sa.func.count(Booking.id)).where(*where)) or 0
     first_days = (
         sa.select(CourseDay.course_date_id, sa.func.min(CourseDay.day).label("first_day"))

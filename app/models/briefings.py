@@ -9,6 +9,7 @@ import sqlalchemy.orm as so
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
 from app.models.booking import CouncilArea, Sector, enum_column
+from app.models.folding import search_text
 
 
 class MediaKind(enum.StrEnum):
@@ -129,10 +130,20 @@ class WatchedRecord(db.Model):
     submission_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     full_name: so.Mapped[str] = so.mapped_column(sa.String(120))
     email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    # app.core.addresses.email_key of the email, to find the person's bookings and this together.
+    email_key: so.Mapped[str] = so.mapped_column(sa.String(254), default="", server_default="", index=True)
     organisation: so.Mapped[str] = so.mapped_column(sa.String(200))
     sector: so.Mapped[Sector] = so.mapped_column(enum_column(Sector, "sector"))
     council_area: so.Mapped[CouncilArea] = so.mapped_column(enum_column(CouncilArea, "council_area"))
+    # The name, email and organisation folded (app.models.folding), kept up to date by the events below.
+    search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     learning_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     briefing: so.Mapped[Briefing] = so.relationship()
+
+
+@sa.event.listens_for(WatchedRecord, "before_insert")
+@sa.event.listens_for(WatchedRecord, "before_update")
+def _fold_for_search(_mapper, _connection, record: WatchedRecord) -> None:
+    record.search_text = search_text(record.full_name, record.email, record.organisation)

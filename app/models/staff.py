@@ -202,6 +202,15 @@ class Attendance(db.Model):
 class AuditEvent(db.Model):
     """Who changed what, and when. Written with the change; never edited."""
 
+    # For the audit log's filters, newest first: what was done, by whom, and about which record (a person's
+    # bookings). The date range uses the index on `at`.
+    __table_args__ = (
+        sa.Index("ix_audit_event_action_id", "action", "id"),
+        sa.Index("ix_audit_event_actor_id", "actor", "id"),
+        sa.Index("ix_audit_event_staff_user_id_id", "staff_user_id", "id"),
+        sa.Index("ix_audit_event_subject", "subject_type", "subject_id"),
+    )
+
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     staff_user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("staff_user.id", ondelete="SET NULL"))

@@ -49,6 +49,7 @@ ABOUT_PEOPLE: dict[str, dict[str, object]] = {
         "access_details": "",
         "dietary_needs": "",
         "needs_note": "",
+        "search_text": "",
     },
     "certificate": {"full_name": REMOVED},
     "feedback": {"worked_well": "", "worries": "", "next_steps": "", "may_quote": False, "quote_with_name": False},
@@ -58,6 +59,8 @@ ABOUT_PEOPLE: dict[str, dict[str, object]] = {
         "organisation": "",
         "learning_note": "",
         "submission_key": None,
+        "email_key": "",
+        "search_text": "",
     },
     "interest": {
         "full_name": ROW_GOES,

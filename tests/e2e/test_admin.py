@@ -348,6 +348,7 @@ ADMIN_PAGES = {
     "add a venue": ("/admin/venues/new", "Add a venue"),
     "change a venue": ("/admin/venues/{venue}", "Change the venue"),
     "audit log": ("/admin/audit", "Audit log"),
+    "audit log, filtered": ("/admin/audit?action=capacity+changed&start=2020-01-01&person=booked", "Audit log"),
     "publish check": ("/admin/dates/{draft}/publish", "Check before you publish"),
     "email the people on a date": ("/admin/dates/{date}/message", "Email the people on this date"),
     "record what was done about needs": ("/admin/bookings/{booking}/needs", "Needs for Ada Booked"),
@@ -414,7 +415,29 @@ FORMS_WITH_ERRORS = {
     "cancel a date": ("/admin/dates/{date}/cancel", {}, "Enter why the date is cancelled"),
     "book for someone": ("/admin/dates/{date}/bookings/new", {}, "Enter your full name"),
     "email the people on a date": ("/admin/dates/{date}/message", {"Subject": ""}, "Enter a subject"),
+    "audit log filters": ("/admin/audit", {"Person": "a"}, "Enter between 2 and 100 letters"),
 }
+
+
+def test_the_audit_log_is_filtered_by_keyboard_and_the_filters_stay_in_the_address(page, session, busy_date):
+    add_records_for_lists(session, busy_date)
+    sign_in(page)
+    page.goto("/admin/audit")
+    page.get_by_label("What was done").focus()
+    page.keyboard.press("End")  # the last action A to Z: "capacity changed" is the only one
+    page.get_by_label("Who did it").select_option(label="The command line")
+    page.get_by_label("Who did it").select_option(value="")
+    fill_day(page, "From", datetime.now(UTC).date() - timedelta(days=1))
+    page.get_by_role("button", name="Show these entries").press("Enter")
+    expect(page.get_by_role("heading", name="Entries that match, newest first")).to_be_visible()
+    expect(page.get_by_text("Places set to 2")).to_be_visible()
+    assert "action=capacity+changed" in page.url and "start=" in page.url
+    expect(page.get_by_label("What was done")).to_have_value("capacity changed")
+    page.get_by_label("Who did it").select_option(label="The email worker")
+    page.get_by_role("button", name="Show these entries").click()
+    expect(page.get_by_role("heading", name="No entries match these filters")).to_be_visible()
+    page.get_by_role("link", name="Clear the filters").click()
+    expect(page.get_by_text("Places set to 2")).to_be_visible()
 
 
 @pytest.mark.parametrize("name", FORMS_WITH_ERRORS)

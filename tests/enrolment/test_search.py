@@ -92,3 +92,56 @@ def test_many_results_say_how_many_and_show_the_latest(session):
     admin = make_staff(session)
     found = find_people(session, admin, "barrow")
     assert (found.total, len(found.bookings)) == (55, 50)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Sian", "Siân Evans"), ("SIAN EVANS", "Siân Evans"), ("siân", "Sian Smith"), ("zoe", "Zoë Brontë"),
+        ("bronte", "Zoë Brontë"), ("o'neill", "Aoife O’Neill"), ("obriain", "Dafydd ÓBriain"),
+        ("søren", "Søren Kierkegaard"), ("soren", "Søren Kierkegaard"), ("strasse", "Anna Straße"),
+        ("café", "Cafe Worker"),
+    ],
+)  # fmt: skip
+def test_a_search_ignores_accents_and_case_either_way(client, session, typed, name):
+    course_date = make_date(session)
+    wanted = booked(session, course_date.id, details(full_name=name)).booking
+    booked(session, course_date.id, details(full_name="Someone Else"))
+    admin = make_staff(session)
+    assert [b.id for b in find_people(session, admin, typed).bookings] == [wanted.id]
+    sign_in(client, admin)
+    page = source(client.get("/admin/search", query_string={"q": typed}))
+    assert "1 booking found" in page and name in page
+
+
+def test_a_search_folds_organisations_emails_and_references_too(session):
+    course_date = make_date(session)
+    wanted = booked(
+        session,
+        course_date.id,
+        details(full_name="Ben Carter", email="Ben.Müller@Example.org", organisation="Penrith Bürgerhaus Café"),
+    ).booking
+    booked(session, course_date.id, details(full_name="Amy Zhang"))
+    admin = make_staff(session)
+    code = wanted.reference.removeprefix("SOS-")
+    for typed in ("burgerhaus cafe", "ben.muller@", "MÜLLER@EXAMPLE", code[1:].lower(), wanted.reference.lower()):
+        assert [b.id for b in find_people(session, admin, typed).bookings] == [wanted.id], typed
+
+
+def test_no_match_runs_across_a_name_and_an_email(session):
+    course_date = make_date(session)
+    booked(session, course_date.id, details(full_name="Ann Lee", email="zed@example.org", organisation="X"))
+    assert find_people(session, make_staff(session), "lee zed").total == 0
+
+
+def test_an_anonymised_booking_is_not_found_by_its_old_words(session):
+    from datetime import UTC, datetime, timedelta
+
+    from app.personal_data.retention import purge
+
+    booked(session, make_date(session).id, details(full_name="Siân Evans"))
+    admin = make_staff(session)
+    assert find_people(session, admin, "sian").total == 1
+    purge(session, datetime.now(UTC) + timedelta(days=800), access_needs_days=30, anonymise_months=12)
+    session.rollback()
+    assert find_people(session, admin, "sian").total == 0

@@ -11,11 +11,12 @@ from werkzeug.routing import AnyConverter
 from app.after_course.certificates import certificates_job
 from app.after_course.feedback import FeedbackAnswers, save_feedback
 from app.after_course.register import mark_attendance
+from app.briefings.service import WatchedDetails, record_watched
 from app.core import audit
 from app.database import utcnow
 from app.enrolment.bookings import book_place
 from app.extensions import db
-from app.models import AttendanceMark, AuditEvent, Certificate
+from app.models import AttendanceMark, AuditEvent, Certificate, CouncilArea, Sector
 from tests.factories import begin_course, booked, details, make_briefing, make_date, make_staff, sign_in
 
 ANSWERS = FeedbackAnswers("The scaling questions.", "", "", 3, 8, False, False)
@@ -49,6 +50,11 @@ def world(app, session, monkeypatch):
     cy = booked(session, upcoming.id, details(full_name="Cy Coming")).booking
     hal = book_place(session, upcoming.id, details(full_name="Hal Held")).booking  # not confirmed yet
     briefing = make_briefing(session, files=("webm", "captions", "transcript"))
+    watched, _created = record_watched(
+        session,
+        briefing,
+        WatchedDetails("Wyn Watched", "wyn@example.org", "Health", Sector.HEALTH, CouncilArea.CUMBERLAND),
+    )
     session.rollback()
     return {
         "finished": (finished, ana),
@@ -57,6 +63,7 @@ def world(app, session, monkeypatch):
         "briefing": briefing,
         "reference": session.scalar(sa.select(Certificate.reference)),
         "admin": admin,
+        "watched": watched,
     }
 
 
@@ -80,6 +87,7 @@ def path_for(rule, world: dict, which: str) -> str:
         "reference": world["reference"],
         "slot": "captions",
         "user_id": world["admin"].id,
+        "record_id": world["watched"].id,
     }
     for name, converter in rule._converters.items():
         if name == "slug":

@@ -6,6 +6,7 @@ from flask_login import current_user
 from app.after_course import certificates, records
 from app.after_course import register as attendance
 from app.after_course.certificate_pdf import certificate_pdf
+from app.briefings import service as briefings
 from app.core.clock import today_in_london
 from app.core.filters import date_summary
 from app.core.rules import Refused
@@ -16,7 +17,7 @@ from app.enrolment import overview as service
 from app.enrolment.invites import starts_in
 from app.enrolment.roster import needs_urgent_today, roster
 from app.extensions import db
-from app.models import ATTENDANCE_LABELS, AttendanceMark, Booking, CourseDay, NeedsStatus, Role
+from app.models import ATTENDANCE_LABELS, AttendanceMark, Booking, CourseDay, NeedsStatus, Role, WatchedRecord
 from app.staff.guard import acting_staff, roles
 from app.web.admin.access import back_once_started, date_for_staff
 from app.web.admin.blueprint import bp
@@ -117,7 +118,9 @@ def search():
     elif "q" in request.args and len(typed.strip()) < 2:
         problem = "Enter at least 2 letters or numbers of a name, email, organisation or reference"
     found = service.find_people(db.session, current_user, typed) if problem is None else service.SearchResult([], 0)
-    return render_template("admin/search.html", typed=typed, found=found, problem=problem), status
+    # Trainers see the people on their own dates; who watched a briefing is for admins.
+    watched = briefings.people_who_watched(db.session, typed) if problem is None and current_user.is_admin else []
+    return render_template("admin/search.html", typed=typed, found=found, watched=watched, problem=problem), status
 
 
 @bp.route("/bookings/<id:booking_id>/needs", methods=["GET", "POST"])
@@ -299,5 +302,23 @@ def training_record(booking_id: int):
     booking = booking_for_admin(booking_id)
     if booking.anonymised_at is not None:
         abort(404)
-    lines = records.training_record(db.session, booking.email_key)
-    return render_template("admin/training_record.html", person=booking, lines=lines)
+    return training_record_page(
+        booking.full_name, booking.email_key, url_for("admin.person_data", booking_id=booking.id)
+    )
+
+
+@bp.get("/people/watched/<id:record_id>")
+def watched_training_record(record_id: int):
+    """The training record of someone found by a briefing they told us they watched."""
+    record = db.session.get(WatchedRecord, record_id)
+    if record is None or not record.email_key or record.full_name == "Removed":
+        abort(404)
+    return training_record_page(record.full_name, record.email_key, None)
+
+
+def training_record_page(name: str, email_key: str, data_url: str | None):
+    lines = records.training_record(db.session, email_key)
+    watched = records.briefings_watched(db.session, email_key)
+    return render_template(
+        "admin/training_record.html", name=name, email_key=email_key, lines=lines, watched=watched, data_url=data_url
+    )

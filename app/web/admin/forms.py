@@ -1,5 +1,7 @@
 """Forms for the training team's pages."""
 
+import re
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect
 from wtforms import HiddenField, PasswordField, SelectField
@@ -423,3 +425,44 @@ class ReportPeriodForm(FlaskForm):
     year = FilterField("Financial year (April to March)", invalid_message="Select one of the years shown")
     start = DayMonthYearField("From", validators=[Optional()], description="For example, 1 4 2026")
     end = DayMonthYearField("To", validators=[Optional()], description="For example, 31 3 2027")
+
+
+PLAIN_DAY = re.compile(
+    r"^(?:(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})|(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4}))$"
+)
+
+
+class AnyDayField(DayMonthYearField):
+    """A day in three boxes, or in one value in the address as 2027-03-03 or 3/3/2027 (a link or bookmark)."""
+
+    def process_formdata(self, valuelist):
+        if len(valuelist) == 1 and (plain := PLAIN_DAY.match(str(valuelist[0]).strip())):
+            valuelist = [plain["day"] or plain["d"], plain["month"] or plain["m"], plain["year"] or plain["y"]]
+        super().process_formdata(valuelist)
+
+
+class AuditLogForm(FlaskForm):
+    """The filters of the audit log, sent in the address (a GET form: no security token)."""
+
+    class Meta:
+        csrf = False
+
+    start = AnyDayField("From", validators=[Optional()], description="For example, 1 3 2027")
+    end = AnyDayField("To", validators=[Optional()], description="For example, 31 3 2027")
+    person = TextField(
+        "Person",
+        validators=[
+            Optional(),
+            Length(min=2, max=100, message="Enter between 2 and 100 letters or numbers of a name, email or reference"),
+        ],
+        description="A booking reference, or part of a name or email address. Shows what happened to their bookings.",
+    )
+    action = FilterField("What was done", validators=[Optional()], invalid_message="Select one of the actions shown")
+    done_by = FilterField("Who did it", validators=[Optional()], invalid_message="Select one of the people shown")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.start.data and self.end.data and self.end.data < self.start.data:
+            self.end.errors.append("The ‘to’ date must be the same as or after the ‘from’ date")
+            return False
+        return valid
