@@ -66,11 +66,21 @@ def added_to_waiting_list(session: Session, booking: Booking, position: int) -> 
     queue_booking_email(session, booking, "waiting_list", subject, position=position)
 
 
-def booking_cancelled(session: Session, booking: Booking, *, had_place: bool, passed_on: bool = False) -> None:
-    """The person's cancellation; `passed_on` when their place went to someone on the waiting list."""
-    subject = subject_for(booking.course_date, "Cancelled")
+def booking_cancelled(
+    session: Session, booking: Booking, *, had_place: bool, passed_on: bool = False, sent_instead: bool = False
+) -> None:
+    """The person's cancellation; `passed_on` when their place went to someone on the waiting list,
+    `sent_instead` when it went to the colleague they named."""
+    subject = subject_for(booking.course_date, "Place passed on" if sent_instead else "Cancelled")
     queue_booking_email(
-        session, booking, "booking_cancelled", subject, calendar_changes=True, had_place=had_place, passed_on=passed_on
+        session,
+        booking,
+        "booking_cancelled",
+        subject,
+        calendar_changes=True,
+        had_place=had_place,
+        passed_on=passed_on,
+        sent_instead=sent_instead,
     )
 
 
