@@ -32,9 +32,10 @@ from app.mail.registry import (
 from app.models import ACCESS_NEEDS_FOR_STAFF, Booking, BookingStatus, CourseDate, OutboxMessage, OutboxStatus
 
 
-def check_booking(session: Session, booking: Booking, *, again: bool = False) -> None:
+def check_booking(session: Session, booking: Booking, *, again: bool = False, for_someone: bool = False) -> None:
     """The one email to an address nobody has confirmed yet: open this link to confirm the booking. Sent again
-    (at most once an hour) when someone tries to book with the address while the hold lasts."""
+    (at most once an hour) when someone tries to book with the address while the hold lasts. `for_someone`
+    when another person named them (a colleague's place passed on, or a team booked by their leader)."""
     queue_booking_email(
         session,
         booking,
@@ -42,6 +43,7 @@ def check_booking(session: Session, booking: Booking, *, again: bool = False) ->
         subject_for(booking.course_date, "Confirm your booking"),
         hold_until=date_and_time(booking.hold_until),
         waiting=booking.status == BookingStatus.WAITING,
+        for_someone=for_someone,
         dedupe_key=f"booking-check:{booking.id}:{utcnow():%Y-%m-%dT%H}" if again else f"booking-check:{booking.id}",
     )
 

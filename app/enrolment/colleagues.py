@@ -62,10 +62,11 @@ def new_booking(course_date: CourseDate, details: BookingDetails, now: datetime,
 
 
 def welcome(session: Session, booking: Booking) -> None:
-    """The emails of a new place: to a confirmed address, its confirmation with the calendar invite, the
-    manager's note and the team's note of needs; to an address nobody has confirmed, only the check."""
+    """The emails of a new place someone else booked for this person: to a confirmed address, its
+    confirmation with the calendar invite, the manager's note and the team's note of needs; to an address
+    nobody has confirmed, only the check, in our own words."""
     if not booking.email_checked:
-        messages.check_booking(session, booking)
+        messages.check_booking(session, booking, for_someone=True)
         return
     messages.place_confirmed(session, booking)
     messages.tell_manager(session, booking, "booked")
