@@ -7,9 +7,10 @@ and confirm it, and until then that email (in our own words) is all the address 
 confirms is released by release_holds, and its place goes to the waiting list as usual.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,16 +19,18 @@ from app.core.addresses import email_key
 from app.core.filters import day_range
 from app.database import utcnow, writing
 from app.enrolment import booking_emails as messages
-from app.enrolment.availability import has_started
+from app.enrolment.availability import availability, has_started
 from app.enrolment.bookings import (
     BookingDetails,
     _lock_booking,
     active_booking_for_course,
+    completed_booking_for_course,
     hold_until,
     new_manage_token,
     new_reference,
 )
-from app.enrolment.refusals import AlreadyBooked, CannotChange
+from app.enrolment.places import locked_date, take_place
+from app.enrolment.refusals import AlreadyBooked, BookingClosed, CannotChange, DateFull, NotAllowed
 from app.models import Booking, BookingStatus, CourseDate, StaffUser
 
 
@@ -132,3 +135,79 @@ def _send_colleague_once(
             by=None if actor is not None else audit.PERSON_BOOKED,
         )
         return handed
+
+
+GROUP_MAX = 10
+
+
+@dataclass
+class GroupResult:
+    """What booking a team did: the new holds, and the people who already had a booking for the course (or
+    had done it), who are emailed about that instead so that the page never says who has booked."""
+
+    made: list[Booking] = field(default_factory=list)
+    already: list[int] = field(default_factory=list)  # their existing bookings' ids
+    completed: list[int] = field(default_factory=list)
+    created: bool = True
+
+
+def book_colleagues(
+    session: Session,
+    course_date_id: int,
+    people: list[BookingDetails],
+    *,
+    submission_key: str | None = None,
+    now: datetime | None = None,
+) -> GroupResult:
+    """A team leader books named colleagues on a date, each with their own address, in one transaction: each
+    gets a place held for them and the email that asks them to confirm it, as on the public booking form.
+    If there are not places for all of them, nobody is booked (DateFull): the leader is told how many are
+    left and each colleague can join the waiting list on the booking form."""
+    if not people or len(people) > GROUP_MAX:
+        raise NotAllowed(f"Name between 1 and {GROUP_MAX} colleagues.")
+    keys = [email_key(person.email) for person in people]
+    if len(set(keys)) != len(keys):
+        raise NotAllowed("Each colleague needs their own email address.")
+    now = now or utcnow()
+    for _attempt in range(5):
+        try:
+            return _book_colleagues_once(session, course_date_id, people, submission_key, now)
+        except IntegrityError:
+            pass  # a reference that clashed: the whole group again, with new references
+    raise RuntimeError("No free booking references after five tries")
+
+
+def _book_colleagues_once(session, course_date_id, people, submission_key, now) -> GroupResult:
+    with writing(session):
+        course_date = locked_date(session, course_date_id)
+        first_key = f"{submission_key}-0" if submission_key else None
+        if first_key and session.scalar(sa.select(Booking.id).where(Booking.submission_key == first_key)):
+            return GroupResult(created=False)  # the same form sent twice: the first did it all
+        if (reason := availability(course_date, now).reason) is not None:
+            raise BookingClosed(reason)
+        result, to_book = GroupResult(), []
+        for person in people:
+            key = email_key(person.email)
+            if (existing := active_booking_for_course(session, course_date.course_id, key, now)) is not None:
+                result.already.append(existing.id)
+            elif (done := completed_booking_for_course(session, course_date.course_id, key)) is not None:
+                result.completed.append(done.id)
+            else:
+                to_book.append(person)
+        left = course_date.places_left
+        if len(to_book) > left:
+            raise DateFull(
+                f"This date has {left} place{'' if left == 1 else 's'} left, not enough for {len(to_book)} "
+                "colleagues. Nobody has been booked. Book fewer colleagues, or choose another date."
+            )
+        for number, person in enumerate(to_book):
+            if not take_place(session, course_date):
+                raise DateFull("This date no longer has enough places. Nobody has been booked.")
+            booking = new_booking(course_date, person, now, checked=False)
+            booking.submission_key = f"{submission_key}-{number}" if submission_key else None
+            result.made.append(booking)
+        session.add_all(result.made)
+        session.flush()
+        for booking in result.made:
+            welcome(session, booking)
+        return result

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.database import utcnow
 from app.enrolment.bookings import book_place, check_email, release_holds
-from app.enrolment.colleagues import send_colleague
-from app.enrolment.refusals import AlreadyBooked, CannotChange
+from app.enrolment.colleagues import book_colleagues, send_colleague
+from app.enrolment.refusals import AlreadyBooked, CannotChange, DateFull, NotAllowed
 from app.mail.outbox import send_due
 from app.models import AuditEvent, Booking, BookingStatus, CalendarEntry, CourseDate, OutboxMessage
 from tests.factories import begin_course, booked, details, make_date, make_staff
@@ -151,3 +151,45 @@ def test_the_person_handing_on_by_their_link_is_named_in_the_audit_log(session):
     session.rollback()
     event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "place passed on")).one()
     assert event.actor == "the person booked, by their booking link"
+
+
+# Booking for colleagues.
+
+
+def test_a_team_leader_books_colleagues_each_with_their_own_hold_and_check_email(session):
+    course_date = make_date(session, capacity=3)
+    team = [details(email=f"team{n}@example.org", **TYPED) for n in range(2)]
+    result = book_colleagues(session, course_date.id, team, submission_key="k" * 20)
+    session.rollback()
+    made = [session.get(Booking, booking.id) for booking in result.made]
+    assert [b.email for b in made] == ["team0@example.org", "team1@example.org"]
+    assert all(b.is_hold and b.status == BookingStatus.CONFIRMED for b in made)
+    assert len({b.manage_token for b in made}) == 2
+    assert kinds(session) == [("booking_check", "team0@example.org"), ("booking_check", "team1@example.org")]
+    assert session.get(CourseDate, course_date.id).places_taken == 2
+    again = book_colleagues(session, course_date.id, team, submission_key="k" * 20)  # the form sent twice
+    assert not again.created and session.get(CourseDate, course_date.id).places_taken == 2
+
+
+def test_not_enough_places_for_the_whole_team_books_nobody(session):
+    course_date = make_date(session, capacity=2)
+    with pytest.raises(DateFull, match="This date has 2 places left, not enough for 3 colleagues"):
+        book_colleagues(session, course_date.id, [details() for _ in range(3)])
+    session.rollback()
+    assert session.get(CourseDate, course_date.id).places_taken == 0
+    assert kinds(session) == []
+
+
+def test_a_colleague_already_booked_keeps_their_booking_and_is_not_booked_again(session):
+    course_date = make_date(session, capacity=5)
+    existing = booked(session, course_date.id, details(email="already@example.org")).booking
+    result = book_colleagues(session, course_date.id, [details(email="Already@example.org"), details()])
+    assert result.already == [existing.id] and len(result.made) == 1
+
+
+def test_one_address_for_many_people_and_more_than_ten_are_refused(session):
+    course_date = make_date(session)
+    with pytest.raises(NotAllowed, match="Each colleague needs their own email address"):
+        book_colleagues(session, course_date.id, [details(email="a@example.org"), details(email="A+2@example.org")])
+    with pytest.raises(NotAllowed, match="Name between 1 and 10 colleagues"):
+        book_colleagues(session, course_date.id, [details() for _ in range(11)])

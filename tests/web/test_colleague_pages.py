@@ -217,3 +217,77 @@ def test_only_admins_may_import(client, session, staff):
     course_date = make_date(session)
     assert client.get(f"/admin/dates/{course_date.id}/cohort").status_code == 403
     assert upload(client, course_date.id, spreadsheet(row(1))).status_code == 403
+
+
+# Booking places for colleagues.
+
+
+def team_form(*people: dict, **about_me) -> dict:
+    values = {"full_name": "Team Leader", "email": "leader@example.org", "manager_agrees": "y", **about_me}
+    for n, person in enumerate(people):
+        values |= {f"people-{n}-{name}": value for name, value in person.items()}
+    return values
+
+
+def colleague(n: int, **changes) -> dict:
+    return {"full_name": f"Team Member {n}", "email": f"member{n}@example.org", "job_title": "Teacher",
+            "organisation": "Keswick School", "sector": "schools", "council_area": "cumberland", **changes}  # fmt: skip
+
+
+def test_a_team_leader_books_colleagues_and_is_told_who_must_confirm(client, session):
+    course_date = make_date(session, capacity=5)
+    form = words(client.get(f"/dates/{course_date.id}/book-colleagues"))
+    assert "Colleague 1" in form and "Colleague 3" in form and "Colleague 4" not in form
+    response = client.post(f"/dates/{course_date.id}/book-colleagues", data=team_form(colleague(1), colleague(2)))
+    assert response.status_code == 302
+    page = words(client.get(response.location))
+    assert "Each colleague must confirm their place" in page
+    assert "Team Member 1" in page and "Team Member 2" in page
+    session.rollback()
+    made = session.scalars(sa.select(Booking).order_by(Booking.id)).all()
+    assert [(b.email, b.manager_email, b.is_hold) for b in made] == [
+        ("member1@example.org", "leader@example.org", True),
+        ("member2@example.org", "leader@example.org", True),
+    ]
+    sent = session.scalars(sa.select(OutboxMessage.to_address).order_by(OutboxMessage.id)).all()
+    assert sent == ["member1@example.org", "member2@example.org"]  # nothing to the leader's unconfirmed address
+
+
+def test_add_another_colleague_works_without_javascript_and_keeps_the_answers(client, session):
+    course_date = make_date(session)
+    data = team_form(colleague(1), {}, {}) | {"add": "another"}
+    page = client.post(f"/dates/{course_date.id}/book-colleagues", data=data).get_data(as_text=True)
+    assert "Colleague 4" in page and 'value="Team Member 1"' in page
+    assert "There is a problem" not in page
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Booking.id))) == 0
+
+
+def test_each_problem_names_its_colleague_and_one_address_for_two_people_is_refused(client, session):
+    course_date = make_date(session)
+    data = team_form(colleague(1), colleague(2, email="member1@example.org", job_title=""), colleague(3, sector="x"))
+    response = client.post(f"/dates/{course_date.id}/book-colleagues", data=data)
+    assert response.status_code == 200
+    page = words(response)
+    assert "Colleague 2: Enter their job title" in page
+    assert "Colleague 2: Use each colleague's own work email address, once" in page
+    assert "Colleague 3: Select the area they work in" in page
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Booking.id))) == 0
+
+
+def test_a_full_team_that_does_not_fit_is_told_and_offered_the_waiting_list(client, session):
+    course_date = make_date(session, capacity=1)
+    response = client.post(f"/dates/{course_date.id}/book-colleagues", data=team_form(colleague(1), colleague(2)))
+    assert response.status_code == 409
+    page = words(response)
+    assert "This date has 1 place left, not enough for 2 colleagues. Nobody has been booked." in page
+    assert "There you can also join the waiting list when the date is full." in page
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Booking.id))) == 0
+
+
+def test_no_colleagues_named_is_an_error(client, session):
+    course_date = make_date(session)
+    response = client.post(f"/dates/{course_date.id}/book-colleagues", data=team_form())
+    assert "Colleague 1: Enter at least one colleague" in words(response)

@@ -14,7 +14,7 @@ from app.web.admin.access import back_once_started, date_for_staff
 from app.web.admin.blueprint import bp
 from app.web.admin.cohort_forms import SEND_EMAILS, CohortConfirmForm, CohortUploadForm
 from app.web.downloads import download
-from app.web.public.forms import ColleagueForm
+from app.web.public.colleague_forms import ColleagueForm
 
 
 @bp.route("/bookings/<id:booking_id>/send-colleague", methods=["GET", "POST"])

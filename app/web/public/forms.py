@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 from app.after_course.feedback import TEXT_MAX, FeedbackAnswers
 from app.enrolment.bookings import BookingDetails
 from app.enrolment.needs import ACCESS_DETAILS_MAX, DIETARY_NEEDS_MAX
-from app.models import ACCESS_NEEDS, COUNCIL_AREA_LABELS, SECTOR_LABELS, CouncilArea, Sector
+from app.models import ACCESS_NEEDS, CouncilArea, Sector
 from app.web.fields import (
     AgreeField,
     ChecklistField,
@@ -275,67 +275,3 @@ class InterestForm(FlaskForm):
             no_addresses("Organisation or team"),
         ],
     )
-
-
-class ColleagueForm(FlaskForm):
-    """The colleague someone sends in their place: who they are, and their manager, as the booking form asks.
-    Not their needs: the colleague is asked those on their own booking page."""
-
-    full_name = person_text("Their full name", "Enter your colleague's full name", 120)
-    email = TextField(
-        "Their work email address",
-        validators=work_email("Enter your colleague's work email address", "your colleague's"),
-        description="We will email your colleague at this address. They must open the link in that email "
-        "to confirm the place.",
-    )
-    job_title = person_text("Their job title", "Enter your colleague's job title", 120)
-    organisation = person_text(
-        "Their organisation or team", "Enter the organisation or team your colleague works for", 200
-    )
-    sector = ChoiceField(
-        "Which area do they work in?",
-        choices=choices_from(SECTOR_LABELS),
-        validators=[InputRequired(message="Select the area your colleague works in")],
-        invalid_message="Select the area your colleague works in",
-    )
-    council_area = ChoiceField(
-        "Which council area do they work in?",
-        choices=choices_from(COUNCIL_AREA_LABELS),
-        validators=[InputRequired(message="Select the council area your colleague works in")],
-        invalid_message="Select the council area your colleague works in",
-    )
-    no_manager = AgreeField("They do not have a line manager")
-    manager_name = person_text("Their manager's full name", "Enter your colleague's manager's full name", 120)
-    manager_email = TextField(
-        "Their manager's email address",
-        validators=work_email("Enter your colleague's manager's email address", "their manager's"),
-    )
-    manager_agrees = AgreeField(
-        "Their manager agrees they can attend both days",
-        validators=[InputRequired(message="Confirm that their manager agrees they can attend both days")],
-    )
-
-    def validate(self, extra_validators=None) -> bool:
-        """As on the booking form: no manager, no manager questions."""
-        if self.no_manager.data:
-            for name in BookingForm.MANAGER_FIELDS:
-                self[name].validators = ()
-        valid = super().validate(extra_validators)
-        if self.no_manager.data:
-            self.manager_name.data = self.manager_email.data = ""
-            self.manager_agrees.data = False
-        return valid
-
-    def details(self) -> BookingDetails:
-        """The colleague, from a valid form."""
-        return BookingDetails(
-            full_name=self.full_name.data,
-            email=self.email.data,
-            job_title=self.job_title.data,
-            organisation=self.organisation.data,
-            sector=Sector(self.sector.data),
-            council_area=CouncilArea(self.council_area.data),
-            manager_name=self.manager_name.data,
-            manager_email=self.manager_email.data,
-            manager_agrees=self.manager_agrees.data,
-        )
