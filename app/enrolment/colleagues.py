@@ -24,6 +24,7 @@ from app.enrolment.bookings import (
     BookingDetails,
     _lock_booking,
     active_booking_for_course,
+    booking_by_token,
     completed_booking_for_course,
     hold_until,
     new_manage_token,
@@ -96,7 +97,16 @@ def send_colleague(
         try:
             return _send_colleague_once(session, token, colleague, now, actor)
         except IntegrityError:
-            pass  # a reference or link that clashed: try again with new ones
+            # A reference that clashed: try again with a new one. Otherwise the colleague was booked on this
+            # date at the same moment, which only the unique index saw (the lock makes that unreachable).
+            booking = booking_by_token(session, token)
+            taken = sa.select(Booking.id).where(
+                Booking.course_date_id == booking.course_date_id,
+                Booking.email_key == email_key(colleague.email),
+                Booking.status != BookingStatus.CANCELLED,
+            )
+            if session.scalar(taken.limit(1)) is not None:
+                raise AlreadyBooked("This person already has a booking for this course. Name someone else.") from None
     raise RuntimeError("No free booking reference after five tries")
 
 

@@ -60,7 +60,9 @@ def test_only_our_own_words_reach_the_colleague_until_they_confirm_then_their_in
     for typed in TYPED.values():
         assert typed not in whole
     assert "text/calendar" not in whole and f"/bookings/{theirs.manage_token}" in whole
-    assert "A colleague booked a place for you" in check.get_body(("plain",)).get_content()
+    plain = check.get_body(("plain",)).get_content()
+    assert "A colleague booked a place for you" in plain and "If you do not want the place" in plain
+    assert f":\nhttp://training.example.test/bookings/{theirs.manage_token}\n" in plain  # the link on a line of its own
 
     check_email(session, theirs.manage_token)
     send_due(session)
