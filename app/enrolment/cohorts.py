@@ -11,20 +11,30 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.addresses import email_key
+from app.core.clock import today_in_london
 from app.core.filters import day_range
 from app.database import utcnow, writing
-from app.enrolment.availability import availability
-from app.enrolment.bookings import BookingDetails, active_booking_for_course
+from app.enrolment.availability import availability, first_day_column
+from app.enrolment.bookings import BookingDetails
 from app.enrolment.colleagues import new_booking, welcome
-from app.enrolment.places import locked_date, take_place
+from app.enrolment.places import locked_date, take_places
 from app.enrolment.refusals import NotAllowed
-from app.models import COUNCIL_AREA_LABELS, SECTOR_LABELS, Booking, CourseDate, StaffUser
+from app.models import (
+    COUNCIL_AREA_LABELS,
+    SECTOR_LABELS,
+    Booking,
+    BookingStatus,
+    CourseDate,
+    DateStatus,
+    StaffUser,
+)
 
 # The header row, in this order in the template; a file may put the columns in any order.
 COLUMNS = (
@@ -193,6 +203,25 @@ def _choice(typed: str, labels: dict, what: str, article: str, found: list[str])
     return None
 
 
+def already_booked(session: Session, course_id: int, keys: list[str], now: datetime) -> set[str]:
+    """Which of these addresses have a booking for a date of this course still to come: the rule of
+    active_booking_for_course, asked for a whole list in one query."""
+    if not keys:
+        return set()
+    found = session.scalars(
+        sa.select(Booking.email_key)
+        .join(CourseDate, Booking.course_date_id == CourseDate.id)
+        .where(
+            Booking.email_key.in_(sorted(set(keys))),
+            Booking.status != BookingStatus.CANCELLED,
+            CourseDate.course_id == course_id,
+            CourseDate.status != DateStatus.CANCELLED,
+            first_day_column() >= today_in_london(now),
+        )
+    )
+    return set(found)
+
+
 def check_cohort(
     session: Session, course_date: CourseDate, cohort: Cohort, now: datetime | None = None
 ) -> list[Problem]:
@@ -200,8 +229,9 @@ def check_cohort(
     this course, the date not open to bookings, and more people than places left."""
     now = now or utcnow()
     problems = list(cohort.problems)
+    booked = already_booked(session, course_date.course_id, [email_key(p.email) for _n, p in cohort.people], now)
     for number, person in cohort.people:
-        if active_booking_for_course(session, course_date.course_id, email_key(person.email), now) is not None:
+        if email_key(person.email) in booked:
             problems.append(Problem(number, "This person already has a booking for this course."))
     open_now = availability(course_date, now)
     if open_now.reason is not None:
@@ -243,11 +273,9 @@ def _book_cohort_once(session, course_date_id, cohort, actor, send_emails, now) 
         course_date = locked_date(session, course_date_id)
         if problems := check_cohort(session, course_date, cohort, now):
             raise NotAllowed(f"Nobody was booked. {problems[0]}")
-        made = []
-        for _number, person in cohort.people:
-            if not take_place(session, course_date):
-                raise NotAllowed("Nobody was booked. There are not enough places left for everyone.")
-            made.append(new_booking(course_date, person, now, checked=True))
+        if not take_places(session, course_date, len(cohort.people)):
+            raise NotAllowed("Nobody was booked. There are not enough places left for everyone.")
+        made = [new_booking(course_date, person, now, checked=True) for _number, person in cohort.people]
         session.add_all(made)
         session.flush()
         for booking in made:

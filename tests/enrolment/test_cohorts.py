@@ -7,10 +7,11 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from app.enrolment.bookings import cancel_booking
 from app.enrolment.cohorts import COLUMNS, MAX_BYTES, MAX_PEOPLE, book_cohort, check_cohort, read_cohort, template_csv
 from app.enrolment.refusals import NotAllowed
 from app.models import AuditEvent, Booking, BookingStatus, CouncilArea, CourseDate, OutboxMessage, Sector
-from tests.factories import booked, details, make_date, make_staff
+from tests.factories import begin_course, booked, details, make_date, make_staff
 
 
 def person(n: int, **overrides) -> dict:
@@ -163,3 +164,17 @@ def test_the_template_has_the_header_row_and_reads_clean(session):
     assert data.startswith("\ufeff".encode())
     assert next(csv.reader(io.StringIO(data.decode("utf-8-sig")))) == list(COLUMNS)
     assert problems_of(session, course_date, data) == []
+
+
+def test_only_a_booking_still_to_come_counts_as_already_booked(session):
+    past = make_date(session)
+    cancelled_date = make_date(session, course=past.course, days_from_now=20)
+    course_date = make_date(session, course=past.course, days_from_now=40)
+    booked(session, past.id, details(email="cohort1@example.org"))
+    begin_course(session, past, days_ago=10)  # a finished course: staff may book a refresher
+    gone = booked(session, cancelled_date.id, details(email="cohort2@example.org")).booking
+    cancel_booking(session, gone.manage_token)
+    booked(session, cancelled_date.id, details(email="cohort3@example.org"))
+    assert problems_of(session, course_date, csv_of(person(1), person(2), person(3))) == [
+        "Row 4: This person already has a booking for this course."
+    ]
