@@ -32,9 +32,10 @@ from app.mail.registry import (
 from app.models import ACCESS_NEEDS_FOR_STAFF, Booking, BookingStatus, CourseDate, OutboxMessage, OutboxStatus
 
 
-def check_booking(session: Session, booking: Booking, *, again: bool = False) -> None:
+def check_booking(session: Session, booking: Booking, *, again: bool = False, for_someone: bool = False) -> None:
     """The one email to an address nobody has confirmed yet: open this link to confirm the booking. Sent again
-    (at most once an hour) when someone tries to book with the address while the hold lasts."""
+    (at most once an hour) when someone tries to book with the address while the hold lasts. `for_someone`
+    when another person named them (a colleague's place passed on, or a team booked by their leader)."""
     queue_booking_email(
         session,
         booking,
@@ -42,6 +43,7 @@ def check_booking(session: Session, booking: Booking, *, again: bool = False) ->
         subject_for(booking.course_date, "Confirm your booking"),
         hold_until=date_and_time(booking.hold_until),
         waiting=booking.status == BookingStatus.WAITING,
+        for_someone=for_someone,
         dedupe_key=f"booking-check:{booking.id}:{utcnow():%Y-%m-%dT%H}" if again else f"booking-check:{booking.id}",
     )
 
@@ -107,11 +109,21 @@ def added_to_waiting_list(session: Session, booking: Booking, position: int) -> 
     queue_booking_email(session, booking, "waiting_list", subject, position=position)
 
 
-def booking_cancelled(session: Session, booking: Booking, *, had_place: bool, passed_on: bool = False) -> None:
-    """The person's cancellation; `passed_on` when their place went to someone on the waiting list."""
-    subject = subject_for(booking.course_date, "Cancelled")
+def booking_cancelled(
+    session: Session, booking: Booking, *, had_place: bool, passed_on: bool = False, sent_instead: bool = False
+) -> None:
+    """The person's cancellation; `passed_on` when their place went to someone on the waiting list,
+    `sent_instead` when it went to the colleague they named."""
+    subject = subject_for(booking.course_date, "Place passed on" if sent_instead else "Cancelled")
     queue_booking_email(
-        session, booking, "booking_cancelled", subject, calendar_changes=True, had_place=had_place, passed_on=passed_on
+        session,
+        booking,
+        "booking_cancelled",
+        subject,
+        calendar_changes=True,
+        had_place=had_place,
+        passed_on=passed_on,
+        sent_instead=sent_instead,
     )
 
 

@@ -55,6 +55,18 @@ def take_place(session: Session, course_date: CourseDate) -> bool:
     return result.rowcount == 1
 
 
+def take_places(session: Session, course_date: CourseDate, count: int) -> bool:
+    """Take `count` places at once, or none if fewer are left: a list of people booked together."""
+    result = session.execute(
+        sa.update(CourseDate)
+        .where(CourseDate.id == course_date.id, CourseDate.places_taken + count <= CourseDate.capacity)
+        .values(places_taken=CourseDate.places_taken + count)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(course_date, ["places_taken"])
+    return result.rowcount == 1
+
+
 def give_back_place(session: Session, course_date: CourseDate) -> None:
     """Hand one confirmed place back to the date."""
     session.execute(

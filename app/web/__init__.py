@@ -43,14 +43,24 @@ def register_blueprints(app: Flask) -> None:
     from app.web.public.approval import bp as approval_bp
     from app.web.public.booking import bp as booking_bp
     from app.web.public.briefings import bp as briefings_bp
+    from app.web.public.colleagues import bp as colleagues_bp
     from app.web.public.courses import bp as courses_bp
     from app.web.public.health import bp as health_bp
     from app.web.public.pages import bp as pages_bp
 
     converters.register(app)
     providers.install(app)
-    blueprints = (health_bp, courses_bp, booking_bp, approval_bp, admin_bp, briefings_bp, briefings_admin_bp, pages_bp)
-    for blueprint in blueprints:
+    for blueprint in (
+        health_bp,
+        courses_bp,
+        booking_bp,
+        approval_bp,
+        colleagues_bp,
+        admin_bp,
+        briefings_bp,
+        briefings_admin_bp,
+        pages_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

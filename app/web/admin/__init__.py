@@ -5,6 +5,7 @@ from app.web.admin import (  # noqa: F401  (attach the views)
     audit_log,
     bookings,
     catalogue,
+    colleagues,
     dates,
     personal_data,
     reports,
