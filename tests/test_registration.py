@@ -11,7 +11,7 @@ EMAIL_KINDS = {
         "place_offered", "late_place", "late_place_taken", "date_changed", "date_cancelled", "reminder",
         "date_message", "calendar_update", "manager_notice", "needs_changed", "dates_published", "access_summary",
         "interest_check", "below_minimum", "approval_request", "approval_pending", "approval_given",
-        "approval_refused",
+        "approval_refused", "team_booked",
     },
     "after_course": {"feedback_request", "feedback_reminder", "feedback_thanks", "certificate_ready", "missed_course"},
     "briefings": {"watched_record"},

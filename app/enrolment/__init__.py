@@ -49,6 +49,7 @@ def install(mail: Registry) -> None:
     mail.email("booking_links", booking_emails.render_booking_links, prepare=booking_emails.load_bookings)
     mail.email("manager_notice", booking_emails.render_manager_notice, references=BOOKING_REFERENCES)
     mail.email("approval_request", approvals.render_approval_request, references=BOOKING_REFERENCES)
+    mail.email("team_booked", booking_emails.render_team_booked, references=(Reference("course_date_id", CourseDate),))
     booking_kind(mail, "approval_pending", check=invites.still_waiting_for_the_manager)
     booking_kind(mail, "approval_given", check=place_still_active)
     booking_kind(mail, "approval_refused")

@@ -63,6 +63,27 @@ def place_confirmed(session: Session, booking: Booking) -> None:
     queue_booking_email(session, booking, "place_confirmed", subject, calendar_changes=True)
 
 
+def team_booked(session: Session, leader_email: str, course_date: CourseDate, count: int) -> None:
+    """The team leader's copy of what they booked: the course, its dates and how many colleagues, in our
+    words only (the address is one nobody has confirmed, so no name or address typed on the form goes to
+    it). Counted with the other emails someone else can cause an address to get, and left out past that."""
+    if not has_room(session, leader_email):
+        return
+    queue_message(
+        session,
+        kind="team_booked",
+        to=leader_email,
+        subject=subject_for(course_date, "You booked places for colleagues"),
+        context={"course_date_id": course_date.id, "count": count},
+    )
+
+
+def render_team_booked(message: OutboxMessage, batch: Batch) -> RenderedEmail:
+    course_date = batch.referenced(message)["course_date"]
+    text, html = render_pair("team_booked", course_date=course_date, count=message.context["count"])
+    return RenderedEmail(text, html)
+
+
 def approval_request(session: Session, booking: Booking, *, reminder: bool = False) -> None:
     """Ask the person's manager to agree (once, and once more as a reminder), by a link written as the email
     goes (app.enrolment.approvals). Counted with the other emails someone else can cause an address to get,

@@ -220,4 +220,6 @@ def _book_colleagues_once(session, course_date_id, people, submission_key, now) 
         session.flush()
         for booking in result.made:
             welcome(session, booking)
+        if result.made and people[0].manager_email:
+            messages.team_booked(session, people[0].manager_email, course_date, len(result.made))
         return result

@@ -20,7 +20,7 @@ from app.mail.outbox import sent_within
 
 UNASKED = (
     "booking_check", "hold_released", "booking_link", "booking_links", "already_completed", "manager_notice",
-    "approval_request", "interest_check",
+    "approval_request", "team_booked", "interest_check",
     "watched_record", "staff_reset",
 )  # fmt: skip
 

@@ -167,7 +167,12 @@ def test_a_team_leader_books_colleagues_each_with_their_own_hold_and_check_email
     assert [b.email for b in made] == ["team0@example.org", "team1@example.org"]
     assert all(b.is_hold and b.status == BookingStatus.CONFIRMED for b in made)
     assert len({b.manage_token for b in made}) == 2
-    assert kinds(session) == [("booking_check", "team0@example.org"), ("booking_check", "team1@example.org")]
+    leader = team[0].manager_email
+    assert kinds(session) == [
+        ("booking_check", "team0@example.org"),
+        ("booking_check", "team1@example.org"),
+        ("team_booked", leader),  # the leader's copy: how many, for which date, in our words
+    ]
     assert session.get(CourseDate, course_date.id).places_taken == 2
     again = book_colleagues(session, course_date.id, team, submission_key="k" * 20)  # the form sent twice
     assert not again.created and session.get(CourseDate, course_date.id).places_taken == 2

@@ -74,6 +74,7 @@ def queue_every_kind(session, people: int) -> None:
             booking_messages.approval_pending(session, asking)
             booking_messages.approval_given(session, asking)
             booking_messages.approval_refused(session, asking, answered=True, had_place=False)
+            booking_messages.team_booked(session, f"leader{number}@example.org", booking.course_date, 3)
             for kind in after_course_emails.AFTER_COURSE:
                 after_course_emails.after_course_email(session, booking, kind)
             after_course_emails.missed_course(session, booking)

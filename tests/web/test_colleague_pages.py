@@ -249,8 +249,11 @@ def test_a_team_leader_books_colleagues_and_is_told_who_must_confirm(client, ses
         ("member1@example.org", "leader@example.org", True),
         ("member2@example.org", "leader@example.org", True),
     ]
-    sent = session.scalars(sa.select(OutboxMessage.to_address).order_by(OutboxMessage.id)).all()
-    assert sent == ["member1@example.org", "member2@example.org"]  # nothing to the leader's unconfirmed address
+    sent = session.execute(sa.select(OutboxMessage.to_address, OutboxMessage.kind).order_by(OutboxMessage.id)).all()
+    assert [address for address, _ in sent] == ["member1@example.org", "member2@example.org", "leader@example.org"]
+    # To the leader's unconfirmed address only their copy, in our words: no name or address typed on the form.
+    copy = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "team_booked")).one()
+    assert copy.context["count"] == 2 and "member" not in str(copy.context) and "Member" not in copy.subject
 
 
 def test_add_another_colleague_works_without_javascript_and_keeps_the_answers(client, session):
