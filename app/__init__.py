@@ -97,6 +97,7 @@ def register_commands(app: Flask) -> None:
     """Commands for newcomers and operators: `flask --app wsgi demo load`."""
     from app.briefings.commands import briefings_cli
     from app.demo.commands import demo_cli
+    from app.doctor.commands import doctor_command
     from app.mail.commands import mail_cli
     from app.personal_data.commands import data_cli
     from app.staff.commands import admin_cli
@@ -105,4 +106,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(briefings_cli)
     app.cli.add_command(data_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(doctor_command)
     app.cli.add_command(mail_cli)
