@@ -1,6 +1,7 @@
 """`flask --app wsgi data purge`: keeping personal data no longer than needed (run it every night)."""
 
 import json
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -8,6 +9,7 @@ from flask.cli import AppGroup
 
 from app.database import utcnow
 from app.extensions import db
+from app.personal_data.backup import BackupFailed, make_backup, restore_backup
 from app.personal_data.on_request import CannotErase, erase_person, everything_about
 from app.personal_data.retention import purge
 
@@ -51,3 +53,26 @@ def erase_command(email: str):
         f"Erased. Bookings: {report.bookings}. Briefing records: {report.watched}. Requests to hear about dates: "
         f"{report.interest}. Emails: {report.emails}. Other people's bookings naming them as manager: {report.managed}."
     )
+
+
+@data_cli.command("backup")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(destination: Path):
+    """Back up the database and the briefing videos into a new folder inside DESTINATION."""
+    try:
+        folder = make_backup(destination, utcnow())
+    except BackupFailed as failed:
+        raise click.ClickException(str(failed)) from None
+    click.echo(f"Backed up to {folder}")
+
+
+@data_cli.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.confirmation_option(prompt="Stop the service first. Restore this backup into the empty database?")
+def restore_command(folder: Path):
+    """Restore a backup made by `flask data backup` into an empty database and the media folder."""
+    try:
+        manifest = restore_backup(folder)
+    except BackupFailed as failed:
+        raise click.ClickException(str(failed)) from None
+    click.echo(f"Restored the backup made at {manifest['made_at']} (database version {manifest['migration']}).")
