@@ -205,6 +205,47 @@ def book_place(
     raise RuntimeError("No free booking reference after five tries")
 
 
+def booking_from(
+    details: BookingDetails,
+    course_date: CourseDate,
+    *,
+    reference: str,
+    confirmed: bool,
+    at: datetime,
+    checked: bool,
+    submission_key: str | None = None,
+) -> Booking:
+    """A new booking from what the person told us: a place (`confirmed`, already taken by the caller, who
+    holds the date's lock) or a waiting-list place, made `at` this moment. Unless `checked` (their address
+    is known to be theirs, or staff vouch for it), it is a hold until they confirm it."""
+    return Booking(
+        reference=reference,
+        manage_token=new_manage_token(),
+        submission_key=submission_key or None,
+        course_date=course_date,
+        status=BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITING,
+        full_name=details.full_name,
+        email=details.email.strip(),
+        email_key=email_key(details.email),
+        phone=details.phone,
+        job_title=details.job_title,
+        organisation=details.organisation,
+        sector=details.sector,
+        council_area=details.council_area,
+        manager_name=details.manager_name,
+        manager_email=details.manager_email.strip(),
+        manager_agrees=details.manager_agrees,
+        access_needs=list(details.access_needs),
+        access_details=details.access_details,
+        dietary_needs=details.dietary_needs,
+        queued_at=at,
+        confirmed_at=at if confirmed else None,
+        email_checked_at=at if checked else None,
+        hold_until=None if checked else hold_until(course_date, at),
+        calendar_entries=[],  # known to be empty, so the calendar sync need not look
+    )
+
+
 def _book_place_once(
     session: Session,
     course_date_id: int,
@@ -245,31 +286,14 @@ def _book_place_once(
         confirmed = take_place(session, course_date)
         # Read the clock again now that the lock is held, so queue order is the order of arrival.
         queued_at = now if clock_given else utcnow()
-        booking = Booking(
+        booking = booking_from(
+            details,
+            course_date,
             reference=reference,
-            manage_token=new_manage_token(),
-            submission_key=submission_key or None,
-            course_date=course_date,
-            status=BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITING,
-            full_name=details.full_name,
-            email=details.email.strip(),
-            email_key=key,
-            phone=details.phone,
-            job_title=details.job_title,
-            organisation=details.organisation,
-            sector=details.sector,
-            council_area=details.council_area,
-            manager_name=details.manager_name,
-            manager_email=details.manager_email.strip(),
-            manager_agrees=details.manager_agrees,
-            access_needs=list(details.access_needs),
-            access_details=details.access_details,
-            dietary_needs=details.dietary_needs,
-            queued_at=queued_at,
-            confirmed_at=queued_at if confirmed else None,
-            email_checked_at=queued_at if checked else None,
-            hold_until=None if checked else hold_until(course_date, queued_at),
-            calendar_entries=[],  # known to be empty, so the calendar sync need not look
+            confirmed=confirmed,
+            at=queued_at,
+            checked=checked,
+            submission_key=submission_key,
         )
         session.add(booking)
         session.flush()

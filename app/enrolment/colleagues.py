@@ -25,9 +25,8 @@ from app.enrolment.bookings import (
     _lock_booking,
     active_booking_for_course,
     booking_by_token,
+    booking_from,
     completed_booking_for_course,
-    hold_until,
-    new_manage_token,
     new_reference,
 )
 from app.enrolment.places import locked_date, take_place
@@ -38,31 +37,7 @@ from app.models import Booking, BookingStatus, CourseDate, StaffUser
 def new_booking(course_date: CourseDate, details: BookingDetails, now: datetime, *, checked: bool) -> Booking:
     """A confirmed place on the date for this person, whose place the caller has already taken (with the
     date's lock held). Unless `checked` (staff vouch for the address), it is a hold until they confirm."""
-    return Booking(
-        reference=new_reference(),
-        manage_token=new_manage_token(),
-        course_date=course_date,
-        status=BookingStatus.CONFIRMED,
-        full_name=details.full_name,
-        email=details.email.strip(),
-        email_key=email_key(details.email),
-        phone=details.phone,
-        job_title=details.job_title,
-        organisation=details.organisation,
-        sector=details.sector,
-        council_area=details.council_area,
-        manager_name=details.manager_name,
-        manager_email=details.manager_email.strip(),
-        manager_agrees=details.manager_agrees,
-        access_needs=list(details.access_needs),
-        access_details=details.access_details,
-        dietary_needs=details.dietary_needs,
-        queued_at=now,
-        confirmed_at=now,
-        email_checked_at=now if checked else None,
-        hold_until=None if checked else hold_until(course_date, now),
-        calendar_entries=[],  # known to be empty, so the calendar sync need not look
-    )
+    return booking_from(details, course_date, reference=new_reference(), confirmed=True, at=now, checked=checked)
 
 
 def welcome(session: Session, booking: Booking) -> None:

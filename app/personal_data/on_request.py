@@ -98,12 +98,10 @@ def held_about(session: Session, address: str) -> Held:
         )
     )
     booking_ids = [b.id for b in bookings]
-    # Addresses as people typed them: narrowed by their domain in SQL, then compared as the service does.
-    watched_rows = session.execute(
-        sa.select(WatchedRecord.id, WatchedRecord.email).where(sa.func.lower(WatchedRecord.email).like(_domain_of(key)))
+    watched = list(
+        session.scalars(sa.select(WatchedRecord).where(WatchedRecord.email_key == key).order_by(WatchedRecord.id))
     )
-    watched_ids = same_person(watched_rows, key)
-    watched = list(session.scalars(sa.select(WatchedRecord).where(WatchedRecord.id.in_(watched_ids))))
+    watched_ids = [w.id for w in watched]
     interest = list(session.scalars(sa.select(Interest).where(Interest.email_key == key).order_by(Interest.id)))
     emails = list(
         session.scalars(
@@ -127,6 +125,7 @@ def held_about(session: Session, address: str) -> Held:
             .order_by(AuditEvent.id)
         )
     )
+    # A manager's address is kept as typed: narrowed by its domain in SQL, then compared as the service does.
     manager_rows = session.execute(
         sa.select(Booking.id, Booking.manager_email).where(
             sa.func.lower(Booking.manager_email).like(_domain_of(key)), Booking.anonymised_at.is_(None)

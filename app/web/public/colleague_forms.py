@@ -21,11 +21,10 @@ from app.web.fields import (
     work_email_field,
 )
 from app.web.forms import SubmissionKeyField
+from app.web.public.forms import ManagerQuestions
 
-MANAGER_FIELDS = ("manager_name", "manager_email", "manager_agrees")
 
-
-class ColleagueForm(FlaskForm):
+class ColleagueForm(ManagerQuestions, FlaskForm):
     """The colleague someone sends in their place: who they are, and their manager, as the booking form asks.
     Not their needs: the colleague is asked those on their own booking page."""
 
@@ -62,17 +61,6 @@ class ColleagueForm(FlaskForm):
         "Their manager agrees they can attend both days",
         validators=[InputRequired(message="Confirm that their manager agrees they can attend both days")],
     )
-
-    def validate(self, extra_validators=None) -> bool:
-        """As on the booking form: no manager, no manager questions."""
-        if self.no_manager.data:
-            for name in MANAGER_FIELDS:
-                self[name].validators = ()
-        valid = super().validate(extra_validators)
-        if self.no_manager.data:
-            self.manager_name.data = self.manager_email.data = ""
-            self.manager_agrees.data = False
-        return valid
 
     def details(self) -> BookingDetails:
         """The colleague, from a valid form."""

@@ -58,7 +58,24 @@ def dietary_needs_field() -> LongTextField:
     )
 
 
-class BookingForm(FlaskForm):
+class ManagerQuestions:
+    """For a form that asks about someone's line manager, with a box to say they have none: then none of the
+    manager questions is asked, and what was typed there is not kept."""
+
+    MANAGER_FIELDS = ("manager_name", "manager_email", "manager_agrees")
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.no_manager.data:
+            for name in self.MANAGER_FIELDS:
+                self[name].validators = ()
+        valid = super().validate(extra_validators)
+        if self.no_manager.data:
+            self.manager_name.data = self.manager_email.data = ""
+            self.manager_agrees.data = False
+        return valid
+
+
+class BookingForm(ManagerQuestions, FlaskForm):
     """What we need to know to give someone a place."""
 
     full_name = full_name_field()
@@ -102,20 +119,6 @@ class BookingForm(FlaskForm):
     submission_key = SubmissionKeyField()
     # "y" once the page has warned that the venue lacks something the person asked for.
     venue_warned = HiddenField()
-
-    MANAGER_FIELDS = ("manager_name", "manager_email", "manager_agrees")
-
-    def validate(self, extra_validators=None) -> bool:
-        """Someone with no line manager answers none of the manager questions, and what they typed there is
-        not kept."""
-        if self.no_manager.data:
-            for name in self.MANAGER_FIELDS:
-                self[name].validators = ()
-        valid = super().validate(extra_validators)
-        if self.no_manager.data:
-            self.manager_name.data = self.manager_email.data = ""
-            self.manager_agrees.data = False
-        return valid
 
     def details(self) -> BookingDetails:
         """What the person told us, from a valid form."""
